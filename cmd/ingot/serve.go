@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/httpapi"
+	"github.com/ingot-dev/ingot/internal/kyc"
+	"github.com/ingot-dev/ingot/internal/service"
+)
+
+// shutdownGrace bounds how long in-flight requests may run after a stop signal.
+const shutdownGrace = 30 * time.Second
+
+func (e cliEnv) serve(args []string) error {
+	fs := flag.NewFlagSet("ingot serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var f dbFlags
+	e.addDBFlags(fs, &f)
+	addr := fs.String("addr", envOr(e.getenv, "INGOT_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env INGOT_ADDR)")
+	kycDelay := fs.Duration("kyc-delay", 0, "sandbox KYC provider: how long a verification takes, e.g. 2s (env INGOT_KYC_DELAY)")
+	maxBody := fs.Int64("max-body-bytes", httpapi.DefaultMaxBody, "largest request body accepted; larger ones get 413 (env INGOT_MAX_BODY_BYTES)")
+	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
+	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES"}); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	log, err := newLogger(*logFormat, e)
+	if err != nil {
+		return err
+	}
+
+	st, err := e.openStore(f)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sealer, err := e.sealer(f, st, false)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	var provider kyc.Provider = kyc.Sandbox{Delay: *kycDelay}
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log})
+	defer svc.Close()
+
+	if f.sandbox {
+		if err := e.bootstrapSandbox(svc); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if n, err := svc.ResumeKYC(e.ctx); err != nil {
+		log.Error("resume kyc checks", "err", err)
+	} else if n > 0 {
+		log.Info("resumed pending kyc checks", "count", n)
+	}
+	fmt.Fprintf(e.stdout, "ingot listening on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "engine", st.Engine(), "sandbox", f.sandbox)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-e.ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish, then close the store
+	// (deferred) once background checks have stopped.
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// bootstrapSandbox creates a program when the database has none and prints its
+// credentials once, with shell lines that configure "ingot call".
+func (e cliEnv) bootstrapSandbox(svc *service.Service) error {
+	has, err := svc.HasPrograms(e.ctx)
+	if err != nil || has {
+		return err
+	}
+	c, err := svc.CreateProgram(e.ctx, "sandbox")
+	if err != nil {
+		return fmt.Errorf("sandbox program: %w", err)
+	}
+	fmt.Fprintf(e.stdout, `Created sandbox program %s. Its credentials are shown only this once:
+  api_key:       %s
+  hmac_username: %s
+  hmac_secret:   %s
+`, c.ProgramID, c.APIKey, c.HMACUsername, c.HMACSecret)
+	return nil
+}
+
+func newLogger(format string, e cliEnv) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format %q: want text or json", format)}
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// envDefaults sets flag defaults from environment variables, so the flag's
+// own parser validates them and an explicit flag still wins.
+func (e cliEnv) envDefaults(fs *flag.FlagSet, vars map[string]string) error {
+	for flagName, envName := range vars {
+		if v := e.getenv(envName); v != "" {
+			if err := fs.Set(flagName, v); err != nil {
+				return usageError{fmt.Sprintf("%s=%q: %v", envName, v, err)}
+			}
+		}
+	}
+	return nil
+}
+
+// flagError maps flag parsing failures to a usage error (exit 2); --help is
+// not an error.
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err.Error()}
+}
+

@@ -1,0 +1,61 @@
+package banking
+
+import "time"
+
+// EventType names what happened to a subject in the audit trail.
+type EventType string
+
+// Event types of the user audit trail (spec section 5, /user/events).
+const (
+	EventProgramCreated EventType = "program.created"
+	EventUserCreated    EventType = "user.created"
+	EventUserUpdated    EventType = "user.updated"
+	EventUserBlocked    EventType = "user.blocked"
+	EventUserUnblocked  EventType = "user.unblocked"
+	EventKYCSubmitted   EventType = "user.kyc.submitted"
+	EventKYCVerified    EventType = "user.kyc.verified"
+	EventKYCRejected    EventType = "user.kyc.rejected"
+)
+
+// Change is one field's old and new value. Values are strings, or lists for
+// meta_data; secrets appear only as their safe projection (ssn_last_4).
+type Change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
+}
+
+// Changes maps a field name to how it changed.
+type Changes map[string]Change
+
+// Event is one entry of the audit trail. Every change of a user writes exactly
+// one event in the same transaction as the change.
+type Event struct {
+	ID        EventID
+	ProgramID ProgramID
+	// SubjectID is the id of what changed (a user or a program).
+	SubjectID string
+	Type      EventType
+	// Actor is who caused it: "program:<id>" for API calls, "kyc:<provider>"
+	// for provider decisions, "operator" for the CLI.
+	Actor     string
+	Reason    string
+	Changes   Changes
+	CreatedAt time.Time
+}
+
+// ActorProgram is the actor string for a call made with a program's credentials.
+func ActorProgram(id ProgramID) string { return "program:" + string(id) }
+
+// NewEvent builds an event about a user.
+func NewEvent(u *User, typ EventType, actor, reason string, ch Changes, now time.Time) Event {
+	return Event{
+		ID:        NewEventID(now),
+		ProgramID: u.ProgramID,
+		SubjectID: string(u.ID),
+		Type:      typ,
+		Actor:     actor,
+		Reason:    reason,
+		Changes:   ch,
+		CreatedAt: now,
+	}
+}

@@ -1,0 +1,168 @@
+package banking
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Length limits of spec section 5, in characters.
+const (
+	maxName          = 100
+	maxAddress       = 200
+	maxEmail         = 254
+	maxUsername      = 64
+	maxMetaPairs     = 50
+	maxMetaName      = 100
+	maxMetaValue     = 500
+	MaxReason        = 500
+	maxBusinessIDLen = 100
+)
+
+var (
+	phoneRE  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	postalRE = regexp.MustCompile(`^[0-9]{5}(-[0-9]{4})?$`)
+	stateRE  = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// checkText validates a free-text value: well-formed, printable, within max
+// characters. Control characters (NUL above all) have no place in a name or an
+// address and break downstream systems that print them.
+func checkText(f fieldErrors, field, v string, max int) {
+	switch {
+	case !utf8.ValidString(v):
+		f.add(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(v) > max:
+		f.add(field, "must be at most "+itoa(max)+" characters")
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		f.add(field, "must not contain control characters")
+	}
+}
+
+func required(f fieldErrors, field, v string) bool {
+	if v == "" {
+		f.add(field, "is required")
+		return false
+	}
+	return true
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+func checkEmail(f fieldErrors, v string) {
+	checkText(f, "email", v, maxEmail)
+	if _, bad := f["email"]; bad {
+		return
+	}
+	a, err := mail.ParseAddress(v)
+	at := strings.LastIndexByte(v, '@')
+	if err != nil || a.Address != v || at < 1 || !strings.Contains(v[at+1:], ".") ||
+		strings.ContainsAny(v, " \t") {
+		f.add("email", "must be a valid email address")
+	}
+}
+
+func checkPhone(f fieldErrors, v string) {
+	if !phoneRE.MatchString(v) {
+		f.add("phone_number", "must be an E.164 number such as +14155550123")
+	}
+}
+
+func checkState(f fieldErrors, state, country string) {
+	if !stateRE.MatchString(state) {
+		f.add("state", "must be a two-letter ISO 3166-2 subdivision code such as CA")
+		return
+	}
+	if country == "US" && !usStates[state] {
+		f.add("state", "must be a US state or territory code")
+	}
+}
+
+func checkCountry(f fieldErrors, v string) {
+	if len(v) != 2 || !strings.Contains(isoCountries, " "+v+" ") {
+		f.add("country", "must be an ISO 3166-1 alpha-2 country code such as US")
+	}
+}
+
+func checkPostal(f fieldErrors, v string) {
+	if !postalRE.MatchString(v) {
+		f.add("postal_code", "must be a 5-digit ZIP code or ZIP+4")
+	}
+}
+
+// checkDOB accepts a real calendar date strictly before today (UTC) and not
+// absurdly old.
+func checkDOB(f fieldErrors, v string, now time.Time) {
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		f.add("date_of_birth", "must be a real date in the form YYYY-MM-DD")
+		return
+	}
+	today := now.UTC().Truncate(24 * time.Hour)
+	if !d.Before(today) {
+		f.add("date_of_birth", "must be in the past")
+	} else if d.Year() < 1900 {
+		f.add("date_of_birth", "must be after 1900-01-01")
+	}
+}
+
+// normalizeSSN strips dashes and reports whether nine digits remain.
+func normalizeSSN(v string) (string, bool) {
+	s := strings.ReplaceAll(v, "-", "")
+	if len(s) != 9 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+func checkMeta(f fieldErrors, md []MetaData) {
+	if len(md) > maxMetaPairs {
+		f.add("meta_data", "must have at most "+itoa(maxMetaPairs)+" entries")
+		return
+	}
+	for i, m := range md {
+		p := "meta_data[" + itoa(i) + "]"
+		if m.Name == "" {
+			f.add(p+".name", "is required")
+		}
+		checkText(f, p+".name", m.Name, maxMetaName)
+		checkText(f, p+".value", m.Value, maxMetaValue)
+	}
+}
+
+// CheckReason validates the optional reason of block and unblock.
+func CheckReason(reason string) error {
+	f := fieldErrors{}
+	checkText(f, "reason", reason, MaxReason)
+	return f.err()
+}
+
+// ValidateIDField checks a required id field's presence; a present but
+// malformed id is treated by callers as not found.
+func ValidateIDField(field, v string) error {
+	f := fieldErrors{}
+	if required(f, field, v) {
+		checkText(f, field, v, maxBusinessIDLen)
+	}
+	return f.err()
+}

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// checkContentType requires a JSON body (spec section 1).
+func checkContentType(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return banking.Errorf(banking.CodeUnsupportedMedia, "Content-Type must be application/json")
+	}
+	return nil
+}
+
+// readBody reads at most limit bytes; a larger body is refused without being
+// read further.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	tooLarge := banking.Errorf(banking.CodeTooLarge, "request body is larger than %d bytes", limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, tooLarge
+	}
+	if err != nil {
+		return nil, banking.Errorf(banking.CodeInvalid, "cannot read request body")
+	}
+	return body, nil
+}
+
+// decode parses body into dst strictly: one JSON object, well-formed UTF-8,
+// no unknown fields, right types. Errors name the field so a client's typo
+// fails loudly.
+func decode(body []byte, dst any) error {
+	if !utf8.Valid(body) {
+		return banking.Errorf(banking.CodeInvalid, "request body is not valid UTF-8")
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return banking.Errorf(banking.CodeInvalid, "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return banking.Errorf(banking.CodeInvalid, "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "body"
+		}
+		return banking.Invalid(field, "must be "+jsonKind(te.Type))
+	case errors.As(err, &se):
+		return banking.Errorf(banking.CodeInvalid, "malformed JSON at byte %d", se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return banking.Errorf(banking.CodeInvalid, "malformed JSON: unexpected end of body")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return &banking.Error{Code: banking.CodeInvalid, Message: "unknown field " + name,
+			Fields: map[string]string{name: "unknown field"}}
+	}
+	return banking.Errorf(banking.CodeInvalid, "malformed JSON")
+}
+
+// jsonKind names a Go type the way a JSON client thinks of it.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "of another type"
+}
+
+// bodyAPIKey extracts the optional "api_key" body field without the strict
+// rules, because authentication runs before the body is validated.
+func bodyAPIKey(body []byte) string {
+	var v struct {
+		APIKey string `json:"api_key"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.APIKey
+}
+
+// writeJSON writes v with status. Encoding our own types cannot fail.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"status":"error","message":"internal error","error":{"code":"internal"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

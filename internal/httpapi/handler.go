@@ -1,0 +1,137 @@
+// Package httpapi serves ingot's Banking Platform API v4 over HTTP: transport
+// checks, authentication, strict decoding, envelopes, and the mapping from
+// error codes to statuses. Handlers translate between wire types (apitype) and
+// the service; they hold no business rules.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+)
+
+// DefaultMaxBody is the request body limit (spec section 1).
+const DefaultMaxBody = 1 << 20
+
+// Config wires the handler.
+type Config struct {
+	Service *service.Service
+	Logger  *slog.Logger
+	// Now is the clock for signature windows; nil means time.Now.
+	Now func() time.Time
+	// MaxBody is the body limit in bytes; 0 means DefaultMaxBody.
+	MaxBody int64
+}
+
+type handler struct {
+	svc     *service.Service
+	log     *slog.Logger
+	now     func() time.Time
+	maxBody int64
+}
+
+// NewHandler returns the complete HTTP API.
+func NewHandler(cfg Config) http.Handler {
+	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBody
+	}
+	mux := http.NewServeMux()
+	h.routes(mux)
+	return h.middleware(mux)
+}
+
+type ctxKey int
+
+const reqInfoKey ctxKey = iota
+
+// reqInfo is per-request state the log line needs. It is a pointer in the
+// context so that authentication, deep in the chain, can fill in the program.
+type reqInfo struct {
+	id        string
+	programID string
+}
+
+func info(ctx context.Context) *reqInfo {
+	ri, _ := ctx.Value(reqInfoKey).(*reqInfo)
+	if ri == nil {
+		return &reqInfo{}
+	}
+	return ri
+}
+
+// requestID returns the id assigned to the request, for logs and envelopes.
+func requestID(ctx context.Context) string { return info(ctx).id }
+
+// programOf returns the authenticated program's id, or "".
+func programOf(ctx context.Context) string { return info(ctx).programID }
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "req-" + hex.EncodeToString(b[:])
+}
+
+// statusRecorder remembers the status for the request log line.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// middleware assigns the request id, recovers from panics as internal errors,
+// and logs one line per request (never bodies, keys or secrets).
+func (h *handler) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := newRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey, &reqInfo{id: rid}))
+		w.Header().Set("X-Request-Id", rid)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.writeError(rec, r, banking.Internal(panicError{p}))
+			}
+			attrs := append(logAttrs(r, rec.status), slog.Duration("duration", time.Since(start)))
+			if pid := programOf(r.Context()); pid != "" {
+				attrs = append(attrs, slog.String("program_id", pid))
+			}
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return "panic: " + slogValue(p.v) }
+
+func slogValue(v any) string { return slog.AnyValue(v).String() }

@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/ingot-dev/ingot/apitype"
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+)
+
+// wireUser is the user object of spec section 4: exactly the documented keys.
+func wireUser(u *banking.User) apitype.User {
+	return apitype.User{
+		ID: string(u.ID), UUID: u.ID.UUID(),
+		FirstName: u.FirstName, MiddleName: u.MiddleName, LastName: u.LastName,
+		Email: u.Email, PhoneNumber: u.PhoneNumber, DateOfBirth: u.DateOfBirth,
+		AddressOne: u.AddressOne, AddressTwo: u.AddressTwo, City: u.City, State: u.State,
+		Country: u.Country, PostalCode: u.PostalCode, SSNLast4: u.SSNLast4,
+		Status: string(u.Status), KYCStatus: string(u.KYCStatus),
+		CreatedAt: u.CreatedAt.UTC().Format(apitype.TimeFormat),
+		UpdatedAt: u.UpdatedAt.UTC().Format(apitype.TimeFormat),
+	}
+}
+
+// oneUser wraps a single user in the list shape single-object calls answer with.
+func oneUser(u banking.User, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return apitype.Page[apitype.User]{
+		Items:      []apitype.User{wireUser(&u)},
+		Pagination: apitype.Pagination{Page: 1, PerPage: 1, Total: 1, Sort: banking.SortCreatedDesc},
+	}, nil
+}
+
+func metaData(in []apitype.MetaData) []banking.MetaData {
+	if in == nil {
+		return nil
+	}
+	out := make([]banking.MetaData, len(in))
+	for i, m := range in {
+		out[i] = banking.MetaData{Name: m.Name, Value: m.Value}
+	}
+	return out
+}
+
+func (h *handler) createUser(ctx context.Context, c service.Caller, r *apitype.CreateUserRequest) (any, error) {
+	return oneUser(h.svc.CreateUser(ctx, c, banking.NewUserInput{
+		FirstName: r.FirstName, MiddleName: r.MiddleName, LastName: r.LastName,
+		Email: r.Email, PhoneNumber: r.PhoneNumber, DateOfBirth: r.DateOfBirth,
+		AddressOne: r.AddressOne, AddressTwo: r.AddressTwo, City: r.City, State: r.State,
+		Country: r.Country, PostalCode: r.PostalCode, SSN: r.SSN, Username: r.Username,
+		BusinessID: r.BusinessID, TermsAccepted: r.TermsAccepted, MetaData: metaData(r.MetaData),
+	}))
+}
+
+func (h *handler) getUser(ctx context.Context, c service.Caller, r *apitype.UserRequest) (any, error) {
+	return oneUser(h.svc.GetUser(ctx, c, r.UserID))
+}
+
+func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.ListUsersRequest) (any, error) {
+	page, perPage, err := banking.Paging(r.Page, r.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	f := banking.UserFilter{
+		Email: r.Email, Search: r.Search, Status: banking.Status(r.Status),
+		KYCStatus: banking.KYCStatus(r.KYCStatus), Page: page, PerPage: perPage,
+	}
+	if err := banking.CheckUserFilter(&f, r.Sort); err != nil {
+		return nil, err
+	}
+	users, total, err := h.svc.ListUsers(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]apitype.User, len(users))
+	for i := range users {
+		items[i] = wireUser(&users[i])
+	}
+	sort := banking.SortCreatedDesc
+	if f.Ascending {
+		sort = banking.SortCreatedAsc
+	}
+	return apitype.Page[apitype.User]{Items: items, Pagination: apitype.Pagination{
+		Page: page, PerPage: perPage, Total: total, Sort: sort, Search: r.Search,
+	}}, nil
+}
+
+func (h *handler) updateUser(ctx context.Context, c service.Caller, r *apitype.UpdateUserRequest) (any, error) {
+	if r.Email != nil {
+		return nil, banking.Invalid("email", "cannot be changed")
+	}
+	p := banking.UserPatch{
+		FirstName: r.FirstName, MiddleName: r.MiddleName, LastName: r.LastName,
+		PhoneNumber: r.PhoneNumber, DateOfBirth: r.DateOfBirth, AddressOne: r.AddressOne,
+		AddressTwo: r.AddressTwo, City: r.City, State: r.State, Country: r.Country,
+		PostalCode: r.PostalCode, Username: r.Username, SSN: r.SSN,
+	}
+	if r.MetaData != nil {
+		md := metaData(*r.MetaData)
+		if md == nil {
+			md = []banking.MetaData{}
+		}
+		p.MetaData = &md
+	}
+	return oneUser(h.svc.UpdateUser(ctx, c, r.UserID, p))
+}
+
+func (h *handler) blockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (any, error) {
+	return oneUser(h.svc.BlockUser(ctx, c, r.UserID, r.Reason))
+}
+
+func (h *handler) unblockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (any, error) {
+	return oneUser(h.svc.UnblockUser(ctx, c, r.UserID, r.Reason))
+}
+
+func (h *handler) sendVerification(ctx context.Context, c service.Caller, r *apitype.UserRequest) (any, error) {
+	if err := h.svc.SubmitKYC(ctx, c, r.UserID); err != nil {
+		return nil, err
+	}
+	return apitype.Empty{}, nil
+}
+
+func (h *handler) userEvents(ctx context.Context, c service.Caller, r *apitype.UserEventsRequest) (any, error) {
+	page, perPage, err := banking.Paging(r.Page, r.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	evs, total, err := h.svc.UserEvents(ctx, c, r.UserID, page, perPage)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]apitype.Event, len(evs))
+	for i, ev := range evs {
+		ch := make(map[string]apitype.Change, len(ev.Changes))
+		for k, v := range ev.Changes {
+			ch[k] = apitype.Change{From: v.From, To: v.To}
+		}
+		items[i] = apitype.Event{
+			ID: string(ev.ID), Type: string(ev.Type), Actor: ev.Actor, Reason: ev.Reason,
+			Changes: ch, CreatedAt: ev.CreatedAt.UTC().Format(apitype.TimeFormat),
+		}
+	}
+	return apitype.Page[apitype.Event]{Items: items, Pagination: apitype.Pagination{
+		Page: page, PerPage: perPage, Total: total, Sort: "created_at:desc",
+	}}, nil
+}

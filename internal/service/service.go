@@ -1,0 +1,147 @@
+// Package service is ingot's application layer: it runs the domain rules of
+// package banking against the store, seals secrets with the vault, and drives
+// KYC checks in the background. The HTTP layer and the CLI call it; neither
+// holds business logic of its own.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/kyc"
+	"github.com/ingot-dev/ingot/internal/store"
+	"github.com/ingot-dev/ingot/internal/vault"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store  *store.Store
+	Sealer *vault.Sealer
+	// KYC decides verifications; nil means the sandbox provider without delay.
+	KYC kyc.Provider
+	// Now is the clock; nil means time.Now. Tests inject a fixed one.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service implements every call of the API on top of the store.
+type Service struct {
+	store  *store.Store
+	sealer *vault.Sealer
+	kyc    kyc.Provider
+	now    func() time.Time
+	log    *slog.Logger
+
+	// bg tracks background KYC checks; bgCtx cancels them on Close.
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+}
+
+// New returns a Service. Call Close to stop background work.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger}
+	if s.kyc == nil {
+		s.kyc = kyc.Sandbox{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	return s
+}
+
+// Close cancels background KYC checks and waits for them. A check cut short
+// leaves its user pending, and ResumeKYC picks it up at the next start: no
+// decision is ever half-applied.
+func (s *Service) Close() {
+	s.bgCancel()
+	s.bg.Wait()
+}
+
+// Store exposes the store for readiness checks.
+func (s *Service) Store() *store.Store { return s.store }
+
+// clock returns the current time at the millisecond precision the API shows.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// randomHex returns n random bytes hex-encoded.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// Credentials are a program's secrets, shown once at creation.
+type Credentials struct {
+	ProgramID    string `json:"program_id"`
+	Name         string `json:"name"`
+	APIKey       string `json:"api_key"`
+	HMACUsername string `json:"hmac_username"`
+	HMACSecret   string `json:"hmac_secret"`
+}
+
+// CreateProgram makes a program with fresh credentials. Only the API key's
+// hash and the sealed HMAC secret are stored.
+func (s *Service) CreateProgram(ctx context.Context, name string) (Credentials, error) {
+	if err := banking.ValidateProgramName(name); err != nil {
+		return Credentials{}, err
+	}
+	now := s.clock()
+	c := Credentials{
+		ProgramID:    string(banking.NewProgramID(now)),
+		Name:         name,
+		APIKey:       "ak_" + randomHex(20),
+		HMACUsername: "hu_" + randomHex(8),
+		HMACSecret:   randomHex(32),
+	}
+	p := banking.Program{
+		ID:               banking.ProgramID(c.ProgramID),
+		Name:             name,
+		APIKeyHash:       banking.HashAPIKey(c.APIKey),
+		HMACUsername:     c.HMACUsername,
+		HMACSecretSealed: s.sealer.Seal([]byte(c.HMACSecret), []byte(c.HMACUsername)),
+		CreatedAt:        now,
+	}
+	ev := banking.Event{
+		ID: banking.NewEventID(now), ProgramID: p.ID, SubjectID: string(p.ID),
+		Type: banking.EventProgramCreated, Actor: "operator",
+		Changes:   banking.Changes{"name": {From: "", To: name}},
+		CreatedAt: now,
+	}
+	if err := s.store.CreateProgram(ctx, p, ev); err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
+}
+
+// SigningKey returns the program owning an HMAC username and its secret in
+// clear, for signature verification.
+func (s *Service) SigningKey(ctx context.Context, username string) (banking.Program, []byte, error) {
+	p, err := s.store.ProgramByHMACUsername(ctx, username)
+	if err != nil {
+		return p, nil, err
+	}
+	secret, err := s.sealer.Open(p.HMACSecretSealed, []byte(p.HMACUsername))
+	if err != nil {
+		return p, nil, banking.Internal(err)
+	}
+	return p, secret, nil
+}
+
+// HasPrograms reports whether any program exists (the sandbox bootstraps one
+// when none does).
+func (s *Service) HasPrograms(ctx context.Context) (bool, error) {
+	ps, err := s.store.Programs(ctx)
+	return len(ps) > 0, err
+}

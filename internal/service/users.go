@@ -1,0 +1,138 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// Caller is who makes a call: the authenticated program.
+type Caller struct {
+	ProgramID banking.ProgramID
+}
+
+func (c Caller) actor() string { return banking.ActorProgram(c.ProgramID) }
+
+// userID validates a user_id field: absent is invalid, malformed is not found
+// (no such user can exist).
+func userID(v string) (banking.UserID, error) {
+	if err := banking.ValidateIDField("user_id", v); err != nil {
+		return "", err
+	}
+	id, ok := banking.ParseUserID(v)
+	if !ok {
+		return "", banking.Errorf(banking.CodeNotFound, "user not found")
+	}
+	return id, nil
+}
+
+// ssnAAD binds a sealed SSN to its user, so a ciphertext moved to another row
+// does not open.
+func ssnAAD(id banking.UserID) []byte { return []byte("ssn:" + string(id)) }
+
+// CreateUser validates and stores a new user with its user.created event.
+func (s *Service) CreateUser(ctx context.Context, c Caller, in banking.NewUserInput) (banking.User, error) {
+	u, ssn, err := banking.NewUser(c.ProgramID, in, s.clock())
+	if err != nil {
+		return u, err
+	}
+	if in.BusinessID != "" {
+		// Businesses do not exist yet, so no business_id can name one.
+		return banking.User{}, banking.Errorf(banking.CodeNotFound, "business not found")
+	}
+	if ssn != "" {
+		u.SSNSealed = s.sealer.Seal([]byte(ssn), ssnAAD(u.ID))
+	}
+	ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", banking.CreatedChanges(&u), u.CreatedAt)
+	if err := s.store.CreateUser(ctx, u, ev); err != nil {
+		return banking.User{}, err
+	}
+	return u, nil
+}
+
+// GetUser reads one user of the caller's program.
+func (s *Service) GetUser(ctx context.Context, c Caller, rawID string) (banking.User, error) {
+	id, err := userID(rawID)
+	if err != nil {
+		return banking.User{}, err
+	}
+	return s.store.User(ctx, c.ProgramID, id)
+}
+
+// ListUsers returns a page of the caller's users and the total match count.
+func (s *Service) ListUsers(ctx context.Context, c Caller, f banking.UserFilter) ([]banking.User, int, error) {
+	return s.store.ListUsers(ctx, c.ProgramID, f)
+}
+
+// UpdateUser applies a partial update. An update that changes nothing writes
+// nothing and leaves updated_at alone.
+func (s *Service) UpdateUser(ctx context.Context, c Caller, rawID string, p banking.UserPatch) (banking.User, error) {
+	id, err := userID(rawID)
+	if err != nil {
+		return banking.User{}, err
+	}
+	return s.store.UpdateUser(ctx, c.ProgramID, id, func(u *banking.User) (*banking.Event, error) {
+		current := ""
+		if p.SSN != nil && u.HasSSN() {
+			b, err := s.sealer.Open(u.SSNSealed, ssnAAD(u.ID))
+			if err != nil {
+				return nil, banking.Internal(err)
+			}
+			current = string(b)
+		}
+		now := s.clock()
+		ch, newSSN, err := banking.ApplyPatch(u, p, current, now)
+		if err != nil || len(ch) == 0 {
+			return nil, err
+		}
+		if newSSN != "" {
+			u.SSNSealed = s.sealer.Seal([]byte(newSSN), ssnAAD(u.ID))
+		}
+		ev := banking.NewEvent(u, banking.EventUserUpdated, c.actor(), "", ch, now)
+		return &ev, nil
+	})
+}
+
+// BlockUser blocks an active user.
+func (s *Service) BlockUser(ctx context.Context, c Caller, rawID, reason string) (banking.User, error) {
+	return s.transition(ctx, c, rawID, reason, banking.EventUserBlocked, (*banking.User).Block)
+}
+
+// UnblockUser reactivates a blocked user.
+func (s *Service) UnblockUser(ctx context.Context, c Caller, rawID, reason string) (banking.User, error) {
+	return s.transition(ctx, c, rawID, reason, banking.EventUserUnblocked, (*banking.User).Unblock)
+}
+
+// transition runs one status change with its event.
+func (s *Service) transition(ctx context.Context, c Caller, rawID, reason string, typ banking.EventType,
+	step func(*banking.User, time.Time) (banking.Changes, error)) (banking.User, error) {
+	id, err := userID(rawID)
+	if err != nil {
+		return banking.User{}, err
+	}
+	if err := banking.CheckReason(reason); err != nil {
+		return banking.User{}, err
+	}
+	return s.store.UpdateUser(ctx, c.ProgramID, id, func(u *banking.User) (*banking.Event, error) {
+		now := s.clock()
+		ch, err := step(u, now)
+		if err != nil {
+			return nil, err
+		}
+		ev := banking.NewEvent(u, typ, c.actor(), reason, ch, now)
+		return &ev, nil
+	})
+}
+
+// UserEvents lists a user's audit trail, newest first.
+func (s *Service) UserEvents(ctx context.Context, c Caller, rawID string, page, perPage int) ([]banking.Event, int, error) {
+	id, err := userID(rawID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := s.store.User(ctx, c.ProgramID, id); err != nil {
+		return nil, 0, err
+	}
+	return s.store.Events(ctx, c.ProgramID, string(id), page, perPage)
+}

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// insertEvent writes one audit event inside the caller's transaction: an event
+// exists exactly when its change does.
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev banking.Event) error {
+	changes, err := json.Marshal(ev.Changes)
+	if err != nil {
+		return fmt.Errorf("event changes: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events
+		(id, program_id, subject_id, type, actor, reason, changes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		ev.ID, ev.ProgramID, ev.SubjectID, ev.Type, ev.Actor, ev.Reason, string(changes), millis(ev.CreatedAt))
+	return err
+}
+
+// Events lists the audit trail of one subject in a program, newest first, with
+// the total count.
+func (s *Store) Events(ctx context.Context, pid banking.ProgramID, subject string, page, perPage int) ([]banking.Event, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM events WHERE program_id = ? AND subject_id = ?`),
+		pid, subject).Scan(&total); err != nil {
+		return nil, 0, s.translate(err)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, program_id, subject_id, type, actor, reason, changes, created_at
+		FROM events WHERE program_id = ? AND subject_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?`),
+		pid, subject, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, s.translate(err)
+	}
+	defer rows.Close()
+	evs := []banking.Event{}
+	for rows.Next() {
+		var ev banking.Event
+		var changes []byte
+		var created int64
+		if err := rows.Scan(&ev.ID, &ev.ProgramID, &ev.SubjectID, &ev.Type, &ev.Actor, &ev.Reason, &changes, &created); err != nil {
+			return nil, 0, s.translate(err)
+		}
+		if err := json.Unmarshal(changes, &ev.Changes); err != nil {
+			return nil, 0, banking.Internal(fmt.Errorf("event %s changes: %w", ev.ID, err))
+		}
+		ev.CreatedAt = fromMillis(created)
+		evs = append(evs, ev)
+	}
+	return evs, total, s.translate(rows.Err())
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// CreateProgram stores a new program together with its program.created event.
+func (s *Store) CreateProgram(ctx context.Context, p banking.Program, ev banking.Event) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO programs
+			(id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			p.ID, p.Name, p.APIKeyHash, p.HMACUsername, p.HMACSecretSealed, millis(p.CreatedAt))
+		if uniqueViolation(err) {
+			return banking.Errorf(banking.CodeConflict, "a program with these credentials already exists")
+		}
+		if err != nil {
+			return err
+		}
+		return s.insertEvent(ctx, tx, ev)
+	})
+}
+
+const programCols = `id, name, api_key_hash, hmac_username, hmac_secret, created_at`
+
+func scanProgram(row interface{ Scan(...any) error }) (banking.Program, error) {
+	var p banking.Program
+	var created int64
+	err := row.Scan(&p.ID, &p.Name, &p.APIKeyHash, &p.HMACUsername, &p.HMACSecretSealed, &created)
+	p.CreatedAt = fromMillis(created)
+	return p, err
+}
+
+// ProgramByHMACUsername finds the program that owns a signing credential.
+func (s *Store) ProgramByHMACUsername(ctx context.Context, username string) (banking.Program, error) {
+	p, err := scanProgram(s.db.QueryRowContext(ctx,
+		s.q(`SELECT `+programCols+` FROM programs WHERE hmac_username = ?`), username))
+	if err == sql.ErrNoRows {
+		return p, banking.Errorf(banking.CodeNotFound, "program not found")
+	}
+	return p, s.translate(err)
+}
+
+// Programs lists every program, oldest first.
+func (s *Store) Programs(ctx context.Context) ([]banking.Program, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+programCols+` FROM programs ORDER BY created_at, id`)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	var ps []banking.Program
+	for rows.Next() {
+		p, err := scanProgram(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		ps = append(ps, p)
+	}
+	return ps, s.translate(rows.Err())
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// userCols is the one column list every user query reads, in scanUser's order.
+const userCols = `id, program_id, first_name, middle_name, last_name, email, phone_number,
+	date_of_birth, address_one, address_two, city, state, country, postal_code, ssn_sealed,
+	ssn_last_4, username, terms_accepted, meta_data, status, kyc_status, kyc_reason,
+	created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (banking.User, error) {
+	var u banking.User
+	var meta string
+	var created, updated int64
+	err := row.Scan(&u.ID, &u.ProgramID, &u.FirstName, &u.MiddleName, &u.LastName, &u.Email,
+		&u.PhoneNumber, &u.DateOfBirth, &u.AddressOne, &u.AddressTwo, &u.City, &u.State,
+		&u.Country, &u.PostalCode, &u.SSNSealed, &u.SSNLast4, &u.Username, &u.TermsAccepted,
+		&meta, &u.Status, &u.KYCStatus, &u.KYCReason, &created, &updated)
+	if err != nil {
+		return u, err
+	}
+	if err := json.Unmarshal([]byte(meta), &u.MetaData); err != nil {
+		return u, fmt.Errorf("user %s meta_data: %w", u.ID, err)
+	}
+	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return u, nil
+}
+
+// userArgs returns the stored columns of u in userCols order, plus the derived
+// email_norm and search_text.
+func userArgs(u *banking.User) ([]any, error) {
+	meta, err := json.Marshal(u.MetaData)
+	if err != nil {
+		return nil, err
+	}
+	var sealed any
+	if len(u.SSNSealed) > 0 {
+		sealed = u.SSNSealed
+	}
+	return []any{u.ID, u.ProgramID, u.FirstName, u.MiddleName, u.LastName, u.Email,
+		u.PhoneNumber, u.DateOfBirth, u.AddressOne, u.AddressTwo, u.City, u.State, u.Country,
+		u.PostalCode, sealed, u.SSNLast4, u.Username, u.TermsAccepted, string(meta), u.Status,
+		u.KYCStatus, u.KYCReason, millis(u.CreatedAt), millis(u.UpdatedAt),
+		banking.NormalizeEmail(u.Email), u.SearchText()}, nil
+}
+
+// userUpdateSet is "first_name = ?, ..." over every column userArgs returns
+// after id and program_id, which key the row and never change.
+var userUpdateSet = func() string {
+	cols := strings.Split(strings.Join(strings.Fields(userCols), " "), ", ")
+	cols = append(cols[2:], "email_norm", "search_text")
+	return strings.Join(cols, " = ?, ") + " = ?"
+}()
+
+var errDuplicateEmail = banking.Errorf(banking.CodeConflict, "a user with this email already exists")
+
+// CreateUser stores a new user and its user.created event in one transaction.
+// A duplicate email in the program is a conflict.
+func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event) error {
+	args, err := userArgs(&u)
+	if err != nil {
+		return banking.Internal(err)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userCols+`, email_norm, search_text)
+			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`), args...)
+		if uniqueViolation(err) {
+			return errDuplicateEmail
+		}
+		if err != nil {
+			return err
+		}
+		return s.insertEvent(ctx, tx, ev)
+	})
+}
+
+var errUserNotFound = banking.Errorf(banking.CodeNotFound, "user not found")
+
+// User reads one user of a program. Another program's user is not found.
+func (s *Store) User(ctx context.Context, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx,
+		s.q(`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`), pid, id))
+	if err == sql.ErrNoRows {
+		return u, errUserNotFound
+	}
+	return u, s.translate(err)
+}
+
+// Mutation changes a user in place and returns the event that records it, or
+// nil when nothing changed (then nothing is written).
+type Mutation func(u *banking.User) (*banking.Event, error)
+
+// UpdateUser reads a user under a write lock, applies fn, and writes the user
+// and fn's event in one transaction. Concurrent mutations of one user, from
+// any process, run one after another, so every transition sees the state the
+// previous one left.
+func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation) (banking.User, error) {
+	var out banking.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := scanUser(tx.QueryRowContext(ctx,
+			s.q(`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+s.dialect.forUpdate), pid, id))
+		if err == sql.ErrNoRows {
+			return errUserNotFound
+		}
+		if err != nil {
+			return err
+		}
+		ev, err := fn(&u)
+		if err != nil {
+			return err
+		}
+		out = u
+		if ev == nil {
+			return nil
+		}
+		args, err := userArgs(&u)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET `+userUpdateSet+` WHERE program_id = ? AND id = ?`),
+			append(args[2:], pid, id)...)
+		if err != nil {
+			if uniqueViolation(err) {
+				return errDuplicateEmail
+			}
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
+		}
+		return s.insertEvent(ctx, tx, *ev)
+	})
+	return out, err
+}
+
+// ListUsers returns one page of a program's users matching f, and how many
+// match in all.
+func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) ([]banking.User, int, error) {
+	where := []string{"program_id = ?"}
+	args := []any{pid}
+	if f.Email != "" {
+		where = append(where, "email_norm = ?")
+		args = append(args, banking.NormalizeEmail(f.Email))
+	}
+	if f.Search != "" {
+		where = append(where, `search_text LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+escapeLike(strings.ToLower(f.Search))+"%")
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
+	}
+	if f.KYCStatus != "" {
+		where = append(where, "kyc_status = ?")
+		args = append(args, f.KYCStatus)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM users WHERE `+cond), args...).Scan(&total); err != nil {
+		return nil, 0, s.translate(err)
+	}
+	order := "created_at DESC, id DESC"
+	if f.Ascending {
+		order = "created_at ASC, id ASC"
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE `+cond+
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	if err != nil {
+		return nil, 0, s.translate(err)
+	}
+	defer rows.Close()
+	users := []banking.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, s.translate(err)
+		}
+		users = append(users, u)
+	}
+	return users, total, s.translate(rows.Err())
+}
+
+// escapeLike makes a user's search text match literally: % and _ are data, not
+// wildcards.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// PendingKYC lists users of every program whose verification awaits a
+// decision, so a restarted process can resume them.
+func (s *Store) PendingKYC(ctx context.Context) ([]banking.User, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE kyc_status = ? ORDER BY updated_at`),
+		banking.KYCPending)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	var users []banking.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		users = append(users, u)
+	}
+	return users, s.translate(rows.Err())
+}
