@@ -53,10 +53,35 @@ type env struct {
 
 var testKey = bytes.Repeat([]byte{7}, 32)
 
-// newEnv starts a server on a fresh database.
+// engines runs fn once per database engine, each on a fresh database, as
+// subtests named after the engine. Every HTTP test goes through it so the
+// whole suite proves both engines behave alike.
+func engines(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	for _, eng := range testEngines {
+		t.Run(eng.name, func(t *testing.T) {
+			fn(t, newEnvDSN(t, eng.dsn(t)))
+		})
+	}
+}
+
+// testEngines lists the engines under test; each gives a fresh database.
+var testEngines = []struct {
+	name string
+	dsn  func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
+}
+
+// newEnv starts a server on a fresh SQLite database.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, dsn: filepath.Join(t.TempDir(), "ingot.db"), key: testKey,
+	return newEnvDSN(t, filepath.Join(t.TempDir(), "ingot.db"))
+}
+
+func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
+	e := &env{t: t, dsn: dsn, key: testKey,
 		clock: &clock{t: time.Date(2026, 4, 16, 12, 34, 56, 0, time.UTC)}}
 	e.start()
 	return e

@@ -6,7 +6,10 @@ import (
 )
 
 func TestUserLifecycle(t *testing.T) {
-	e := newEnv(t)
+	engines(t, testUserLifecycle)
+}
+
+func testUserLifecycle(t *testing.T, e *env) {
 	c := e.program("acme")
 
 	body := validUser("ada@example.com")
