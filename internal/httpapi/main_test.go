@@ -1,0 +1,17 @@
+package httpapi_test
+
+import (
+	"testing"
+
+	"github.com/ingot-dev/ingot/internal/testenv"
+)
+
+// TestMain stops the private PostgreSQL cluster after the suite.
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func init() {
+	testEngines = append(testEngines, struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }})
+}
