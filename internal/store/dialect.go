@@ -4,9 +4,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -43,6 +45,30 @@ func (d dialect) rebind(q string) string {
 	}
 	return b.String()
 }
+
+// search returns the condition and argument that match users whose
+// search_text contains term (already lowercased). SQLite asks its FTS5 trigram
+// index, which needs three characters; PostgreSQL's LIKE is served by the
+// pg_trgm index. Shorter terms fall back to LIKE, which scans.
+func (d dialect) search(term string) (string, any) {
+	if d.engine == SQLite && utf8.RuneCountInString(term) >= 3 {
+		return `seq IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)`,
+			`"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+	}
+	return `search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%"
+}
+
+// countSlot picks the user_counts row a transaction adds to. PostgreSQL
+// spreads writers of one program over several rows so they do not queue on
+// one row lock; SQLite has one writer at a time anyway.
+func (d dialect) countSlot() int {
+	if d.engine == Postgres {
+		return rand.IntN(countSlots)
+	}
+	return 0
+}
+
+const countSlots = 8
 
 // retryable reports a transient conflict worth running the transaction again.
 func (d dialect) retryable(err error) bool {

@@ -11,7 +11,10 @@ CREATE TABLE programs (
 
 -- Times are Unix milliseconds in both engines: one representation, exact
 -- ordering, no time-zone conversions at the driver.
+-- seq mirrors SQLite's stable integer key, kept for schema parity and
+-- keyset pagination.
 CREATE TABLE users (
+    seq            BIGINT GENERATED ALWAYS AS IDENTITY,
     id             TEXT PRIMARY KEY,
     program_id     TEXT NOT NULL REFERENCES programs (id),
     first_name     TEXT NOT NULL,

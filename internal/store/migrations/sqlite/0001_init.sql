@@ -11,8 +11,11 @@ CREATE TABLE programs (
 
 -- Times are Unix milliseconds in both engines: one representation, exact
 -- ordering, no time-zone conversions at the driver.
+-- seq is a stable integer key (SQLite's rowid alias, which VACUUM never
+-- renumbers) for the search index to point at; id is the public key.
 CREATE TABLE users (
-    id             TEXT PRIMARY KEY,
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,
     program_id     TEXT NOT NULL REFERENCES programs (id),
     first_name     TEXT NOT NULL,
     middle_name    TEXT NOT NULL DEFAULT '',
