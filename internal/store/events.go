@@ -9,16 +9,27 @@ import (
 	"github.com/ingot-dev/ingot/internal/banking"
 )
 
+// eventCols is the column list of an inserted event, in eventArgs' order.
+const eventCols = `id, program_id, subject_id, type, actor, reason, changes, created_at`
+
+const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?)`
+
+func eventArgs(ev *banking.Event) ([]any, error) {
+	changes, err := json.Marshal(ev.Changes)
+	if err != nil {
+		return nil, fmt.Errorf("event changes: %w", err)
+	}
+	return []any{ev.ID, ev.ProgramID, ev.SubjectID, ev.Type, ev.Actor, ev.Reason, string(changes), millis(ev.CreatedAt)}, nil
+}
+
 // insertEvent writes one audit event inside the caller's transaction: an event
 // exists exactly when its change does.
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev banking.Event) error {
-	changes, err := json.Marshal(ev.Changes)
+	args, err := eventArgs(&ev)
 	if err != nil {
-		return fmt.Errorf("event changes: %w", err)
+		return err
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events
-		(id, program_id, subject_id, type, actor, reason, changes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		ev.ID, ev.ProgramID, ev.SubjectID, ev.Type, ev.Actor, ev.Reason, string(changes), millis(ev.CreatedAt))
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (`+eventCols+`) VALUES `+eventRow), args...)
 	return err
 }
 

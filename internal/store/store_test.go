@@ -304,3 +304,20 @@ func TestParseDSN(t *testing.T) {
 		}
 	}
 }
+
+func TestSandboxKeyIsCreatedOnceAndReused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, err := s.SandboxKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.SandboxKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a) != 32 || !cmp.Equal(a, b) {
+			t.Errorf("keys = %x, %x; want one 32-byte key twice", a, b)
+		}
+	})
+}
