@@ -56,6 +56,9 @@ func (e cliEnv) migrate(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("migrate: unexpected argument %q", fs.Arg(0))}
+	}
 	st, err := e.openStore(f)
 	if err != nil {
 		return err

@@ -41,6 +41,11 @@ func (e cliEnv) serve(args []string) error {
 		return err
 	}
 
+	if !f.sandbox {
+		if err := e.requireKey(f); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	st, err := e.openStore(f)
 	if err != nil {
 		return err
@@ -50,19 +55,27 @@ func (e cliEnv) serve(args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	var provider kyc.Provider = kyc.Sandbox{Delay: *kycDelay}
+	// Only the sandbox decides KYC by rule; elsewhere, until a real provider
+	// is integrated, submissions wait for a human (see docs/decisions.md).
+	var provider kyc.Provider = kyc.Manual{}
+	if f.sandbox {
+		provider = kyc.Sandbox{Delay: *kycDelay}
+	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log})
 	defer svc.Close()
-
-	if f.sandbox {
-		if err := e.bootstrapSandbox(svc); err != nil {
-			return err
-		}
+	if err := svc.CheckKey(e.ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if f.sandbox {
+		if err := e.bootstrapSandbox(svc, "http://"+ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	srv := &http.Server{
 		Handler:           httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody}),
@@ -94,14 +107,17 @@ func (e cliEnv) serve(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+		// The grace period ran out: cut the stragglers off. Their
+		// transactions either committed or roll back; nothing is half-written.
+		log.Warn("shutdown grace period over; closing remaining connections", "err", err)
+		srv.Close()
 	}
 	return nil
 }
 
 // bootstrapSandbox creates a program when the database has none and prints its
 // credentials once, with shell lines that configure "ingot call".
-func (e cliEnv) bootstrapSandbox(svc *service.Service) error {
+func (e cliEnv) bootstrapSandbox(svc *service.Service, url string) error {
 	has, err := svc.HasPrograms(e.ctx)
 	if err != nil || has {
 		return err
@@ -114,7 +130,12 @@ func (e cliEnv) bootstrapSandbox(svc *service.Service) error {
   api_key:       %s
   hmac_username: %s
   hmac_secret:   %s
-`, c.ProgramID, c.APIKey, c.HMACUsername, c.HMACSecret)
+To sign requests with "ingot call", set:
+export INGOT_URL=%s
+export INGOT_API_KEY=%s
+export INGOT_HMAC_USERNAME=%s
+export INGOT_HMAC_SECRET=%s
+`, c.ProgramID, c.APIKey, c.HMACUsername, c.HMACSecret, url, c.APIKey, c.HMACUsername, c.HMACSecret)
 	return nil
 }
 
@@ -156,4 +177,3 @@ func flagError(err error) error {
 	}
 	return usageError{err.Error()}
 }
-

@@ -117,7 +117,7 @@ func checkDOB(f fieldErrors, v string, now time.Time) {
 	if !d.Before(today) {
 		f.add("date_of_birth", "must be in the past")
 	} else if d.Year() < 1900 {
-		f.add("date_of_birth", "must be after 1900-01-01")
+		f.add("date_of_birth", "must not be before 1900-01-01")
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -60,7 +62,81 @@ func decode(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return banking.Errorf(banking.CodeInvalid, "request body must hold exactly one JSON object")
 	}
+	// encoding/json matches names case-insensitively: "First_Name" would
+	// silently fill first_name. Names must match exactly (spec section 1).
+	var tree any
+	if err := json.Unmarshal(body, &tree); err != nil {
+		return decodeError(err)
+	}
+	if name := unknownKey(tree, reflect.TypeOf(dst)); name != "" {
+		return unknownField(name)
+	}
 	return nil
+}
+
+func unknownField(name string) error {
+	return &banking.Error{Code: banking.CodeInvalid, Message: "unknown field " + name,
+		Fields: map[string]string{name: "unknown field"}}
+}
+
+// unknownKey returns the first object key in v that is not exactly the JSON
+// name of a field of t, or "".
+func unknownKey(v any, t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return ""
+		}
+		fields := map[string]reflect.Type{}
+		jsonFields(t, fields)
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			fv := v[k]
+			ft, ok := fields[k]
+			if !ok {
+				return k
+			}
+			if name := unknownKey(fv, ft); name != "" {
+				return name
+			}
+		}
+	case []any:
+		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+			return ""
+		}
+		for _, ev := range v {
+			if name := unknownKey(ev, t.Elem()); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// jsonFields collects the JSON names of t's fields, flattening embedded
+// structs as encoding/json does.
+func jsonFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			jsonFields(f.Type, into)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		into[name] = f.Type
+	}
 }
 
 func decodeError(err error) error {
@@ -79,9 +155,7 @@ func decodeError(err error) error {
 		return banking.Errorf(banking.CodeInvalid, "malformed JSON: unexpected end of body")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return &banking.Error{Code: banking.CodeInvalid, Message: "unknown field " + name,
-			Fields: map[string]string{name: "unknown field"}}
+		return unknownField(strings.Trim(name, `"`))
 	}
 	return banking.Errorf(banking.CodeInvalid, "malformed JSON")
 }

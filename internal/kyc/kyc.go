@@ -75,3 +75,16 @@ func (p Sandbox) Check(ctx context.Context, s Subject) (Decision, error) {
 	}
 	return Decision{Outcome: Verified}, nil
 }
+
+// Manual is the provider outside the sandbox until a real provider is
+// integrated: it decides nothing, so every submission stays pending for a
+// human instead of being approved by a rule meant for test data.
+type Manual struct{}
+
+// Name implements Provider.
+func (Manual) Name() string { return "manual" }
+
+// Check implements Provider.
+func (Manual) Check(ctx context.Context, s Subject) (Decision, error) {
+	return Decision{Outcome: Review, Reason: "MANUAL_REVIEW"}, nil
+}

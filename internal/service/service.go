@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -144,4 +145,21 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 func (s *Service) HasPrograms(ctx context.Context) (bool, error) {
 	ps, err := s.store.Programs(ctx)
 	return len(ps) > 0, err
+}
+
+// CheckKey verifies that the master key opens every program's secret, so a
+// wrong key is reported at start with the key ids involved, instead of as a
+// 500 on the first signed request.
+func (s *Service) CheckKey(ctx context.Context) error {
+	ps, err := s.store.Programs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if _, err := s.sealer.Open(p.HMACSecretSealed, []byte(p.HMACUsername)); err != nil {
+			return fmt.Errorf("the master key (id %s) cannot open program %s's secret: %w; start ingot with the key its programs were created with",
+				s.sealer.KeyID(), p.ID, err)
+		}
+	}
+	return nil
 }

@@ -23,7 +23,7 @@ type KeySource struct {
 }
 
 // ErrNoKey means no master key was configured and no sandbox key is allowed.
-var ErrNoKey = errors.New("no master key: set INGOT_MASTER_KEY (base64 of 32 bytes) or --master-key-file, or use --sandbox")
+var ErrNoKey = errors.New("no master key: set INGOT_MASTER_KEY (base64 of 32 bytes) or --master-key-file")
 
 // Origin says which source a key came from.
 type Origin string
@@ -49,7 +49,7 @@ func Load(src KeySource) (key []byte, from Origin, err error) {
 		}
 		return k, FromFile, nil
 	case src.Env != "":
-		k, err := decodeKey([]byte(src.Env))
+		k, err := decodeBase64Key([]byte(src.Env))
 		if err != nil {
 			return nil, "", fmt.Errorf("INGOT_MASTER_KEY: %w", err)
 		}
@@ -70,6 +70,13 @@ func decodeKey(b []byte) ([]byte, error) {
 	if len(b) == KeySize {
 		return b, nil
 	}
+	return decodeBase64Key(b)
+}
+
+// decodeBase64Key accepts only the standard base64 of 32 bytes. It is the one
+// form of INGOT_MASTER_KEY: an environment value is text, so 32 characters
+// (such as the base64 of 24 bytes) must not pass as a raw key.
+func decodeBase64Key(b []byte) ([]byte, error) {
 	t := bytes.TrimSpace(b)
 	k, err := base64.StdEncoding.DecodeString(string(t))
 	if err != nil || len(k) != KeySize {
