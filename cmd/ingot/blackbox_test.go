@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/testenv"
 	"github.com/ingot-dev/ingot/signature"
 )
 
@@ -60,6 +61,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	testenv.StopCluster()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
