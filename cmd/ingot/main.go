@@ -6,6 +6,7 @@
 //	ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]
 //	ingot program create --name NAME [--db DSN] [--json]
 //	ingot migrate [--db DSN]
+//	ingot call [--explain] PATH [JSON]
 //
 // Run "ingot COMMAND --help" for every flag and its environment variable.
 package main
@@ -61,6 +62,7 @@ Usage:
   ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]   serve the API
   ingot program create --name NAME [--db DSN] [--json]    create a program (tenant)
   ingot migrate [--db DSN]                                apply schema migrations
+  ingot call [--explain] PATH [JSON]                      sign and send one request
 
 Run "ingot COMMAND --help" for a command's flags.
 `
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.programCreate(rest[1:])
 	case "migrate":
 		return env.migrate(rest)
+	case "call":
+		return env.call(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
