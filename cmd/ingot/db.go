@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/store"
 	"github.com/ingot-dev/ingot/internal/vault"
@@ -30,9 +31,10 @@ func (e cliEnv) addDBFlags(fs *flag.FlagSet, f *dbFlags) {
 		"SQLite synchronous pragma: FULL (default; durable on power loss), NORMAL, OFF (env INGOT_SQLITE_SYNCHRONOUS)")
 }
 
-// openStore opens the database and applies pending migrations.
-func (e cliEnv) openStore(f dbFlags) (*store.Store, error) {
-	s, err := store.Open(e.ctx, f.db, store.Options{Synchronous: f.synchronous})
+// openStore opens the database and applies pending migrations. observe, if
+// not nil, receives store operation timings.
+func (e cliEnv) openStore(f dbFlags, observe func(string, time.Duration)) (*store.Store, error) {
+	s, err := store.Open(e.ctx, f.db, store.Options{Synchronous: f.synchronous, Observe: observe})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

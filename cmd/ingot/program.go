@@ -22,7 +22,7 @@ func (e cliEnv) programCreate(args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("program create: unexpected argument %q", fs.Arg(0))}
 	}
-	st, err := e.openStore(f)
+	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (e cliEnv) migrate(args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("migrate: unexpected argument %q", fs.Arg(0))}
 	}
-	st, err := e.openStore(f)
+	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err
 	}

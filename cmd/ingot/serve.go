@@ -46,7 +46,8 @@ func (e cliEnv) serve(args []string) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	st, err := e.openStore(f)
+	metrics := httpapi.NewMetrics()
+	st, err := e.openStore(f, metrics.ObserveStore)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (e cliEnv) serve(args []string) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody}),
+		Handler:           httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody, Metrics: metrics}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

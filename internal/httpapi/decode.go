@@ -30,9 +30,15 @@ func checkContentType(r *http.Request) error {
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	tooLarge := banking.Errorf(banking.CodeTooLarge, "request body is larger than %d bytes", limit)
 	if r.ContentLength > limit {
+		// Without this the server would read up to 256 KiB of the unwanted
+		// body before sending the answer.
+		w.Header().Set("Connection", "close")
 		return nil, tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	// MaxBytesReader must see the server's own writer to make it answer at
+	// once and close the connection instead of draining the rest of the body
+	// first; through a wrapper it silently cannot.
+	body, err := io.ReadAll(http.MaxBytesReader(serverWriter(w), r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, tooLarge
@@ -41,6 +47,18 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, banking.Errorf(banking.CodeInvalid, "cannot read request body")
 	}
 	return body, nil
+}
+
+// serverWriter returns the writer net/http gave the handler, under any
+// wrappers that implement Unwrap.
+func serverWriter(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
 }
 
 // decode parses body into dst strictly: one JSON object, well-formed UTF-8,

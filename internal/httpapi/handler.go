@@ -27,9 +27,13 @@ type Config struct {
 	Now func() time.Time
 	// MaxBody is the body limit in bytes; 0 means DefaultMaxBody.
 	MaxBody int64
+	// Metrics receives request metrics and is served at /metrics; nil
+	// makes a fresh registry.
+	Metrics *Metrics
 }
 
 type handler struct {
+	metrics *Metrics
 	svc     *service.Service
 	log     *slog.Logger
 	now     func() time.Time
@@ -38,7 +42,10 @@ type handler struct {
 
 // NewHandler returns the complete HTTP API.
 func NewHandler(cfg Config) http.Handler {
-	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody}
+	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody, metrics: cfg.Metrics}
+	if h.metrics == nil {
+		h.metrics = NewMetrics()
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -97,6 +104,10 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap exposes the server's writer, which readBody and
+// http.ResponseController need.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
@@ -113,14 +124,18 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey, &reqInfo{id: rid}))
 		w.Header().Set("X-Request-Id", rid)
 		rec := &statusRecorder{ResponseWriter: w}
+		h.metrics.inFlight.Inc()
 		defer func() {
+			h.metrics.inFlight.Dec()
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				h.writeError(rec, r, banking.Internal(panicError{p}))
 			}
-			attrs := append(logAttrs(r, rec.status), slog.Duration("duration", time.Since(start)))
+			elapsed := time.Since(start)
+			h.metrics.observe(r.Pattern, rec.status, elapsed)
+			attrs := append(logAttrs(r, rec.status), slog.Duration("duration", elapsed))
 			if pid := programOf(r.Context()); pid != "" {
 				attrs = append(attrs, slog.String("program_id", pid))
 			}

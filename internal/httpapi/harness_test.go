@@ -74,10 +74,12 @@ type env struct {
 	kyc kyc.Provider
 	// logs receives every log line of the service and the handler, across
 	// restarts, so tests can check what is (and is not) logged.
-	logs  *logBuffer
-	store *store.Store
-	svc   *service.Service
-	srv   *httptest.Server
+	logs *logBuffer
+	// maxBody is the body limit the next start uses; 0 means the default.
+	maxBody int64
+	store   *store.Store
+	svc     *service.Service
+	srv     *httptest.Server
 }
 
 var testKey = bytes.Repeat([]byte{7}, 32)
@@ -119,7 +121,8 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 // start opens the store and serves it; restart calls it again on the same file.
 func (e *env) start() {
 	e.t.Helper()
-	st, err := store.Open(context.Background(), e.dsn, store.Options{})
+	metrics := httpapi.NewMetrics()
+	st, err := store.Open(context.Background(), e.dsn, store.Options{Observe: metrics.ObserveStore})
 	if err != nil {
 		e.t.Fatalf("open store: %v", err)
 	}
@@ -134,7 +137,7 @@ func (e *env) start() {
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
 	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log})
-	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log}))
+	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics}))
 	e.t.Cleanup(e.stop)
 	// As `ingot serve` does before it accepts requests: checks left in flight
 	// by a previous process are started again.

@@ -161,6 +161,7 @@ func TestListFilters(t *testing.T) {
 		under := user("snake_case", "", "Python", "snake@example.com", "+14155550105")
 		backslash := user(`Back\slash`, "", "Escape", "bs@example.com", "+14155550106")
 		plain := user("Fiftyx", "", "Offx", "plain@example.com", "+14155550107")
+		quote := user(`Say "Hi"`, "", "O'Brien", "quote@example.org", "+14155550108")
 
 		// Ada is blocked; Grace goes through verification.
 		c.call("user/block", map[string]any{"user_id": ada}).want(t, http.StatusOK, "")
@@ -199,15 +200,26 @@ func TestListFilters(t *testing.T) {
 			{"search does not span fields", map[string]any{"search": "AdaKing"}, []string{}},
 			{"search nothing", map[string]any{"search": "zzzz"}, []string{}},
 			{"status blocked", map[string]any{"status": "blocked"}, []string{ada}},
-			{"status active", map[string]any{"status": "active"}, []string{plain, backslash, under, percent, emile, grace}},
+			{`search " literally`, map[string]any{"search": `"`}, []string{quote}},
+			{`search quoted word`, map[string]any{"search": `"hi"`}, []string{quote}},
+			{`search across a quote`, map[string]any{"search": `y "h`}, []string{quote}},
+			{`search unbalanced quote`, map[string]any{"search": `"hi`}, []string{quote}},
+			{`search apostrophe`, map[string]any{"search": `o'b`}, []string{quote}},
+			{`search FTS syntax is literal`, map[string]any{"search": `hi*`}, []string{}},
+			{`search FTS operator is literal`, map[string]any{"search": `say OR zola`}, []string{}},
+			{`search column filter is literal`, map[string]any{"search": `search_text:ada`}, []string{}},
+			{`search parenthesis is literal`, map[string]any{"search": `near(`}, []string{}},
+			{"search two characters", map[string]any{"search": "zo"}, []string{emile}},
+			{"search three characters", map[string]any{"search": "zol"}, []string{emile}},
+			{"status active", map[string]any{"status": "active"}, []string{quote, plain, backslash, under, percent, emile, grace}},
 			{"kyc verified", map[string]any{"kyc_status": "verified"}, []string{grace}},
-			{"kyc not_started", map[string]any{"kyc_status": "not_started"}, []string{plain, backslash, under, percent, emile, ada}},
+			{"kyc not_started", map[string]any{"kyc_status": "not_started"}, []string{quote, plain, backslash, under, percent, emile, ada}},
 			{"kyc pending", map[string]any{"kyc_status": "pending"}, []string{}},
 			{"kyc rejected", map[string]any{"kyc_status": "rejected"}, []string{}},
 			{"filters combine", map[string]any{"status": "active", "search": "example.com"}, []string{plain, backslash, under, percent}},
 			{"filters combine to nothing", map[string]any{"status": "blocked", "kyc_status": "verified"}, []string{}},
 			{"empty filters are no filters", map[string]any{"email": "", "search": "", "status": "", "kyc_status": ""},
-				[]string{plain, backslash, under, percent, emile, grace, ada}},
+				[]string{quote, plain, backslash, under, percent, emile, grace, ada}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, p := c.list(t, tc.body)
@@ -224,7 +236,7 @@ func TestListFilters(t *testing.T) {
 			if want := []string{percent, under}; !slices.Equal(got, want) {
 				t.Errorf("ids = %v, want %v", got, want)
 			}
-			wantPage(t, p, 2, 2, 6, "created_at:asc", "example")
+			wantPage(t, p, 2, 2, 7, "created_at:asc", "example")
 		})
 	})
 }

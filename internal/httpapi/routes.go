@@ -7,6 +7,7 @@ import "net/http"
 func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
+	mux.Handle("GET /metrics", h.metrics.Handler())
 
 	for path, endpoint := range map[string]http.Handler{
 		"user/create":                    call(h, h.createUser),

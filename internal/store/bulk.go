@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -18,6 +19,7 @@ const bulkRows = 500
 // the fast path for seeding benchmarks and imports. It applies the same
 // uniqueness rules as CreateUser; on any failure nothing is written.
 func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, events []banking.Event) error {
+	defer s.timed("bulk_create_users", time.Now())
 	if len(users) != len(events) {
 		return banking.Internal(fmt.Errorf("bulk create: %d users but %d events", len(users), len(events)))
 	}

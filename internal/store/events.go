@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -36,6 +37,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev banking.Event) e
 // Events lists the audit trail of one subject in a program, newest first, with
 // the total count.
 func (s *Store) Events(ctx context.Context, pid banking.ProgramID, subject string, page, perPage int) ([]banking.Event, int, error) {
+	defer s.timed("events", time.Now())
 	var total int
 	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM events WHERE program_id = ? AND subject_id = ?`),
 		pid, subject).Scan(&total); err != nil {

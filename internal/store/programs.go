@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
 
 // CreateProgram stores a new program together with its program.created event.
 func (s *Store) CreateProgram(ctx context.Context, p banking.Program, ev banking.Event) error {
+	defer s.timed("create_program", time.Now())
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO programs
 			(id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -35,6 +37,7 @@ func scanProgram(row interface{ Scan(...any) error }) (banking.Program, error) {
 
 // ProgramByHMACUsername finds the program that owns a signing credential.
 func (s *Store) ProgramByHMACUsername(ctx context.Context, username string) (banking.Program, error) {
+	defer s.timed("program_by_hmac_username", time.Now())
 	p, err := scanProgram(s.db.QueryRowContext(ctx,
 		s.q(`SELECT `+programCols+` FROM programs WHERE hmac_username = ?`), username))
 	if err == sql.ErrNoRows {
@@ -45,6 +48,7 @@ func (s *Store) ProgramByHMACUsername(ctx context.Context, username string) (ban
 
 // Programs lists every program, oldest first.
 func (s *Store) Programs(ctx context.Context) ([]banking.Program, error) {
+	defer s.timed("programs", time.Now())
 	rows, err := s.db.QueryContext(ctx, `SELECT `+programCols+` FROM programs ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.translate(err)

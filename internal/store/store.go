@@ -19,6 +19,7 @@ import (
 // Store is ingot's persistence. It is safe for concurrent use, and several
 // processes may share one database.
 type Store struct {
+	observe func(op string, d time.Duration)
 	db      *sql.DB
 	dialect dialect
 	// Path is the SQLite file ("" for PostgreSQL); the sandbox keeps its key
@@ -42,6 +43,9 @@ type Options struct {
 	Synchronous string
 	// MaxOpenConns caps the connection pool; 0 picks a default per engine.
 	MaxOpenConns int
+	// Observe, when set, is told how long each store operation took (for
+	// metrics), keeping the store free of any metrics library.
+	Observe func(op string, d time.Duration)
 }
 
 // ParseDSN tells which engine a --db value names and the driver's source. A
@@ -80,6 +84,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.observe = opt.Observe
 	if err := s.Migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
@@ -99,8 +104,17 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close releases the pool.
 func (s *Store) Close() error { return s.db.Close() }
 
+// timed reports an operation's duration to the Observe hook; use it as
+// defer s.timed("op", time.Now()).
+func (s *Store) timed(op string, start time.Time) {
+	if s.observe != nil {
+		s.observe(op, time.Since(start))
+	}
+}
+
 // Ping checks that the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error {
+	defer s.timed("ping", time.Now())
 	if err := s.db.PingContext(ctx); err != nil {
 		return banking.Internal(fmt.Errorf("ping: %w", err))
 	}

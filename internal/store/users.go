@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -65,6 +66,7 @@ var errDuplicateEmail = banking.Errorf(banking.CodeConflict, "a user with this e
 // CreateUser stores a new user and its user.created event in one transaction.
 // A duplicate email in the program is a conflict.
 func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event) error {
+	defer s.timed("create_user", time.Now())
 	args, err := userArgs(&u)
 	if err != nil {
 		return banking.Internal(err)
@@ -89,6 +91,7 @@ var errUserNotFound = banking.Errorf(banking.CodeNotFound, "user not found")
 
 // User reads one user of a program. Another program's user is not found.
 func (s *Store) User(ctx context.Context, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
+	defer s.timed("get_user", time.Now())
 	u, err := scanUser(s.db.QueryRowContext(ctx,
 		s.q(`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`), pid, id))
 	if err == sql.ErrNoRows {
@@ -106,6 +109,7 @@ type Mutation func(u *banking.User) (*banking.Event, error)
 // any process, run one after another, so every transition sees the state the
 // previous one left.
 func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation) (banking.User, error) {
+	defer s.timed("update_user", time.Now())
 	var out banking.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		u, err := scanUser(tx.QueryRowContext(ctx,
@@ -156,6 +160,7 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 // ListUsers returns one page of a program's users matching f, and how many
 // match in all.
 func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) ([]banking.User, int, error) {
+	defer s.timed("list_users", time.Now())
 	where := []string{"program_id = ?"}
 	args := []any{pid}
 	if f.Email != "" {
@@ -246,6 +251,7 @@ func escapeLike(s string) string {
 // PendingKYC lists users of every program whose verification awaits a
 // decision, so a restarted process can resume them.
 func (s *Store) PendingKYC(ctx context.Context) ([]banking.User, error) {
+	defer s.timed("pending_kyc", time.Now())
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE kyc_status = ? ORDER BY updated_at`),
 		banking.KYCPending)
 	if err != nil {
