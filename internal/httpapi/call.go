@@ -11,9 +11,10 @@ import (
 
 // call adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
-// authentication (401), strict decoding (400), then the endpoint. The order
-// keeps the promise of spec section 2: an unauthenticated request executes and
-// writes nothing.
+// authentication (401), strict decoding (400), the idempotency key of a
+// mutating call (replay, 409, 422; spec section 6), then the endpoint. The
+// order keeps the promise of spec section 2: an unauthenticated request
+// executes and writes nothing.
 func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, req *Req) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := checkContentType(r); err != nil {
@@ -35,7 +36,18 @@ func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, re
 			h.writeError(w, r, err)
 			return
 		}
+		ic, done := h.startIdempotency(w, r, body, &caller)
+		if done {
+			return
+		}
+		if ic != nil {
+			defer h.releaseOnPanic(r, ic)
+		}
 		data, err := fn(r.Context(), caller, &req)
+		if ic != nil {
+			h.finishIdempotency(w, r, ic, data, err)
+			return
+		}
 		if err != nil {
 			h.writeError(w, r, err)
 			return

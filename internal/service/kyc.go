@@ -23,7 +23,7 @@ func (s *Service) SubmitKYC(ctx context.Context, c Caller, rawID string) error {
 		}
 		ev := banking.NewEvent(u, banking.EventKYCSubmitted, c.actor(), "", ch, now)
 		return &ev, nil
-	})
+	}, c.Idem)
 	if err != nil {
 		return err
 	}

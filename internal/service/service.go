@@ -42,6 +42,9 @@ type Service struct {
 	bg       sync.WaitGroup
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
+
+	// prune paces the pruning of expired idempotency keys.
+	prune pruner
 }
 
 // New returns a Service. Call Close to stop background work.

@@ -5,11 +5,16 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
-// Caller is who makes a call: the authenticated program.
+// Caller is who makes a call: the authenticated program, and, for a mutation
+// made under an idempotency key, how to store its answer with the change.
 type Caller struct {
 	ProgramID banking.ProgramID
+	// Idem, when set, completes the caller's idempotency reservation in the
+	// mutation's transaction (see Service.ReserveIdempotency).
+	Idem *store.IdemFinish
 }
 
 func (c Caller) actor() string { return banking.ActorProgram(c.ProgramID) }
@@ -45,7 +50,7 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in banking.NewUserIn
 		u.SSNSealed = s.sealer.Seal([]byte(ssn), ssnAAD(u.ID))
 	}
 	ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", banking.CreatedChanges(&u), u.CreatedAt)
-	if err := s.store.CreateUser(ctx, u, ev); err != nil {
+	if err := s.store.CreateUser(ctx, u, ev, c.Idem); err != nil {
 		return banking.User{}, err
 	}
 	return u, nil
@@ -91,7 +96,7 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, rawID string, p bank
 		}
 		ev := banking.NewEvent(u, banking.EventUserUpdated, c.actor(), "", ch, now)
 		return &ev, nil
-	})
+	}, c.Idem)
 }
 
 // BlockUser blocks an active user.
@@ -122,7 +127,7 @@ func (s *Service) transition(ctx context.Context, c Caller, rawID, reason string
 		}
 		ev := banking.NewEvent(u, typ, c.actor(), reason, ch, now)
 		return &ev, nil
-	})
+	}, c.Idem)
 }
 
 // UserEvents lists a user's audit trail, newest first.

@@ -64,8 +64,9 @@ var userUpdateSet = func() string {
 var errDuplicateEmail = banking.Errorf(banking.CodeConflict, "a user with this email already exists")
 
 // CreateUser stores a new user and its user.created event in one transaction.
-// A duplicate email in the program is a conflict.
-func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event) error {
+// A duplicate email in the program is a conflict. With fin (at most one), the
+// idempotency key's answer is stored in the same transaction.
+func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event, fin ...*IdemFinish) error {
 	defer s.timed("create_user", time.Now())
 	args, err := userArgs(&u)
 	if err != nil {
@@ -83,8 +84,25 @@ func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event
 		if err := s.addCount(ctx, tx, u.ProgramID, u.Status, u.KYCStatus, 1); err != nil {
 			return err
 		}
-		return s.insertEvent(ctx, tx, ev)
+		if err := s.insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		return s.finishAll(ctx, tx, fin, u)
 	})
+}
+
+// finishAll completes the idempotency reservations of a mutation (at most
+// one in practice) inside its transaction.
+func (s *Store) finishAll(ctx context.Context, tx *sql.Tx, fin []*IdemFinish, u banking.User) error {
+	for _, f := range fin {
+		if f == nil {
+			continue
+		}
+		if err := s.finishIdem(ctx, tx, f, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var errUserNotFound = banking.Errorf(banking.CodeNotFound, "user not found")
@@ -107,8 +125,9 @@ type Mutation func(u *banking.User) (*banking.Event, error)
 // UpdateUser reads a user under a write lock, applies fn, and writes the user
 // and fn's event in one transaction. Concurrent mutations of one user, from
 // any process, run one after another, so every transition sees the state the
-// previous one left.
-func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation) (banking.User, error) {
+// previous one left. With fin (at most one), the idempotency key's answer is
+// stored in the same transaction, also when nothing changed.
+func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation, fin ...*IdemFinish) (banking.User, error) {
 	defer s.timed("update_user", time.Now())
 	var out banking.User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -127,7 +146,7 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 		}
 		out = u
 		if ev == nil {
-			return nil
+			return s.finishAll(ctx, tx, fin, u)
 		}
 		args, err := userArgs(&u)
 		if err != nil {
@@ -152,7 +171,10 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 				return err
 			}
 		}
-		return s.insertEvent(ctx, tx, *ev)
+		if err := s.insertEvent(ctx, tx, *ev); err != nil {
+			return err
+		}
+		return s.finishAll(ctx, tx, fin, u)
 	})
 	return out, err
 }

@@ -1,0 +1,228 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/ingot-dev/ingot/apitype"
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+	"github.com/ingot-dev/ingot/internal/store"
+)
+
+// idemAnswers lists the mutating calls, which honour idempotency keys (spec
+// section 6), each with the data of its success answer for the changed user.
+// Reads ignore idempotent_key.
+var idemAnswers = map[string]func(banking.User) any{
+	"user/create":                    userData,
+	"user/update":                    userData,
+	"user/block":                     userData,
+	"user/unblock":                   userData,
+	"user/send-verification-request": func(banking.User) any { return apitype.Empty{} },
+}
+
+func userData(u banking.User) any {
+	d, _ := oneUser(u, nil)
+	return d
+}
+
+// maxIdemKey is the longest idempotency key accepted.
+const maxIdemKey = 255
+
+// idemCall is one mutating call made under a reserved idempotency key.
+type idemCall struct {
+	ref store.IdemRef
+	fin *store.IdemFinish
+}
+
+// idemHeader is the header alias of the idempotent_key body field.
+const idemHeader = "Idempotency-Key"
+
+// startIdempotency runs after authentication and strict decoding. For a
+// mutating call with a key it reserves the key: it returns the reservation to
+// complete (and sets c.Idem), or answers the request itself (replay, 409, 422)
+// and returns done. Without a key, or for a read, it returns nil.
+func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, body []byte, c *service.Caller) (ic *idemCall, done bool) {
+	endpoint := strings.TrimPrefix(r.URL.Path, "/api/v4/")
+	data, ok := idemAnswers[endpoint]
+	if !ok {
+		return nil, false
+	}
+	key, hash, err := idemKeyAndHash(r, body, endpoint)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, true
+	}
+	if key == "" {
+		return nil, false
+	}
+	res, err := h.svc.ReserveIdempotency(r.Context(), *c, key, endpoint, hash)
+	if err != nil {
+		h.writeError(w, r, err)
+		return nil, true
+	}
+	switch res.Outcome {
+	case store.IdemReplay:
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(res.Status)
+		w.Write(res.Body)
+		return nil, true
+	case store.IdemMismatch:
+		h.writeError(w, r, &banking.Error{Code: banking.CodeIdempotencyMismatch,
+			Message: "idempotent_key was already used with another endpoint or body"})
+		return nil, true
+	case store.IdemInFlight:
+		h.writeError(w, r, banking.Errorf(banking.CodeConflict, "a request with this idempotent_key is still in progress"))
+		return nil, true
+	}
+	ic = &idemCall{ref: res.Ref}
+	ic.fin = h.svc.IdempotencyFinish(res.Ref, func(u banking.User) ([]byte, error) {
+		return successBody(data(u))
+	})
+	c.Idem = ic.fin
+	return ic, false
+}
+
+// finishIdempotency answers a call made under a reserved key. A success was
+// stored with the change; a domain error is stored now (it changed nothing);
+// an internal error releases the key so the client may retry.
+func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *idemCall, data any, err error) {
+	// The answer must be stored even if the client went away meanwhile.
+	ctx := context.WithoutCancel(r.Context())
+	if err == nil {
+		body := ic.fin.Body
+		if body == nil {
+			// Not stored with a change (no mutation ran): store it now.
+			var merr error
+			if body, merr = successBody(data); merr == nil {
+				merr = h.svc.CompleteIdempotency(ctx, ic.ref, http.StatusOK, body)
+			}
+			if merr != nil {
+				h.releaseIdempotency(ctx, r, ic)
+				h.writeError(w, r, banking.Internal(merr))
+				return
+			}
+		}
+		writeRaw(w, http.StatusOK, body)
+		return
+	}
+	e := banking.AsError(err)
+	if e.Code == banking.CodeInternal {
+		h.releaseIdempotency(ctx, r, ic)
+		h.writeError(w, r, err)
+		return
+	}
+	status, body := h.errorBody(r, e)
+	if cerr := h.svc.CompleteIdempotency(ctx, ic.ref, status, body); cerr != nil {
+		h.releaseIdempotency(ctx, r, ic)
+		h.log.ErrorContext(r.Context(), "storing an idempotent answer failed", "request_id", requestID(r.Context()), "err", cerr)
+	}
+	writeRaw(w, status, body)
+}
+
+func (h *handler) releaseIdempotency(ctx context.Context, r *http.Request, ic *idemCall) {
+	if err := h.svc.ReleaseIdempotency(ctx, ic.ref); err != nil {
+		h.log.ErrorContext(r.Context(), "releasing an idempotency key failed", "request_id", requestID(r.Context()), "err", err)
+	}
+}
+
+// releaseOnPanic, deferred, releases the key of a call that panicked, so the
+// client need not wait for the lease to retry, and lets the panic go on.
+func (h *handler) releaseOnPanic(r *http.Request, ic *idemCall) {
+	if p := recover(); p != nil {
+		h.releaseIdempotency(context.WithoutCancel(r.Context()), r, ic)
+		panic(p)
+	}
+}
+
+// errorBody is the exact answer writeError would send for a domain error.
+func (h *handler) errorBody(r *http.Request, e *banking.Error) (int, []byte) {
+	b, err := json.Marshal(apitype.ErrorEnvelope{
+		Status:  apitype.StatusError,
+		Message: e.Message,
+		Error:   apitype.ErrorDetail{Code: string(e.Code), Fields: e.Fields, RequestID: requestID(r.Context())},
+	})
+	if err != nil {
+		return http.StatusInternalServerError, []byte(`{"status":"error","message":"internal error","error":{"code":"internal"}}` + "\n")
+	}
+	return statusOf(e.Code), append(b, '\n')
+}
+
+// successBody is the exact success answer for data, as writeJSON sends it.
+func successBody(data any) ([]byte, error) {
+	b, err := json.Marshal(apitype.Envelope[any]{
+		Status: apitype.StatusSuccess, Message: "operation completed", Data: data,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// idemKeyAndHash returns the call's idempotency key ("" when none) from the
+// idempotent_key body field or its Idempotency-Key header alias, and the hash
+// that identifies the request: SHA-256 over the endpoint and the body
+// re-encoded canonically (sorted keys, numbers as sent) without api_key and
+// idempotent_key, so neither credentials nor the key's carrier matter.
+func idemKeyAndHash(r *http.Request, body []byte, endpoint string) (string, string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree map[string]any
+	if err := dec.Decode(&tree); err != nil {
+		return "", "", decodeError(err) // cannot happen after strict decoding
+	}
+	bodyKey, inBody := tree["idempotent_key"].(string)
+	headerVals := r.Header.Values(idemHeader)
+	if len(headerVals) > 1 {
+		return "", "", banking.Invalid("idempotent_key", "the "+idemHeader+" header must be sent once")
+	}
+	key := bodyKey
+	switch {
+	case len(headerVals) == 1 && inBody && headerVals[0] != bodyKey:
+		return "", "", banking.Invalid("idempotent_key", "differs from the "+idemHeader+" header")
+	case len(headerVals) == 1:
+		key = headerVals[0]
+	case !inBody:
+		return "", "", nil
+	}
+	if err := checkIdemKey(key); err != nil {
+		return "", "", err
+	}
+	delete(tree, "api_key")
+	delete(tree, "idempotent_key")
+	canon, err := json.Marshal(tree)
+	if err != nil {
+		return "", "", banking.Internal(err)
+	}
+	sum := sha256.New()
+	sum.Write([]byte(endpoint))
+	sum.Write([]byte{0})
+	sum.Write(canon)
+	return key, hex.EncodeToString(sum.Sum(nil)), nil
+}
+
+// checkIdemKey accepts 1 to 255 visible ASCII characters.
+func checkIdemKey(k string) error {
+	bad := banking.Invalid("idempotent_key", "must be 1 to 255 visible ASCII characters")
+	if len(k) == 0 || len(k) > maxIdemKey {
+		return bad
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return bad
+		}
+	}
+	return nil
+}
