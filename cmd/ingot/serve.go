@@ -26,8 +26,11 @@ func (e cliEnv) serve(args []string) error {
 	addr := fs.String("addr", envOr(e.getenv, "INGOT_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env INGOT_ADDR)")
 	kycDelay := fs.Duration("kyc-delay", 0, "sandbox KYC provider: how long a verification takes, e.g. 2s (env INGOT_KYC_DELAY)")
 	maxBody := fs.Int64("max-body-bytes", httpapi.DefaultMaxBody, "largest request body accepted; larger ones get 413 (env INGOT_MAX_BODY_BYTES)")
+	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per program in this process; 0 means no limit; over it, 429 with Retry-After (env INGOT_RATE_LIMIT)")
+	rateBurst := fs.Int("rate-burst", 0, "burst size per program for --rate-limit; 0 means the rate rounded up (env INGOT_RATE_BURST)")
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
-	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES"}); err != nil {
+	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
+		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -79,7 +82,8 @@ func (e cliEnv) serve(args []string) error {
 		}
 	}
 	srv := &http.Server{
-		Handler:           httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody, Metrics: metrics}),
+		Handler: httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody, Metrics: metrics,
+			RateLimit: *rateLimit, RateBurst: *rateBurst}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -11,7 +11,7 @@ import (
 
 // call adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
-// authentication (401), strict decoding (400), the idempotency key of a
+// authentication (401), the program's rate limit (429), strict decoding (400), the idempotency key of a
 // mutating call (replay, 409, 422; spec section 6), then the endpoint. The
 // order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
@@ -28,6 +28,10 @@ func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, re
 		}
 		caller, err := h.authenticate(r, body)
 		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if err := h.rateLimit(w, caller.ProgramID); err != nil {
 			h.writeError(w, r, err)
 			return
 		}

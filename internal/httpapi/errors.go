@@ -42,7 +42,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == banking.CodeInternal {
 		h.log.ErrorContext(r.Context(), "internal error", "request_id", rid, "route", r.URL.Path, "err", err)
 	}
-	if e.Code == banking.CodeRateLimited {
+	if e.Code == banking.CodeRateLimited && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(1))
 	}
 	if e.Code == banking.CodeMethodNotAllowed {

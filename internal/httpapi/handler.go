@@ -27,12 +27,17 @@ type Config struct {
 	Now func() time.Time
 	// MaxBody is the body limit in bytes; 0 means DefaultMaxBody.
 	MaxBody int64
+	// RateLimit is each program's limit in requests per second (0: none),
+	// with bursts of RateBurst (0: the rate rounded up).
+	RateLimit float64
+	RateBurst int
 	// Metrics receives request metrics and is served at /metrics; nil
 	// makes a fresh registry.
 	Metrics *Metrics
 }
 
 type handler struct {
+	limiter *limiter
 	metrics *Metrics
 	svc     *service.Service
 	log     *slog.Logger
@@ -55,6 +60,7 @@ func NewHandler(cfg Config) http.Handler {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBody
 	}
+	h.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst, h.now)
 	mux := http.NewServeMux()
 	h.routes(mux)
 	return h.middleware(mux)
