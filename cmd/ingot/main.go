@@ -7,6 +7,8 @@
 //	ingot program create --name NAME [--db DSN] [--json]
 //	ingot migrate [--db DSN]
 //	ingot call [--explain] PATH [JSON]
+//	ingot audit verify [--db DSN]
+//	ingot keys rotate [--db DSN] --new-key-file PATH
 //
 // Run "ingot COMMAND --help" for every flag and its environment variable.
 package main
@@ -63,6 +65,8 @@ Usage:
   ingot program create --name NAME [--db DSN] [--json]    create a program (tenant)
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
+  ingot audit verify [--db DSN]                           check the tamper-evident audit trail
+  ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
 
 Run "ingot COMMAND --help" for a command's flags.
 `
@@ -88,6 +92,16 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.migrate(rest)
 	case "call":
 		return env.call(rest)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			return usageError{`audit: want "ingot audit verify [--db DSN]"`}
+		}
+		return env.auditVerify(rest[1:])
+	case "keys":
+		if len(rest) == 0 || rest[0] != "rotate" {
+			return usageError{`keys: want "ingot keys rotate --new-key-file PATH"`}
+		}
+		return env.keysRotate(rest[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -67,16 +67,16 @@ func (s *Store) bulkInsertUsers(ctx context.Context, tx *sql.Tx, users []banking
 }
 
 func (s *Store) bulkInsertEvents(ctx context.Context, tx *sql.Tx, evs []banking.Event) error {
-	args := make([]any, 0, 8*len(evs))
-	for i := range evs {
-		a, err := eventArgs(&evs[i])
-		if err != nil {
-			return err
-		}
-		args = append(args, a...)
+	// Chained like insertEvent: the rows of one multi-row INSERT get seq in
+	// VALUES order, which is the order chainEvents linked them in.
+	args, heads, err := s.chainEvents(ctx, tx, evs)
+	if err != nil {
+		return err
 	}
 	q := `INSERT INTO events (` + eventCols + `) VALUES ` +
 		strings.TrimSuffix(strings.Repeat(eventRow+", ", len(evs)), ", ")
-	_, err := tx.ExecContext(ctx, s.q(q), args...)
-	return err
+	if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+		return err
+	}
+	return s.saveHeads(ctx, tx, heads)
 }

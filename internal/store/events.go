@@ -10,28 +10,23 @@ import (
 	"github.com/ingot-dev/ingot/internal/banking"
 )
 
-// eventCols is the column list of an inserted event, in eventArgs' order.
-const eventCols = `id, program_id, subject_id, type, actor, reason, changes, created_at`
+// eventCols is the column list of an inserted event, in chainEvents' order.
+const eventCols = `id, program_id, subject_id, type, actor, reason, changes, created_at, prev_hash, hash`
 
-const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?)`
-
-func eventArgs(ev *banking.Event) ([]any, error) {
-	changes, err := json.Marshal(ev.Changes)
-	if err != nil {
-		return nil, fmt.Errorf("event changes: %w", err)
-	}
-	return []any{ev.ID, ev.ProgramID, ev.SubjectID, ev.Type, ev.Actor, ev.Reason, string(changes), millis(ev.CreatedAt)}, nil
-}
+const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertEvent writes one audit event inside the caller's transaction: an event
-// exists exactly when its change does.
+// exists exactly when its change does. It is chained onto its program's
+// previous event (see audit.go).
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev banking.Event) error {
-	args, err := eventArgs(&ev)
+	args, heads, err := s.chainEvents(ctx, tx, []banking.Event{ev})
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (`+eventCols+`) VALUES `+eventRow), args...)
-	return err
+	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (`+eventCols+`) VALUES `+eventRow), args...); err != nil {
+		return err
+	}
+	return s.saveHeads(ctx, tx, heads)
 }
 
 // Events lists the audit trail of one subject in a program, newest first, with
