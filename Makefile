@@ -26,3 +26,4 @@ build:
 ## fuzz: run the fuzz targets longer than the seed corpus in `go test`.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime 60s ./signature/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./internal/httpapi/

@@ -26,6 +26,14 @@ func unauthenticated(msg string) error {
 // the program API key, which must belong to the signer's program. It runs
 // before anything else touches the request, so a failure executes nothing.
 func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, error) {
+	// A repeated credential header is ambiguous (which one did the client
+	// mean, which one did a proxy add?): refuse rather than pick one.
+	if len(r.Header.Values("Authorization")) > 1 {
+		return service.Caller{}, unauthenticated(msgUnauthorized)
+	}
+	if len(r.Header.Values("api_key")) > 1 {
+		return service.Caller{}, unauthenticated(msgBadAPIKey)
+	}
 	var prog banking.Program
 	var lookupErr error
 	_, err := signature.Verify(r, body, h.now(), func(username string) ([]byte, error) {

@@ -72,6 +72,9 @@ func decode(body []byte, dst any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return banking.Errorf(banking.CodeInvalid, "request body must be a JSON object")
 	}
+	if err := checkStructure(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
