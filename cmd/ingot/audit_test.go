@@ -5,7 +5,6 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,16 +42,10 @@ func ph(dsn string, n int) string {
 // events row edited directly in the database makes it exit 1 naming that
 // event; so does a deleted last event.
 func TestBlackboxAuditVerify(t *testing.T) {
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			env := childEnv("INGOT_MASTER_KEY=" + randomMasterKey(t))
 			credsA := createProgram(t, env, "A", "--db", dsn)
 			credsB := createProgram(t, env, "B", "--db", dsn)

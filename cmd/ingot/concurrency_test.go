@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -18,16 +17,10 @@ import (
 // match the last one, and the audit trail must hold exactly one event per
 // successful transition: no lost or doubled state change across processes.
 func TestConcurrentTogglesAcrossProcesses(t *testing.T) {
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			env := childEnv()
 			creds := createProgram(t, env, "toggles", "--db", dsn)
 			servers := []*server{
@@ -111,7 +104,7 @@ func TestConcurrentTogglesAcrossProcesses(t *testing.T) {
 					t.Errorf("final status via %s = %v, want %s", c.url, got, wantStatus)
 				}
 			}
-			t.Logf("%s: %d blocks and %d unblocks succeeded of %d requests", eng.name, blocks, unblocks, workers*perWorker)
+			t.Logf("%s: %d blocks and %d unblocks succeeded of %d requests", eng.Name, blocks, unblocks, workers*perWorker)
 		})
 	}
 }

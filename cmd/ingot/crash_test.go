@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,16 +21,10 @@ import (
 // is half-written: no user without its user.created event, no event without
 // its change, and an intact audit chain.
 func TestCrashSafety(t *testing.T) {
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			env := childEnv()
 			creds := createProgram(t, env, "crash", "--db", dsn)
 			srv := startServe(t, env, false, "--sandbox", "--db", dsn)
@@ -96,7 +89,7 @@ func TestCrashSafety(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s: %d creates and %d blocks acknowledged before SIGKILL", eng.name, len(created), blocked)
+			t.Logf("%s: %d creates and %d blocks acknowledged before SIGKILL", eng.Name, len(created), blocked)
 
 			st, err := store.Open(context.Background(), dsn, store.Options{})
 			if err != nil {

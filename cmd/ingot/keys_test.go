@@ -19,14 +19,6 @@ import (
 	"github.com/ingot-dev/ingot/internal/vault"
 )
 
-var engines = []struct {
-	name string
-	dsn  func(t *testing.T) string
-}{
-	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-	{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-}
-
 // secretNeedles are the plain-text forms that must never be at rest: each
 // SSN with and without dashes, each API key, each HMAC secret (as the hex
 // text handed out and as the bytes it encodes).
@@ -154,10 +146,10 @@ func scanPostgres(t *testing.T, dsn string, needles map[string][]byte) (rowsSeen
 // SSN change, a KYC check, blocks) and then searches everything the database
 // keeps: no full SSN, API key or HMAC secret may appear in plain text.
 func TestBlackboxSecretsAtRest(t *testing.T) {
-	for _, eng := range engines {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			env := childEnv("INGOT_MASTER_KEY=" + randomMasterKey(t))
 			credsA := createProgram(t, env, "A", "--db", dsn)
 			credsB := createProgram(t, env, "B", "--db", dsn)
@@ -255,10 +247,10 @@ func sealedSSNs(t *testing.T, dsn string) map[string][]byte {
 // their SSNs open for KYC and updates), the old key no longer opens any
 // value, and running the rotation again changes nothing.
 func TestBlackboxKeysRotate(t *testing.T) {
-	for _, eng := range engines {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			oldB64, newB64 := randomMasterKey(t), randomMasterKey(t)
 			oldEnv, newEnv := childEnv("INGOT_MASTER_KEY="+oldB64), childEnv("INGOT_MASTER_KEY="+newB64)
 			creds := createProgram(t, oldEnv, "P", "--db", dsn)
@@ -327,10 +319,10 @@ func TestBlackboxKeysRotate(t *testing.T) {
 // the sandbox key (the file next to a SQLite database, or the row in a
 // PostgreSQL one) and "serve --sandbox" goes on working with it.
 func TestBlackboxKeysRotateSandbox(t *testing.T) {
-	for _, eng := range engines {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			dsn := eng.dsn(t)
+			dsn := eng.DSN(t)
 			env := childEnv()
 			creds := createProgram(t, env, "S", "--db", dsn)
 			srv := startServe(t, env, false, "--sandbox", "--db", dsn)

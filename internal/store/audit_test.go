@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,15 +16,9 @@ import (
 // than once (several pools on one database, like several processes).
 func forEachEngineDSN(t *testing.T, fn func(t *testing.T, dsn string, s *store.Store)) {
 	t.Helper()
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
-			dsn := eng.dsn(t)
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			dsn := eng.DSN(t)
 			s, err := store.Open(context.Background(), dsn, store.Options{})
 			if err != nil {
 				t.Fatalf("open: %v", err)

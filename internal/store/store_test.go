@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -19,15 +18,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // forEachEngine runs fn against a fresh store on every engine.
 func forEachEngine(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
-	for _, eng := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
-		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
-	} {
-		t.Run(eng.name, func(t *testing.T) {
-			s, err := store.Open(context.Background(), eng.dsn(t), store.Options{})
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			s, err := store.Open(context.Background(), eng.DSN(t), store.Options{})
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
