@@ -81,16 +81,8 @@ func (e cliEnv) serve(args []string) error {
 			return err
 		}
 	}
-	srv := &http.Server{
-		Handler: httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody, Metrics: metrics,
-			RateLimit: *rateLimit, RateBurst: *rateBurst}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {
@@ -118,6 +110,30 @@ func (e cliEnv) serve(args []string) error {
 		srv.Close()
 	}
 	return nil
+}
+
+// Server limits: a client that trickles its headers or body, or never reads
+// its answer, holds a connection only this long, and headers are capped well
+// below net/http's 1 MiB default.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// newHTTPServer is the one place the server's limits are set.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // bootstrapSandbox creates a program when the database has none and prints its
