@@ -259,6 +259,7 @@ func (c *apiClient) try(path string, body any) (response, error) {
 
 func do(t *testing.T, req *http.Request) response {
 	t.Helper()
+	reqBody := peekBody(t, req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
@@ -270,6 +271,7 @@ func do(t *testing.T, req *http.Request) response {
 	}
 	r := response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 	_ = json.Unmarshal(b, &r.JSON)
+	validateExchange(t, req, reqBody, r.Status, r.Header, r.Body)
 	return r
 }
 

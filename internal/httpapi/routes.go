@@ -8,6 +8,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.Handle("GET /metrics", h.metrics.Handler())
+	mux.HandleFunc("GET /api/v4/openapi.yaml", h.openapi)
 
 	for path, endpoint := range map[string]http.Handler{
 		"user/create":                    call(h, h.createUser),
