@@ -21,6 +21,7 @@ import (
 	"github.com/ingot-dev/ingot/internal/kyc"
 	"github.com/ingot-dev/ingot/internal/service"
 	"github.com/ingot-dev/ingot/internal/store"
+	"github.com/ingot-dev/ingot/internal/testenv"
 	"github.com/ingot-dev/ingot/internal/vault"
 	"github.com/ingot-dev/ingot/signature"
 )
@@ -89,19 +90,11 @@ var testKey = bytes.Repeat([]byte{7}, 32)
 // whole suite proves both engines behave alike.
 func engines(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, eng := range testEngines {
-		t.Run(eng.name, func(t *testing.T) {
-			fn(t, newEnvDSN(t, eng.dsn(t)))
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			fn(t, newEnvDSN(t, eng.DSN(t)))
 		})
 	}
-}
-
-// testEngines lists the engines under test; each gives a fresh database.
-var testEngines = []struct {
-	name string
-	dsn  func(t *testing.T) string
-}{
-	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "ingot.db") }},
 }
 
 // newEnv starts a server on a fresh SQLite database.

@@ -8,10 +8,3 @@ import (
 
 // TestMain stops the private PostgreSQL cluster after the suite.
 func TestMain(m *testing.M) { testenv.Main(m) }
-
-func init() {
-	testEngines = append(testEngines, struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }})
-}
