@@ -29,38 +29,21 @@ func (e cliEnv) call(args []string) error {
 	fs := flag.NewFlagSet("ingot call", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, callUsage); fs.PrintDefaults() }
-	url := fs.String("url", envOr(e.getenv, "INGOT_URL", "http://127.0.0.1:8080"), "ingot's base URL (env INGOT_URL)")
-	// Credentials default to the environment after parsing, not as flag
-	// defaults, so --help never prints them.
-	apiKey := fs.String("api-key", "", "the program's api_key (env INGOT_API_KEY)")
-	username := fs.String("hmac-username", "", "the program's HMAC username (env INGOT_HMAC_USERNAME)")
-	secret := fs.String("hmac-secret", "", "the program's HMAC secret (env INGOT_HMAC_SECRET)")
+	var cred credFlags
+	e.addCredFlags(fs, &cred)
+	url, apiKey, username, secret := &cred.url, &cred.apiKey, &cred.username, &cred.secret
 	explain := fs.Bool("explain", false, "also print, on stderr, the signing string and the headers sent (never the secret)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
-	for _, c := range []struct {
-		v   *string
-		env string
-	}{{apiKey, "INGOT_API_KEY"}, {username, "INGOT_HMAC_USERNAME"}, {secret, "INGOT_HMAC_SECRET"}} {
-		if *c.v == "" {
-			*c.v = e.getenv(c.env)
-		}
-	}
+	cred.fromEnv(e.getenv)
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		fs.Usage()
 		return usageError{"call: want PATH and at most one JSON body"}
 	}
-	var missing []string
-	for _, m := range []struct{ v, name string }{{*apiKey, "--api-key/INGOT_API_KEY"},
-		{*username, "--hmac-username/INGOT_HMAC_USERNAME"}, {*secret, "--hmac-secret/INGOT_HMAC_SECRET"}} {
-		if m.v == "" {
-			missing = append(missing, m.name)
-		}
-	}
-	if len(missing) > 0 {
-		return usageError{"call: missing credentials: " + strings.Join(missing, ", ")}
+	if err := cred.check("call"); err != nil {
+		return err
 	}
 	body := []byte("{}")
 	if fs.NArg() == 2 {
@@ -144,4 +127,44 @@ func explainRequest(w io.Writer, req *http.Request, signingString string) {
 		fmt.Fprintf(&b, "  | %s\n", line)
 	}
 	w.Write(b.Bytes())
+}
+
+// credFlags say where signed requests go and as which program: the flags
+// of "ingot call" and "ingot bench".
+type credFlags struct{ url, apiKey, username, secret string }
+
+func (e cliEnv) addCredFlags(fs *flag.FlagSet, c *credFlags) {
+	fs.StringVar(&c.url, "url", envOr(e.getenv, "INGOT_URL", "http://127.0.0.1:8080"), "ingot's base URL (env INGOT_URL)")
+	// Credentials default to the environment after parsing (fromEnv), not
+	// as flag defaults, so --help never prints them.
+	fs.StringVar(&c.apiKey, "api-key", "", "the program's api_key (env INGOT_API_KEY)")
+	fs.StringVar(&c.username, "hmac-username", "", "the program's HMAC username (env INGOT_HMAC_USERNAME)")
+	fs.StringVar(&c.secret, "hmac-secret", "", "the program's HMAC secret (env INGOT_HMAC_SECRET)")
+}
+
+// fromEnv fills the credentials not given as flags from the environment.
+func (c *credFlags) fromEnv(getenv func(string) string) {
+	for _, v := range []struct {
+		p   *string
+		env string
+	}{{&c.apiKey, "INGOT_API_KEY"}, {&c.username, "INGOT_HMAC_USERNAME"}, {&c.secret, "INGOT_HMAC_SECRET"}} {
+		if *v.p == "" {
+			*v.p = getenv(v.env)
+		}
+	}
+}
+
+// check reports missing credentials as a usage error of command cmd.
+func (c credFlags) check(cmd string) error {
+	var missing []string
+	for _, m := range []struct{ v, name string }{{c.apiKey, "--api-key/INGOT_API_KEY"},
+		{c.username, "--hmac-username/INGOT_HMAC_USERNAME"}, {c.secret, "--hmac-secret/INGOT_HMAC_SECRET"}} {
+		if m.v == "" {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		return usageError{cmd + ": missing credentials: " + strings.Join(missing, ", ")}
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ Usage:
   ingot program create --name NAME [--db DSN] [--json]    create a program (tenant)
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
+  ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency
   ingot audit verify [--db DSN]                           check the tamper-evident audit trail
   ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
 
@@ -92,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.migrate(rest)
 	case "call":
 		return env.call(rest)
+	case "bench":
+		return env.bench(rest)
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
 			return usageError{`audit: want "ingot audit verify [--db DSN]"`}
