@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -128,7 +129,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	return &Store{db: db, dialect: dialect{engine: SQLite}, path: path}, nil
+	return &Store{db: db, dialect: dialect{engine: SQLite}, path: path, writeMu: new(sync.Mutex)}, nil
 }
 
 // openPostgres opens a pool through pgx's database/sql adapter, so the one

@@ -158,9 +158,11 @@ func (s *Store) CompleteIdempotency(ctx context.Context, ref IdemRef, status int
 // the client may retry under the same key.
 func (s *Store) ReleaseIdempotency(ctx context.Context, ref IdemRef) error {
 	defer s.timed("idempotency_release", time.Now())
-	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys
-		WHERE program_id = ? AND idem_key = ? AND token = ? AND status = 0`), ref.ProgramID, ref.Key, ref.Token)
-	return s.translate(err)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys
+			WHERE program_id = ? AND idem_key = ? AND token = ? AND status = 0`), ref.ProgramID, ref.Key, ref.Token)
+		return err
+	})
 }
 
 // pruneBatch bounds one prune statement, so pruning never holds the write
@@ -173,14 +175,18 @@ func (s *Store) PruneIdempotency(ctx context.Context, cutoff time.Time) (int64, 
 	defer s.timed("idempotency_prune", time.Now())
 	var total int64
 	for range 100 {
-		res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE (program_id, idem_key) IN
-			(SELECT program_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`), millis(cutoff), pruneBatch)
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE (program_id, idem_key) IN
+				(SELECT program_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`), millis(cutoff), pruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
 		if err != nil {
-			return total, s.translate(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, s.translate(err)
+			return total, err
 		}
 		total += n
 		if n < pruneBatch {

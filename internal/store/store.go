@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -19,6 +20,13 @@ import (
 // Store is ingot's persistence. It is safe for concurrent use, and several
 // processes may share one database.
 type Store struct {
+	// writeMu queues this process's SQLite write transactions in Go. SQLite
+	// allows one writer; without the queue, writers that find the lock taken
+	// sleep in SQLite's busy handler with growing back-off, which turned a
+	// 1 ms write into a tail of hundreds of milliseconds under load. Other
+	// processes on the same file still wait through busy_timeout.
+	// nil on PostgreSQL, whose row locks let writers proceed in parallel.
+	writeMu *sync.Mutex
 	observe func(op string, d time.Duration)
 	db      *sql.DB
 	dialect dialect
@@ -128,6 +136,10 @@ const maxAttempts = 5
 // inTx runs fn in one transaction, retrying when the engine reports a
 // transient conflict. fn must be safe to run again.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.writeMu != nil {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
