@@ -139,13 +139,12 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 // bootstrapSandbox creates a program when the database has none and prints its
 // credentials once, with shell lines that configure "ingot call".
 func (e cliEnv) bootstrapSandbox(svc *service.Service, url string) error {
-	has, err := svc.HasPrograms(e.ctx)
-	if err != nil || has {
-		return err
-	}
-	c, err := svc.CreateProgram(e.ctx, "sandbox")
+	c, created, err := svc.CreateFirstProgram(e.ctx, "sandbox")
 	if err != nil {
 		return fmt.Errorf("sandbox program: %w", err)
+	}
+	if !created {
+		return nil
 	}
 	fmt.Fprintf(e.stdout, `Created sandbox program %s. Its credentials are shown only this once:
   api_key:       %s

@@ -98,8 +98,35 @@ type Credentials struct {
 // CreateProgram makes a program with fresh credentials. Only the API key's
 // hash and the sealed HMAC secret are stored.
 func (s *Service) CreateProgram(ctx context.Context, name string) (Credentials, error) {
-	if err := banking.ValidateProgramName(name); err != nil {
+	c, p, ev, err := s.newProgram(name)
+	if err != nil {
 		return Credentials{}, err
+	}
+	if err := s.store.CreateProgram(ctx, p, ev); err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
+}
+
+// CreateFirstProgram makes a program only when none exists (the sandbox's
+// bootstrap) and reports whether it did.
+func (s *Service) CreateFirstProgram(ctx context.Context, name string) (Credentials, bool, error) {
+	c, p, ev, err := s.newProgram(name)
+	if err != nil {
+		return Credentials{}, false, err
+	}
+	created, err := s.store.CreateFirstProgram(ctx, p, ev)
+	if err != nil || !created {
+		return Credentials{}, false, err
+	}
+	return c, true, nil
+}
+
+// newProgram generates a program's credentials, its stored form and its
+// program.created event.
+func (s *Service) newProgram(name string) (Credentials, banking.Program, banking.Event, error) {
+	if err := banking.ValidateProgramName(name); err != nil {
+		return Credentials{}, banking.Program{}, banking.Event{}, err
 	}
 	now := s.clock()
 	c := Credentials{
@@ -123,10 +150,7 @@ func (s *Service) CreateProgram(ctx context.Context, name string) (Credentials, 
 		Changes:   banking.Changes{"name": {From: "", To: name}},
 		CreatedAt: now,
 	}
-	if err := s.store.CreateProgram(ctx, p, ev); err != nil {
-		return Credentials{}, err
-	}
-	return c, nil
+	return c, p, ev, nil
 }
 
 // SigningKey returns the program owning an HMAC username and its secret in
@@ -141,13 +165,6 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 		return p, nil, banking.Internal(err)
 	}
 	return p, secret, nil
-}
-
-// HasPrograms reports whether any program exists (the sandbox bootstraps one
-// when none does).
-func (s *Service) HasPrograms(ctx context.Context) (bool, error) {
-	ps, err := s.store.Programs(ctx)
-	return len(ps) > 0, err
 }
 
 // CheckKey verifies that the master key opens every program's secret, so a

@@ -11,18 +11,45 @@ import (
 // CreateProgram stores a new program together with its program.created event.
 func (s *Store) CreateProgram(ctx context.Context, p banking.Program, ev banking.Event) error {
 	defer s.timed("create_program", time.Now())
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO programs
-			(id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-			p.ID, p.Name, p.APIKeyHash, p.HMACUsername, p.HMACSecretSealed, millis(p.CreatedAt))
-		if uniqueViolation(err) {
-			return banking.Errorf(banking.CodeConflict, "a program with these credentials already exists")
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertProgram(ctx, tx, p, ev) })
+}
+
+// CreateFirstProgram stores p only when the database has no program at all,
+// and reports whether it did. The check and the insert are one transaction,
+// serialized across processes (SQLite: the IMMEDIATE write lock; PostgreSQL:
+// a table lock that conflicts with itself), so two sandboxes starting on one
+// empty database bootstrap one program, not two.
+func (s *Store) CreateFirstProgram(ctx context.Context, p banking.Program, ev banking.Event) (bool, error) {
+	defer s.timed("create_first_program", time.Now())
+	created := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		created = false
+		if s.dialect.engine == Postgres {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
 		}
-		if err != nil {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM programs`).Scan(&n); err != nil || n > 0 {
 			return err
 		}
-		return s.insertEvent(ctx, tx, ev)
+		created = true
+		return s.insertProgram(ctx, tx, p, ev)
 	})
+	return created, err
+}
+
+func (s *Store) insertProgram(ctx context.Context, tx *sql.Tx, p banking.Program, ev banking.Event) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO programs
+		(id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		p.ID, p.Name, p.APIKeyHash, p.HMACUsername, p.HMACSecretSealed, millis(p.CreatedAt))
+	if uniqueViolation(err) {
+		return banking.Errorf(banking.CodeConflict, "a program with these credentials already exists")
+	}
+	if err != nil {
+		return err
+	}
+	return s.insertEvent(ctx, tx, ev)
 }
 
 const programCols = `id, name, api_key_hash, hmac_username, hmac_secret, created_at`

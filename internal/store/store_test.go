@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -313,4 +314,58 @@ func TestSandboxKeyIsCreatedOnceAndReused(t *testing.T) {
 			t.Errorf("keys = %x, %x; want one 32-byte key twice", a, b)
 		}
 	})
+}
+
+// TestCreateFirstProgramOnce: several pools (like several processes
+// bootstrapping a sandbox on one empty database) race; exactly one program
+// is created.
+func TestCreateFirstProgramOnce(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			dsn := eng.DSN(t)
+			const racers = 4
+			stores := make([]*store.Store, racers)
+			for i := range stores {
+				s, err := store.Open(context.Background(), dsn, store.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				stores[i] = s
+			}
+			var wg sync.WaitGroup
+			created := make(chan bool, racers)
+			for i, s := range stores {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					id := banking.NewProgramID(t0)
+					ok, err := s.CreateFirstProgram(context.Background(), banking.Program{ID: id, Name: "sandbox",
+						APIKeyHash: banking.HashAPIKey(fmt.Sprint("k", i)), HMACUsername: fmt.Sprint("hu_", i),
+						HMACSecretSealed: []byte("x"), CreatedAt: t0},
+						banking.Event{ID: banking.NewEventID(t0), ProgramID: id, SubjectID: string(id),
+							Type: banking.EventProgramCreated, Actor: "test", CreatedAt: t0})
+					if err != nil {
+						t.Error(err)
+					}
+					created <- ok
+				}()
+			}
+			wg.Wait()
+			close(created)
+			n := 0
+			for ok := range created {
+				if ok {
+					n++
+				}
+			}
+			ps, err := stores[0].Programs(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 || len(ps) != 1 {
+				t.Errorf("created reported %d times, %d programs stored; want 1 and 1", n, len(ps))
+			}
+		})
+	}
 }
