@@ -165,15 +165,3 @@ func TestCheckReason(t *testing.T) {
 		}
 	}
 }
-
-func TestValidateIDField(t *testing.T) {
-	if err := banking.ValidateIDField("user_id", "user-anything"); err != nil {
-		t.Errorf("ValidateIDField(user-anything) = %v, want nil", err)
-	}
-	e := wantInvalid(t, banking.ValidateIDField("user_id", ""), "user_id")
-	if e.Fields["user_id"] != "is required" {
-		t.Errorf("Fields[user_id] = %q, want %q", e.Fields["user_id"], "is required")
-	}
-	wantInvalid(t, banking.ValidateIDField("user_id", strings.Repeat("u", 101)), "user_id")
-	wantInvalid(t, banking.ValidateIDField("business_id", "b\x00"), "business_id")
-}

@@ -1,6 +1,7 @@
 package banking
 
 import (
+	"bytes"
 	"strings"
 	"time"
 )
@@ -136,6 +137,15 @@ func (u *User) ResolveKYC(to KYCStatus, reason string, now time.Time) (Changes, 
 	u.KYCReason = reason
 	u.UpdatedAt = now
 	return c, nil
+}
+
+// SameIdentity reports whether u and o carry the same identity data, the
+// data a KYC decision is about. A decision made for one submission must not
+// land on a later one whose identity changed (a rejected user who fixed the
+// SSN and resubmitted).
+func (u *User) SameIdentity(o *User) bool {
+	return u.FirstName == o.FirstName && u.LastName == o.LastName &&
+		u.DateOfBirth == o.DateOfBirth && bytes.Equal(u.SSNSealed, o.SSNSealed)
 }
 
 // SearchText is what user/get-all's search matches against: the searchable

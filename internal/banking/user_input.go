@@ -164,6 +164,12 @@ func CreatedChanges(u *User) Changes {
 	if u.SSNLast4 != "" {
 		c["ssn_last_4"] = Change{From: "", To: u.SSNLast4}
 	}
+	if u.TermsAccepted {
+		c["terms_accepted"] = Change{From: "false", To: "true"}
+	}
+	if len(u.MetaData) > 0 {
+		c["meta_data"] = Change{From: []MetaData{}, To: u.MetaData}
+	}
 	c["status"] = Change{From: "", To: string(u.Status)}
 	c["kyc_status"] = Change{From: "", To: string(u.KYCStatus)}
 	return c

@@ -156,13 +156,3 @@ func CheckReason(reason string) error {
 	checkText(f, "reason", reason, MaxReason)
 	return f.err()
 }
-
-// ValidateIDField checks a required id field's presence; a present but
-// malformed id is treated by callers as not found.
-func ValidateIDField(field, v string) error {
-	f := fieldErrors{}
-	if required(f, field, v) {
-		checkText(f, field, v, maxBusinessIDLen)
-	}
-	return f.err()
-}

@@ -39,6 +39,8 @@ func TestHostileInput(t *testing.T) {
 			{"fractional page", "user/get-all", []byte(`{"page":1.5}`), 400, "page"},
 			{"negative per_page", "user/get-all", []byte(`{"per_page":-1}`), 400, "per_page"},
 			{"per_page beyond the limit", "user/get-all", []byte(`{"per_page":501}`), 400, "per_page"},
+			{"user_id far too long is not found", "user/get", []byte(`{"user_id":"user-` + strings.Repeat("a", 5000) + `"}`), 404, ""},
+			{"user_id with control characters is not found", "user/block", []byte(`{"user_id":"user-\u0001"}`), 404, ""},
 			{"SQL metacharacters in search", "user/get-all", []byte(`{"search":"' OR 1=1; DROP TABLE users; --"}`), 200, ""},
 			{"LIKE and FTS syntax in search", "user/get-all", []byte(`{"search":"%_\" NEAR(a b) * OR ^"}`), 200, ""},
 		} {

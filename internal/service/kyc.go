@@ -81,6 +81,9 @@ func (s *Service) check(ctx context.Context, u banking.User) error {
 	}
 	actor := "kyc:" + s.kyc.Name()
 	_, err = s.store.UpdateUser(ctx, u.ProgramID, u.ID, func(cur *banking.User) (*banking.Event, error) {
+		if !cur.SameIdentity(&u) {
+			return nil, banking.Errorf(banking.CodeConflict, "kyc decision is for an earlier submission")
+		}
 		now := s.clock()
 		ch, err := cur.ResolveKYC(to, d.Reason, now)
 		if err != nil {
@@ -90,7 +93,7 @@ func (s *Service) check(ctx context.Context, u banking.User) error {
 		return &ev, nil
 	})
 	if banking.IsCode(err, banking.CodeConflict) {
-		return nil // already decided by another process or an earlier run
+		return nil // already decided, or made for an earlier submission: dropped
 	}
 	return err
 }

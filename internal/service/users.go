@@ -22,9 +22,11 @@ func (c Caller) actor() string { return banking.ActorProgram(c.ProgramID) }
 // userID validates a user_id field: absent is invalid, malformed is not found
 // (no such user can exist).
 func userID(v string) (banking.UserID, error) {
-	if err := banking.ValidateIDField("user_id", v); err != nil {
-		return "", err
+	if v == "" {
+		return "", banking.Invalid("user_id", "is required")
 	}
+	// Ids are exact strings; any other present value, however long or odd,
+	// names no user.
 	id, ok := banking.ParseUserID(v)
 	if !ok {
 		return "", banking.Errorf(banking.CodeNotFound, "user not found")
