@@ -119,7 +119,10 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	v.Add("_pragma", "foreign_keys(1)")
 	v.Add("_pragma", "synchronous("+strings.ToUpper(syncMode)+")")
 	v.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+v.Encode())
+	// The driver reads the DSN as a file: URI, so % and # in a path must be
+	// escaped or "a#b.db" would open "a" (and "c%41.db" open "cA.db").
+	uriPath := strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+uriPath+"?"+v.Encode())
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -367,5 +369,28 @@ func TestCreateFirstProgramOnce(t *testing.T) {
 				t.Errorf("created reported %d times, %d programs stored; want 1 and 1", n, len(ps))
 			}
 		})
+	}
+}
+
+// TestSQLitePathIsLiteral: characters that mean something in a URI name the
+// file they spell, not another one.
+func TestSQLitePathIsLiteral(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a#b.db", "c%41d.db", "sp ace.db"} {
+		path := filepath.Join(dir, name)
+		s, err := store.Open(context.Background(), path, store.Options{})
+		if err != nil {
+			t.Fatalf("open %q: %v", name, err)
+		}
+		s.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("open %q did not create that file: %v", name, err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if n := e.Name(); n == "a" || n == "cAd.db" {
+			t.Errorf("a stray file %q was created", n)
+		}
 	}
 }
