@@ -11,12 +11,8 @@ import (
 func (e cliEnv) auditVerify(args []string) error {
 	fs := flag.NewFlagSet("ingot audit verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	def := e.getenv("INGOT_DB")
-	if def == "" {
-		def = "./ingot.db"
-	}
 	var f dbFlags
-	fs.StringVar(&f.db, "db", def, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL (env INGOT_DB)")
+	e.addDBFlags(fs, &f) // key flags are accepted and unused: verify needs no key
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}

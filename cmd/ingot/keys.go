@@ -26,14 +26,8 @@ import (
 func (e cliEnv) keysRotate(args []string) error {
 	fs := flag.NewFlagSet("ingot keys rotate", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	def := e.getenv("INGOT_DB")
-	if def == "" {
-		def = "./ingot.db"
-	}
 	var f dbFlags
-	fs.StringVar(&f.db, "db", def, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL (env INGOT_DB)")
-	fs.StringVar(&f.masterKeyFile, "master-key-file", e.getenv("INGOT_MASTER_KEY_FILE"),
-		"file holding the current master key (env INGOT_MASTER_KEY_FILE; or INGOT_MASTER_KEY, base64); default: the sandbox key")
+	e.addDBFlags(fs, &f)
 	newKeyFile := fs.String("new-key-file", e.getenv("INGOT_NEW_MASTER_KEY_FILE"),
 		"file holding the new master key, 32 bytes raw or base64 (env INGOT_NEW_MASTER_KEY_FILE; or INGOT_NEW_MASTER_KEY, base64)")
 	if err := fs.Parse(args); err != nil {
