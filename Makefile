@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: test deps check build fuzz
+.PHONY: test deps check build fuzz bench
 
 ## test: install what the tests need, then gofmt check, vet, and every test with -race.
 test: deps check
@@ -27,3 +27,7 @@ build:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime 60s ./signature/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./internal/httpapi/
+
+## bench: end-to-end benchmark on SQLite and PostgreSQL against each engine's raw baseline; writes BENCHMARKS.md (about 8 min on 2 cores).
+bench:
+	@bash scripts/bench.sh
