@@ -24,7 +24,7 @@ func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, event
 		return banking.Internal(fmt.Errorf("bulk create: %d users but %d events", len(users), len(events)))
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		counts := map[[3]string]int{}
+		counts := map[countKey]int{}
 		for start := 0; start < len(users); start += bulkRows {
 			end := min(start+bulkRows, len(users))
 			if err := s.bulkInsertUsers(ctx, tx, users[start:end]); err != nil {
@@ -34,15 +34,10 @@ func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, event
 				return err
 			}
 			for _, u := range users[start:end] {
-				counts[[3]string{string(u.ProgramID), string(u.Status), string(u.KYCStatus)}]++
+				counts[countKey{u.ProgramID, u.Status, u.KYCStatus}]++
 			}
 		}
-		for k, n := range counts {
-			if err := s.addCount(ctx, tx, banking.ProgramID(k[0]), banking.Status(k[1]), banking.KYCStatus(k[2]), n); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.addCounts(ctx, tx, counts)
 	})
 }
 
