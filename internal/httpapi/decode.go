@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"mime"
 	"net/http"
 	"reflect"
-	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -72,7 +71,7 @@ func decode(body []byte, dst any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return banking.Errorf(banking.CodeInvalid, "request body must be a JSON object")
 	}
-	if err := checkStructure(body); err != nil {
+	if err := checkStructure(body, reflect.TypeOf(dst)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -83,15 +82,6 @@ func decode(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return banking.Errorf(banking.CodeInvalid, "request body must hold exactly one JSON object")
 	}
-	// encoding/json matches names case-insensitively: "First_Name" would
-	// silently fill first_name. Names must match exactly (spec section 1).
-	var tree any
-	if err := json.Unmarshal(body, &tree); err != nil {
-		return decodeError(err)
-	}
-	if name := unknownKey(tree, reflect.TypeOf(dst)); name != "" {
-		return unknownField(name)
-	}
 	return nil
 }
 
@@ -100,40 +90,19 @@ func unknownField(name string) error {
 		Fields: map[string]string{name: "unknown field"}}
 }
 
-// unknownKey returns the first object key in v that is not exactly the JSON
-// name of a field of t, or "".
-func unknownKey(v any, t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+// fieldCache maps a struct type to its JSON field names and types, built
+// once per type instead of on every request.
+var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// structFields returns the JSON names of struct type t's fields.
+func structFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]reflect.Type)
 	}
-	switch v := v.(type) {
-	case map[string]any:
-		if t.Kind() != reflect.Struct {
-			return ""
-		}
-		fields := map[string]reflect.Type{}
-		jsonFields(t, fields)
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			fv := v[k]
-			ft, ok := fields[k]
-			if !ok {
-				return k
-			}
-			if name := unknownKey(fv, ft); name != "" {
-				return name
-			}
-		}
-	case []any:
-		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
-			return ""
-		}
-		for _, ev := range v {
-			if name := unknownKey(ev, t.Elem()); name != "" {
-				return name
-			}
-		}
-	}
-	return ""
+	f := map[string]reflect.Type{}
+	jsonFields(t, f)
+	fieldCache.Store(t, f)
+	return f
 }
 
 // jsonFields collects the JSON names of t's fields, flattening embedded
