@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/ingot-dev/ingot/internal/service"
 )
 
 func (e cliEnv) programCreate(args []string) error {
@@ -31,7 +32,7 @@ func (e cliEnv) programCreate(args []string) error {
 	if err != nil {
 		return fmt.Errorf("program create: %w", err)
 	}
-	svc := newOperatorService(st, sealer)
+	svc := service.New(service.Config{Store: st, Sealer: sealer}) // one-shot: no KYC work starts
 	defer svc.Close()
 	c, err := svc.CreateProgram(e.ctx, *name)
 	if err != nil {

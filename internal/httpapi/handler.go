@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -153,6 +154,4 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 
 type panicError struct{ v any }
 
-func (p panicError) Error() string { return "panic: " + slogValue(p.v) }
-
-func slogValue(v any) string { return slog.AnyValue(v).String() }
+func (p panicError) Error() string { return fmt.Sprint("panic: ", p.v) }
