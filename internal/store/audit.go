@@ -76,15 +76,8 @@ func (s *Store) chainEvents(ctx context.Context, tx *sql.Tx, evs []banking.Event
 	}
 	slices.Sort(pids)
 	for _, pid := range pids {
-		// The insert makes sure there is a row to lock; a concurrent
-		// transaction inserting it too waits for ours and then does nothing.
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit_heads (program_id, n, last_hash)
-			VALUES (?, 0, '') ON CONFLICT (program_id) DO NOTHING`), pid); err != nil {
-			return nil, nil, err
-		}
-		h := &chainHead{}
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT n, last_hash FROM audit_heads WHERE program_id = ?`+s.dialect.forUpdate),
-			pid).Scan(&h.n, &h.lastHash); err != nil {
+		h, err := s.lockHead(ctx, tx, pid)
+		if err != nil {
 			return nil, nil, err
 		}
 		heads[pid] = h
@@ -108,10 +101,29 @@ func (s *Store) chainEvents(ctx context.Context, tx *sql.Tx, evs []banking.Event
 	return args, heads, nil
 }
 
+// lockHead reads and locks a program's chain head, creating it for the
+// program's first event. The row exists from then on, so the usual case is
+// one statement.
+func (s *Store) lockHead(ctx context.Context, tx *sql.Tx, pid banking.ProgramID) (*chainHead, error) {
+	sel := `SELECT n, last_hash FROM audit_heads WHERE program_id = ?` + s.dialect.forUpdate
+	h := &chainHead{}
+	err := s.queryRow(ctx, tx, sel, pid).Scan(&h.n, &h.lastHash)
+	if err != sql.ErrNoRows {
+		return h, err
+	}
+	// A concurrent transaction inserting the row too waits for ours and then
+	// does nothing.
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audit_heads (program_id, n, last_hash)
+		VALUES (?, 0, '') ON CONFLICT (program_id) DO NOTHING`), pid); err != nil {
+		return nil, err
+	}
+	return h, s.queryRow(ctx, tx, sel, pid).Scan(&h.n, &h.lastHash)
+}
+
 // saveHeads stores the heads chainEvents advanced.
 func (s *Store) saveHeads(ctx context.Context, tx *sql.Tx, heads map[banking.ProgramID]*chainHead) error {
 	for pid, h := range heads {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE audit_heads SET n = ?, last_hash = ? WHERE program_id = ?`),
+		if _, err := s.exec(ctx, tx, `UPDATE audit_heads SET n = ?, last_hash = ? WHERE program_id = ?`,
 			h.n, h.lastHash, pid); err != nil {
 			return err
 		}

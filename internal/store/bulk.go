@@ -30,7 +30,7 @@ func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, event
 			if err := s.bulkInsertUsers(ctx, tx, users[start:end]); err != nil {
 				return err
 			}
-			if err := s.bulkInsertEvents(ctx, tx, events[start:end]); err != nil {
+			if err := s.insertEvents(ctx, tx, events[start:end]); err != nil {
 				return err
 			}
 			for _, u := range users[start:end] {
@@ -59,19 +59,4 @@ func (s *Store) bulkInsertUsers(ctx context.Context, tx *sql.Tx, users []banking
 		return errDuplicateEmail
 	}
 	return err
-}
-
-func (s *Store) bulkInsertEvents(ctx context.Context, tx *sql.Tx, evs []banking.Event) error {
-	// Chained like insertEvent: the rows of one multi-row INSERT get seq in
-	// VALUES order, which is the order chainEvents linked them in.
-	args, heads, err := s.chainEvents(ctx, tx, evs)
-	if err != nil {
-		return err
-	}
-	q := `INSERT INTO events (` + eventCols + `) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(eventRow+", ", len(evs)), ", ")
-	if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
-		return err
-	}
-	return s.saveHeads(ctx, tx, heads)
 }

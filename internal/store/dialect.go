@@ -132,8 +132,13 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	return &Store{db: db, dialect: dialect{engine: SQLite}, path: path, writeMu: new(sync.Mutex)}, nil
+	return &Store{db: db, dialect: dialect{engine: SQLite}, path: path, writeMu: new(sync.Mutex),
+		committer: newCommitter(1)}, nil
 }
+
+// pgLanes is how many groups of mutations one process runs at once on
+// PostgreSQL (see group.go).
+const pgLanes = 2
 
 // openPostgres opens a pool through pgx's database/sql adapter, so the one
 // store implementation serves both engines.
@@ -148,5 +153,5 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	return &Store{db: db, dialect: dialect{engine: Postgres, forUpdate: " FOR UPDATE"}}, nil
+	return &Store{db: db, dialect: dialect{engine: Postgres, forUpdate: " FOR UPDATE"}, committer: newCommitter(pgLanes)}, nil
 }

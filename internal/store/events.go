@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -15,15 +16,18 @@ const eventCols = `id, program_id, subject_id, type, actor, reason, changes, cre
 
 const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// insertEvent writes one audit event inside the caller's transaction: an event
-// exists exactly when its change does. It is chained onto its program's
-// previous event (see audit.go).
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev banking.Event) error {
-	args, heads, err := s.chainEvents(ctx, tx, []banking.Event{ev})
+// insertEvents writes audit events inside the caller's transaction, with one
+// multi-row INSERT: an event exists exactly when its change does. Each is
+// chained onto its program's previous event (see audit.go); the rows get seq
+// in VALUES order, which is the order chainEvents linked them in.
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, evs []banking.Event) error {
+	args, heads, err := s.chainEvents(ctx, tx, evs)
 	if err != nil {
 		return err
 	}
-	if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO events (`+eventCols+`) VALUES `+eventRow), args...); err != nil {
+	q := `INSERT INTO events (` + eventCols + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(eventRow+", ", len(evs)), ", ")
+	if _, err := s.exec(ctx, tx, q, args...); err != nil {
 		return err
 	}
 	return s.saveHeads(ctx, tx, heads)

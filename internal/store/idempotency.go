@@ -244,8 +244,8 @@ func (s *Store) finishIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, u ban
 }
 
 func (s *Store) completeIdem(ctx context.Context, tx *sql.Tx, ref IdemRef, status int, body []byte, at time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE idempotency_keys SET status = ?, response_body = ?, completed_at = ?
-		WHERE program_id = ? AND idem_key = ? AND token = ? AND status = 0`),
+	res, err := s.exec(ctx, tx, `UPDATE idempotency_keys SET status = ?, response_body = ?, completed_at = ?
+		WHERE program_id = ? AND idem_key = ? AND token = ? AND status = 0`,
 		status, body, millis(at), ref.ProgramID, ref.Key, ref.Token)
 	if err != nil {
 		return false, err

@@ -49,7 +49,7 @@ func (s *Store) insertProgram(ctx context.Context, tx *sql.Tx, p banking.Program
 	if err != nil {
 		return err
 	}
-	return s.insertEvent(ctx, tx, ev)
+	return s.insertEvents(ctx, tx, []banking.Event{ev})
 }
 
 const programCols = `id, name, api_key_hash, hmac_username, hmac_secret, created_at`

@@ -74,22 +74,22 @@ func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event
 	if err != nil {
 		return banking.Internal(err)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (`+userCols+`, email_norm, search_text)
-			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`), args...)
+	return s.group(ctx, u.ProgramID, "", func(tx *sql.Tx, g *groupTx) error {
+		g.wrote = true
+		_, err := s.exec(ctx, tx, `INSERT INTO users (`+userCols+`, email_norm, search_text)
+			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
 		if uniqueViolation(err) {
 			return errDuplicateEmail
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.addCounts(ctx, tx, map[countKey]int{{u.ProgramID, u.Status, u.KYCStatus}: 1}); err != nil {
+		if err := s.finishAll(ctx, tx, fin, u); err != nil {
 			return err
 		}
-		if err := s.insertEvent(ctx, tx, ev); err != nil {
-			return err
-		}
-		return s.finishAll(ctx, tx, fin, u)
+		g.counts[countKey{u.ProgramID, u.Status, u.KYCStatus}]++
+		g.events = append(g.events, ev)
+		return nil
 	})
 }
 
@@ -112,8 +112,7 @@ var errUserNotFound = banking.Errorf(banking.CodeNotFound, "user not found")
 // User reads one user of a program. Another program's user is not found.
 func (s *Store) User(ctx context.Context, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
 	defer s.timed("get_user", time.Now())
-	u, err := scanUser(s.db.QueryRowContext(ctx,
-		s.q(`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`), pid, id))
+	u, err := scanUser(s.queryRow(ctx, nil, `SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`, pid, id))
 	if err == sql.ErrNoRows {
 		return u, errUserNotFound
 	}
@@ -132,9 +131,9 @@ type Mutation func(u *banking.User) (*banking.Event, error)
 func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation, fin ...*IdemFinish) (banking.User, error) {
 	defer s.timed("update_user", time.Now())
 	var out banking.User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx,
-			s.q(`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+s.dialect.forUpdate), pid, id))
+	err := s.group(ctx, pid, string(id), func(tx *sql.Tx, g *groupTx) error {
+		u, err := scanUser(s.queryRow(ctx, tx,
+			`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+s.dialect.forUpdate, pid, id))
 		if err == sql.ErrNoRows {
 			return errUserNotFound
 		}
@@ -146,15 +145,19 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 		if err != nil {
 			return err
 		}
-		out = u
+		g.wrote = true
 		if ev == nil {
-			return s.finishAll(ctx, tx, fin, u)
+			if err := s.finishAll(ctx, tx, fin, u); err != nil {
+				return err
+			}
+			out = u
+			return nil
 		}
 		args, err := userArgs(&u)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE users SET `+userUpdateSet+` WHERE program_id = ? AND id = ?`),
+		res, err := s.exec(ctx, tx, `UPDATE users SET `+userUpdateSet+` WHERE program_id = ? AND id = ?`,
 			append(args[2:], pid, id)...)
 		if err != nil {
 			if uniqueViolation(err) {
@@ -165,17 +168,16 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
 		}
-		if status != u.Status || kycStatus != u.KYCStatus {
-			if err := s.addCounts(ctx, tx, map[countKey]int{
-				{pid, status, kycStatus}: -1, {pid, u.Status, u.KYCStatus}: 1,
-			}); err != nil {
-				return err
-			}
-		}
-		if err := s.insertEvent(ctx, tx, *ev); err != nil {
+		if err := s.finishAll(ctx, tx, fin, u); err != nil {
 			return err
 		}
-		return s.finishAll(ctx, tx, fin, u)
+		if status != u.Status || kycStatus != u.KYCStatus {
+			g.counts[countKey{pid, status, kycStatus}]--
+			g.counts[countKey{pid, u.Status, u.KYCStatus}]++
+		}
+		g.events = append(g.events, *ev)
+		out = u
+		return nil
 	})
 	return out, err
 }
@@ -277,14 +279,24 @@ func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, deltas map[countKey]i
 		return cmp.Or(cmp.Compare(a.pid, b.pid), cmp.Compare(a.st, b.st), cmp.Compare(a.ks, b.ks))
 	})
 	slot := s.dialect.countSlot()
+	// One multi-row upsert; both engines apply its rows in VALUES order, so
+	// the canonical order is also the lock order.
+	var rows []string
+	var args []any
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO user_counts (program_id, status, kyc_status, slot, n)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (program_id, status, kyc_status, slot)
-			DO UPDATE SET n = user_counts.n + excluded.n`), k.pid, k.st, k.ks, slot, deltas[k]); err != nil {
-			return err
+		if deltas[k] == 0 {
+			continue // e.g. one block and one unblock in the same group
 		}
+		rows = append(rows, "(?, ?, ?, ?, ?)")
+		args = append(args, k.pid, k.st, k.ks, slot, deltas[k])
 	}
-	return nil
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := s.exec(ctx, tx, `INSERT INTO user_counts (program_id, status, kyc_status, slot, n)
+		VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (program_id, status, kyc_status, slot)
+		DO UPDATE SET n = user_counts.n + excluded.n`, args...)
+	return err
 }
 
 // escapeLike makes a user's search text match literally: % and _ are data, not

@@ -1,0 +1,5 @@
+package store
+
+// LargestGroup reports the most mutations one committed transaction of s
+// held, so tests can see group commit happen.
+func LargestGroup(s *Store) int64 { return s.committer.largest.Load() }
