@@ -63,7 +63,7 @@ type groupTx struct {
 }
 
 // committer runs groups. SQLite has one lane (one writer at a time anyway);
-// PostgreSQL has several, so one program's groups pipeline (one commits while
+// PostgreSQL has pgLanes, so one program's groups pipeline (one commits while
 // the next locks its users) and other programs' groups run in parallel.
 type committer struct {
 	once     sync.Once
