@@ -137,7 +137,8 @@ func openSQLite(path string, opt Options) (*Store, error) {
 }
 
 // pgLanes is how many groups of mutations one process runs at once on
-// PostgreSQL (see group.go). Two measured best on make bench: one lane
+// PostgreSQL (see group.go). Two did best in ingot bench toggle runs with 1,
+// 2 and 4 lanes (a noisy machine, so roughly): one lane
 // commits while the other locks its users; more lanes only split the queue
 // into smaller groups that then wait on the same audit head.
 const pgLanes = 2
