@@ -43,7 +43,8 @@ type ListUsersRequest struct {
 }
 
 // UpdateUserRequest is the body of /user/update. A nil field is left as it is.
-// Email is declared only so the server can say it cannot change.
+// Email cannot change: the server refuses any email key (400 naming it), null
+// included. It is declared so that a client sending it gets that answer.
 type UpdateUserRequest struct {
 	Common
 	UserID      string      `json:"user_id"`

@@ -87,10 +87,31 @@ func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.Li
 	}}, nil
 }
 
-func (h *handler) updateUser(ctx context.Context, c service.Caller, r *apitype.UpdateUserRequest) (any, error) {
-	if r.Email != nil {
+// updateUserBody is the body of /user/update as the server decodes it: the
+// public request with its email replaced by a presence mark. A *string cannot
+// tell "email":null from an absent key, and spec section 5 refuses any email
+// on update, null included. encoding/json lets the outer field shadow the
+// embedded one, and the strict decoder's field list does the same.
+type updateUserBody struct {
+	apitype.UpdateUserRequest
+	Email present `json:"email"`
+}
+
+// present records that its key was in the body, whatever the value (null,
+// "", another type): the decoder calls UnmarshalJSON for every value of a
+// non-pointer field, null included.
+type present bool
+
+func (p *present) UnmarshalJSON([]byte) error {
+	*p = true
+	return nil
+}
+
+func (h *handler) updateUser(ctx context.Context, c service.Caller, b *updateUserBody) (any, error) {
+	if b.Email {
 		return nil, banking.Invalid("email", "cannot be changed")
 	}
+	r := &b.UpdateUserRequest
 	p := banking.UserPatch{
 		FirstName: r.FirstName, MiddleName: r.MiddleName, LastName: r.LastName,
 		PhoneNumber: r.PhoneNumber, DateOfBirth: r.DateOfBirth, AddressOne: r.AddressOne,
