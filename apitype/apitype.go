@@ -49,6 +49,13 @@ type ErrorDetail struct {
 	RequestID string            `json:"request_id"`
 }
 
+// MessageIdempotencyInFlight is the message of the 409 conflict answered
+// while the first request under the same idempotent_key is still running.
+// That 409, and no other, also carries a Retry-After header: repeating the
+// same request later gets the first request's answer. Every other conflict (a
+// state transition, a duplicate email) is final.
+const MessageIdempotencyInFlight = "a request with this idempotent_key is still in progress; retry later"
+
 // User is the user object: exactly the documented keys, every one a string.
 type User struct {
 	ID          string `json:"id"`

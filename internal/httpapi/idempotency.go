@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ingot-dev/ingot/apitype"
@@ -33,6 +34,12 @@ func userData(u banking.User) any {
 
 // maxIdemKey is the longest idempotency key accepted.
 const maxIdemKey = 255
+
+// inFlightRetrySeconds is the Retry-After of the in-flight 409. Most calls
+// finish well within a second; a holder that died is taken over after the
+// lease (service.IdempotencyLease), so a client that keeps retrying gets an
+// answer either way.
+const inFlightRetrySeconds = 1
 
 // idemCall is one mutating call made under a reserved idempotency key.
 type idemCall struct {
@@ -78,7 +85,11 @@ func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, body 
 			Message: "idempotent_key was already used with another endpoint or body"})
 		return nil, true
 	case store.IdemInFlight:
-		h.writeError(w, r, banking.Errorf(banking.CodeConflict, "a request with this idempotent_key is still in progress"))
+		// Still code conflict (spec section 3), told apart from the final
+		// conflicts by its message and by Retry-After, which only this
+		// 409 carries: the same request, repeated, will get an answer.
+		w.Header().Set("Retry-After", strconv.Itoa(inFlightRetrySeconds))
+		h.writeError(w, r, &banking.Error{Code: banking.CodeConflict, Message: apitype.MessageIdempotencyInFlight})
 		return nil, true
 	}
 	ic = &idemCall{ref: res.Ref}

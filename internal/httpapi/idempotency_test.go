@@ -16,6 +16,32 @@ import (
 
 const replayedHeader = "Idempotent-Replayed"
 
+// inFlightMessage is the stable message of the 409 that says an
+// idempotent_key's first request is still running; only that 409 carries
+// Retry-After.
+const inFlightMessage = "a request with this idempotent_key is still in progress; retry later"
+
+// wantInFlight checks the 409 of a key still in flight: code conflict, its
+// stable message, and Retry-After: 1.
+func wantInFlight(t *testing.T, r response) {
+	t.Helper()
+	r.wantError(t, http.StatusConflict, "conflict", inFlightMessage)
+	if got := r.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q on the in-flight 409, want 1", got)
+	}
+}
+
+// wantNoRetryAfter checks a 409 that a retry cannot fix: no Retry-After.
+func wantNoRetryAfter(t *testing.T, what string, r response) {
+	t.Helper()
+	if got, ok := r.Header["Retry-After"]; ok {
+		t.Errorf("%s: Retry-After = %q, want none: only an in-flight key is worth retrying", what, got)
+	}
+	if msg := r.JSON["message"]; msg == inFlightMessage {
+		t.Errorf("%s: message = %q, the in-flight message", what, msg)
+	}
+}
+
 // keyed returns a copy of body with idempotent_key set.
 func keyed(body map[string]any, key string) map[string]any {
 	m := maps.Clone(body)
@@ -266,7 +292,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 		}
 		c.call("user/unblock", map[string]any{"user_id": id}).want(t, http.StatusOK, "")
 		before := e.counts(t)
-		c.call("user/block", body).wantError(t, http.StatusConflict, "conflict", "")
+		wantInFlight(t, c.call("user/block", body))
 		e.wantNoWrites(t, before)
 		// Another body with the key is still a mismatch, not in flight.
 		c.call("user/block", keyed(map[string]any{"user_id": id}, "fl")).want(t, http.StatusUnprocessableEntity, "idempotency_mismatch")
@@ -279,6 +305,37 @@ func TestIdempotencyInFlight(t *testing.T) {
 			t.Errorf("a taken-over key answered the old body")
 		}
 		wantReplayOf(t, c.call("user/block", body), r)
+	})
+}
+
+// TestConflictsWithoutRetryAfter: a state conflict or a duplicate email is
+// 409 too, but a retry cannot fix it, so it carries no Retry-After, with or
+// without a key, first answer or replay.
+func TestConflictsWithoutRetryAfter(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		c := e.program("acme")
+		id := c.newUser(t, "taken@example.com")
+		c.call("user/block", map[string]any{"user_id": id}).want(t, http.StatusOK, "")
+		for _, tc := range []struct {
+			name string
+			path string
+			body map[string]any
+		}{
+			{"block a blocked user", "user/block", map[string]any{"user_id": id}},
+			{"block a blocked user under a key", "user/block", keyed(map[string]any{"user_id": id}, "nra-block")},
+			{"duplicate email", "user/create", validUser("taken@example.com")},
+			{"duplicate email under a key", "user/create", keyed(validUser("TAKEN@example.com"), "nra-create")},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				first := c.call(tc.path, tc.body).wantError(t, http.StatusConflict, "conflict", "")
+				wantNoRetryAfter(t, "first answer", first)
+				if _, ok := tc.body["idempotent_key"]; ok {
+					again := c.call(tc.path, tc.body)
+					wantReplayOf(t, again, first)
+					wantNoRetryAfter(t, "replay", again)
+				}
+			})
+		}
 	})
 }
 
@@ -320,9 +377,7 @@ func TestIdempotencyConcurrentIdenticalRequests(t *testing.T) {
 					executed++
 				}
 			case http.StatusConflict:
-				if code := r.JSON["error"].(map[string]any)["code"]; code != "conflict" {
-					t.Errorf("409 code = %v", code)
-				}
+				wantInFlight(t, r)
 			default:
 				t.Errorf("status %d: %s", r.Status, r.Body)
 			}
