@@ -4,9 +4,22 @@
 // API key, decodes the success envelope into the shared apitype types and
 // turns error answers into *Error, which errors.Is matches against the
 // sentinels (ErrNotFound, ErrConflict, ...). Transient failures (429, 5xx,
-// transport errors) are retried with backoff, but only where a retry cannot
-// act twice: reads always, mutations only under one idempotent_key that the
-// client generates once per logical call.
+// transport errors, and the 409 of an idempotent_key still in flight) are
+// retried with backoff, but only where a retry cannot act twice: reads always,
+// mutations only under one idempotent_key that the client generates once per
+// logical call (or the caller set).
+//
+// A 409 conflict is usually final: a state transition that is not allowed, or
+// a duplicate email; it is returned at once. One 409 is not: the server
+// answers it while an earlier request under the same idempotent_key is still
+// running (a retry whose first attempt timed out, or two processes sending
+// one keyed request), and the same request sent later gets that request's
+// answer. The client recognises it by the Retry-After header, which the server
+// sets on no other 409, or, should a proxy drop the header, by its message
+// (apitype.MessageIdempotencyInFlight; older servers send the same text
+// without "; retry later"). It is retried like a 429: after Retry-After or the
+// backoff, whichever is longer, up to the retry limit; if the first request is
+// still running then, the call fails with ErrConflict and that message.
 package client
 
 import (
@@ -221,7 +234,8 @@ func (c *Client) attempt(ctx context.Context, path string, raw []byte, out any) 
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := decodeError(resp.StatusCode, resp.Header, body)
-		transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
+			inFlight(resp.StatusCode, resp.Header, e)
 		return retryAfter(resp.Header.Get("Retry-After"), time.Now()), transient, e
 	}
 	var env apitype.Envelope[json.RawMessage]

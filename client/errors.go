@@ -73,7 +73,9 @@ var (
 	// ErrNotFound: no such user in the caller's program (404).
 	ErrNotFound = &Error{Code: "not_found", Message: "not found"}
 	// ErrConflict: the transition is not allowed in the current state, the
-	// email is taken, or the idempotent_key is still in flight (409).
+	// email is taken (409, returned at once), or the idempotent_key's first
+	// request was still in flight after every retry (409, message
+	// apitype.MessageIdempotencyInFlight).
 	ErrConflict = &Error{Code: "conflict", Message: "conflict"}
 	// ErrTooLarge: the body is over the server's limit (413).
 	ErrTooLarge = &Error{Code: "too_large", Message: "request too large"}

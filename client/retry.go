@@ -58,6 +58,21 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// inFlightPrefix is the part of apitype.MessageIdempotencyInFlight that
+// servers from before it gained "; retry later" (and Retry-After) also send.
+const inFlightPrefix = "a request with this idempotent_key is still in progress"
+
+// inFlight reports whether an error answer is the 409 of an idempotent_key
+// whose first request is still running, the one conflict a retry can fix (see
+// the package documentation). Retry-After is the signal: the server sets it on
+// no other 409. The message is the fallback for a proxy that drops headers.
+func inFlight(status int, h http.Header, e *Error) bool {
+	if status != http.StatusConflict || e.Code != ErrConflict.Code {
+		return false
+	}
+	return h.Get("Retry-After") != "" || strings.HasPrefix(e.Message, inFlightPrefix)
+}
+
 // newIdempotentKey returns a fresh random key. 128 random bits make a
 // collision with another call of the same program practically impossible,
 // and a collision is what would make the server replay the wrong answer.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ingot-dev/ingot/apitype"
 	"github.com/ingot-dev/ingot/client"
@@ -30,11 +32,24 @@ type ingot struct {
 // testKey is a fixed master key: tests need a valid one, not a secret one.
 var testKey = bytes.Repeat([]byte{7}, 32)
 
+// serverOptions let a test watch or hold the server startIngotWith starts.
+type serverOptions struct {
+	// observe is the store's Observe hook: it is told of every store
+	// operation as it ends, on the request's goroutine, so blocking in it
+	// holds that request at that point.
+	observe func(op string, d time.Duration)
+	// wrap, when set, wraps the API handler (to count requests).
+	wrap func(http.Handler) http.Handler
+}
+
 // startIngot serves a fresh database under dir. It takes no *testing.T so
 // the runnable examples can use it too.
-func startIngot(dir string) (*ingot, error) {
+func startIngot(dir string) (*ingot, error) { return startIngotWith(dir, serverOptions{}) }
+
+// startIngotWith is startIngot with test hooks.
+func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dir, "ingot.db"), store.Options{})
+	st, err := store.Open(ctx, filepath.Join(dir, "ingot.db"), store.Options{Observe: opt.observe})
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +59,11 @@ func startIngot(dir string) (*ingot, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
-	srv := httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: svc}))
+	h := httpapi.NewHandler(httpapi.Config{Service: svc})
+	if opt.wrap != nil {
+		h = opt.wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	in := &ingot{URL: srv.URL, svc: svc, stop: func() {
 		srv.Close()
 		svc.Close()
@@ -60,7 +79,13 @@ func startIngot(dir string) (*ingot, error) {
 // newIngot starts a server for one test and stops it when the test ends.
 func newIngot(t *testing.T) *ingot {
 	t.Helper()
-	in, err := startIngot(t.TempDir())
+	return newIngotWith(t, serverOptions{})
+}
+
+// newIngotWith is newIngot with test hooks.
+func newIngotWith(t *testing.T, opt serverOptions) *ingot {
+	t.Helper()
+	in, err := startIngotWith(t.TempDir(), opt)
 	if err != nil {
 		t.Fatalf("start ingot: %v", err)
 	}
