@@ -95,3 +95,72 @@ func TestHostileInput(t *testing.T) {
 		})
 	})
 }
+
+// TestLoneSurrogates: a \u escape of half a UTF-16 surrogate pair encodes no
+// character. Go's decoder would store it as U+FFFD, so it is refused like
+// invalid UTF-8, but naming the field; a whole pair, an escaped backslash
+// before "ud800", and U+FFFD itself are ordinary text.
+func TestLoneSurrogates(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		c := e.program("acme")
+		id := c.newUser(t, "surrogate@example.com")
+		create := func(email, extra string) []byte {
+			return []byte(`{"first_name":"Ada","last_name":"Lovelace","email":"` + email + `","phone_number":"+14155550123",` +
+				`"address_one":"1 Main St","city":"SF","state":"CA","postal_code":"94105","country":"US"` + extra + `}`)
+		}
+		const unicodeMsg = "must be valid Unicode text"
+		for _, tc := range []struct {
+			name  string
+			path  string
+			body  []byte
+			field string
+		}{
+			{"high surrogate alone", "user/create", create("s1@example.com", `,"middle_name":"\ud800"`), "middle_name"},
+			{"low surrogate alone", "user/create", create("s1@example.com", `,"middle_name":"a\udc00b"`), "middle_name"},
+			{"upper-case hex", "user/create", create("s1@example.com", `,"middle_name":"\uDBFF"`), "middle_name"},
+			{"high surrogate at the end", "user/create", create("s1@example.com", `,"address_two":"Apt \ud83d"`), "address_two"},
+			{"high surrogate before another escape", "user/create", create("s1@example.com", `,"middle_name":"\ud800\u0041"`), "middle_name"},
+			{"pair in the wrong order", "user/create", create("s1@example.com", `,"middle_name":"\ude00\ud83d"`), "middle_name"},
+			{"after an escaped backslash pair", "user/create", create("s1@example.com", `,"middle_name":"\\\ud800"`), "middle_name"},
+			{"in a required field", "user/create", create(`s\udfff@example.com`, ""), "email"},
+			{"in meta_data", "user/create", create("s1@example.com", `,"meta_data":[{"name":"a","value":"b"},{"name":"c","value":"\ud800"}]`), "meta_data[1].value"},
+			{"in update", "user/update", []byte(`{"user_id":"` + id + `","city":"Oak\udbffland"}`), "city"},
+			{"in block's reason", "user/block", []byte(`{"user_id":"` + id + `","reason":"\ud800"}`), "reason"},
+			{"in search", "user/get-all", []byte(`{"search":"\udc00"}`), "search"},
+			{"in user_id", "user/get", []byte(`{"user_id":"user-\ud800"}`), "user_id"},
+			{"in idempotent_key", "user/block", []byte(`{"user_id":"` + id + `","idempotent_key":"k\ud800"}`), "idempotent_key"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before, user := e.counts(t), c.get(t, id)
+				r := c.call(tc.path, tc.body).wantError(t, http.StatusBadRequest, "invalid", "validation failed")
+				r.wantFields(t, tc.field)
+				if got := r.fields()[tc.field]; got != unicodeMsg {
+					t.Errorf("error.fields[%s] = %v, want %q", tc.field, got, unicodeMsg)
+				}
+				e.wantNoWrites(t, before)
+				if !equalUsers(user, c.get(t, id)) {
+					t.Errorf("refused call changed the user")
+				}
+			})
+		}
+
+		for _, tc := range []struct {
+			name  string
+			email string
+			extra string
+			want  string // middle_name as stored
+		}{
+			{"a whole pair", "p1@example.com", `,"middle_name":"\ud83d\ude00 \uD83D\uDE00"`, "\U0001F600 \U0001F600"},
+			{"an escaped backslash, then text", "p2@example.com", `,"middle_name":"a\\ud800"`, `a\ud800`},
+			{"U+FFFD escaped", "p3@example.com", `,"middle_name":"\ufffd"`, "\uFFFD"},
+			{"U+FFFD as UTF-8", "p4@example.com", `,"middle_name":"` + "\uFFFD" + `"`, "\uFFFD"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				u := c.call("user/create", create(tc.email, tc.extra)).want(t, http.StatusOK, "").user(t)
+				if u["middle_name"] != tc.want {
+					t.Errorf("middle_name = %q, want %q", u["middle_name"], tc.want)
+				}
+			})
+		}
+	})
+}
