@@ -93,6 +93,8 @@ func TestUpdate(t *testing.T) {
 				{"null", map[string]any{"email": nil}},
 				{"null with a valid change", map[string]any{"email": nil, "city": "Albany"}},
 				{"empty with a valid change", map[string]any{"email": "", "city": "Albany"}},
+				{"a number", map[string]any{"email": 5}},
+				{"an object", map[string]any{"email": map[string]any{"address": "new@example.com"}}},
 			} {
 				rows, before := e.counts(t), c.get(t, id)
 				tc.body["user_id"] = id

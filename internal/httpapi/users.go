@@ -91,7 +91,8 @@ func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.Li
 // public request with its email replaced by a presence mark. A *string cannot
 // tell "email":null from an absent key, and spec section 5 refuses any email
 // on update, null included. encoding/json lets the outer field shadow the
-// embedded one, and the strict decoder's field list does the same.
+// embedded one; for the strict decoder's field list both are "email", a
+// field that holds no object whose keys it would check.
 type updateUserBody struct {
 	apitype.UpdateUserRequest
 	Email present `json:"email"`
