@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -55,13 +56,42 @@ func userArgs(u *banking.User) ([]any, error) {
 		banking.NormalizeEmail(u.Email), u.SearchText()}, nil
 }
 
-// userUpdateSet is "first_name = ?, ..." over every column userArgs returns
-// after id and program_id, which key the row and never change.
-var userUpdateSet = func() string {
+// userUpdateCols are the columns userArgs returns after id and program_id,
+// which key the row and never change.
+var userUpdateCols = func() []string {
 	cols := strings.Split(strings.Join(strings.Fields(userCols), " "), ", ")
-	cols = append(cols[2:], "email_norm", "search_text")
-	return strings.Join(cols, " = ?, ") + " = ?"
+	return append(cols[2:], "email_norm", "search_text")
 }()
+
+// changedSet returns "col = ?, ..." and its arguments for the columns whose
+// value differs between two userArgs results. Writing only those matters on
+// SQLite, which rewrites the entries of every index whose columns an UPDATE
+// names, changed or not: a block named all 24 columns and dirtied every
+// index of users, each page one more WAL frame to write and sync.
+func changedSet(before, after []any) (string, []any) {
+	var set []string
+	var args []any
+	for i, col := range userUpdateCols {
+		b, a := before[i+2], after[i+2]
+		if sameValue(b, a) {
+			continue
+		}
+		set = append(set, col+" = ?")
+		args = append(args, a)
+	}
+	return strings.Join(set, ", "), args
+}
+
+// sameValue compares two userArgs values; []byte (the sealed SSN) is not
+// comparable with ==.
+func sameValue(a, b any) bool {
+	ab, aok := a.([]byte)
+	bb, bok := b.([]byte)
+	if aok || bok {
+		return aok == bok && bytes.Equal(ab, bb)
+	}
+	return a == b
+}
 
 var errDuplicateEmail = banking.Errorf(banking.CodeConflict, "a user with this email already exists")
 
@@ -141,6 +171,10 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 			return err
 		}
 		status, kycStatus := u.Status, u.KYCStatus
+		before, err := userArgs(&u)
+		if err != nil {
+			return err
+		}
 		ev, err := fn(&u)
 		if err != nil {
 			return err
@@ -157,16 +191,18 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 		if err != nil {
 			return err
 		}
-		res, err := s.exec(ctx, tx, `UPDATE users SET `+userUpdateSet+` WHERE program_id = ? AND id = ?`,
-			append(args[2:], pid, id)...)
-		if err != nil {
-			if uniqueViolation(err) {
-				return errDuplicateEmail
+		if set, setArgs := changedSet(before, args); set != "" {
+			res, err := s.exec(ctx, tx, `UPDATE users SET `+set+` WHERE program_id = ? AND id = ?`,
+				append(setArgs, pid, id)...)
+			if err != nil {
+				if uniqueViolation(err) {
+					return errDuplicateEmail
+				}
+				return err
 			}
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
+			}
 		}
 		if err := s.finishAll(ctx, tx, fin, u); err != nil {
 			return err
