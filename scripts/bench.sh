@@ -488,19 +488,18 @@ if missed:
             busy = c["machine_busy_pct"]
             cpu_req = 1000 * c["server_cpu_s"] / r["requests"]
             base_busy = (sbc if e == "sqlite" else pgc).get("machine_busy_pct", float("nan"))
-            stmts = ("eight statements (read and update the user, two user_counts upserts, create-if-missing, read and "
-                     "update of the program's audit-chain head row, insert the event)")
+            stmts = ("two statements of its own (read and lock the user, update the columns that changed) inside a group "
+                     "commit: concurrent mutations share one transaction, which then locks the program's audit-chain head, "
+                     "inserts the group's events, updates the head, upserts the user counts and commits once")
             errs = text("pg.errors.txt") if e == "pg" else ""
             ndead = sum(int(l.split()[0]) for l in errs.splitlines() if "deadlock detected" in l)
             if busy >= 90:
                 why = (f"CPU: the machine was {busy:.0f}% busy during the toggle run (the server alone spent {cpu_req:.2f} ms of CPU "
-                       f"per request on HTTP, HMAC-SHA512 verification, JSON and a transaction of {stmts}) against "
+                       f"per request on HTTP, HMAC-SHA512 verification, JSON and {stmts}) against "
                        f"{base_busy:.0f}% for the bare UPDATE loop, and the load generator shares the same {meta['nproc']} CPUs.")
             elif e == "sqlite":
-                why = (f"not CPU (machine {busy:.0f}% busy) but the single writer: ingot queues SQLite write transactions "
-                       f"one at a time, so at {f0(r['rps'])}/s each toggle holds the write lock up to about {1000 / r['rps']:.2f} ms, "
-                       f"against {1000 / raw[e]:.2f} ms per baseline transaction: a toggle's transaction runs {stmts} "
-                       "where the baseline runs one UPDATE, and the commit's fsync is the same.")
+                why = (f"not CPU (machine {busy:.0f}% busy) but the single writer: SQLite commits one group at a time, "
+                       f"and each toggle runs {stmts}, where the baseline runs one UPDATE per commit.")
             elif ndead:
                 why = (f"not CPU (machine {busy:.0f}% busy): lock waits. PostgreSQL logged {ndead} `deadlock detected` during "
                        "ingot's runs. A status change adds to two user_counts rows, each in a random slot, so two toggles can "
@@ -510,9 +509,10 @@ if missed:
                        "Beyond that, every write of a program locks that program's audit-chain head row until it commits, "
                        "so one program's writes commit one at a time, where pgbench's updates of different rows share WAL flushes.")
             else:
-                why = (f"not CPU (machine {busy:.0f}% busy): a toggle's transaction runs {stmts} where pgbench's runs one "
-                       "UPDATE, and every write of a program locks that program's audit-chain head row until it commits, "
-                       "so one program's writes commit one at a time, where pgbench's updates of different rows share WAL flushes.")
+                why = (f"not CPU (machine {busy:.0f}% busy): each toggle runs {stmts}, where pgbench runs one UPDATE per "
+                       "transaction; every group of a program holds that program's audit-chain head row until it commits, "
+                       "so one program's groups commit one at a time, and each round trip to the server in between is "
+                       "time the next group waits.")
             if errs:
                 why += " PostgreSQL's errors during ingot's runs (count, error): " + "; ".join(
                     "`" + " ".join(l.split()) + "`" for l in errs.splitlines()) + "."
