@@ -47,7 +47,7 @@ type groupOp struct {
 	// key orders mutations of a group so row locks are taken in one order:
 	// the user id for an update, "" for a create (its row is new).
 	key string
-	fn  func(tx *sql.Tx, g *groupTx) error
+	fn  func(ctx context.Context, tx *sql.Tx, g *groupTx) error
 	// done receives the mutation's outcome once its transaction ended.
 	done chan error
 }
@@ -88,8 +88,9 @@ var errStoreClosed = errors.New("store is closed")
 // group queues fn as one mutation of program pid and waits for its outcome.
 // fn runs inside a transaction shared with other mutations: it must set
 // g.wrote before its first write, hand its event and count changes to g
-// instead of writing them, and be safe to run again.
-func (s *Store) group(ctx context.Context, pid banking.ProgramID, key string, fn func(tx *sql.Tx, g *groupTx) error) error {
+// instead of writing them, and be safe to run again. fn must use the context
+// it is given, the group's: ctx only decides whether fn runs at all.
+func (s *Store) group(ctx context.Context, pid banking.ProgramID, key string, fn func(ctx context.Context, tx *sql.Tx, g *groupTx) error) error {
 	c := s.committer
 	c.once.Do(func() {
 		for range c.lanes {
@@ -258,7 +259,7 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]error
 	results := make([]error, len(ops))
 	for i, op := range ops {
 		g.wrote = false
-		err := op.fn(tx, g)
+		err := op.fn(ctx, tx, g)
 		switch {
 		case err == nil:
 		case len(ops) == 1 || g.wrote:

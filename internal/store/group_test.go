@@ -169,3 +169,20 @@ func TestClosedStoreRefusesMutations(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelledMutationIsNotRun: a mutation whose context ended before its
+// group started writes nothing.
+func TestCancelledMutationIsNotRun(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		p := mustProgram(t, s, "hu_x")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		u, ev := newUser(t, p.ID, "gone@x.io")
+		if err := s.CreateUser(ctx, u, ev); err == nil {
+			t.Fatal("create with a cancelled context succeeded")
+		}
+		if _, err := s.User(context.Background(), p.ID, u.ID); !banking.IsCode(err, banking.CodeNotFound) {
+			t.Errorf("user after a cancelled create: err = %v, want not_found", err)
+		}
+	})
+}

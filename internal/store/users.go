@@ -104,7 +104,7 @@ func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event
 	if err != nil {
 		return banking.Internal(err)
 	}
-	return s.group(ctx, u.ProgramID, "", func(tx *sql.Tx, g *groupTx) error {
+	return s.group(ctx, u.ProgramID, "", func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
 		g.wrote = true
 		_, err := s.exec(ctx, tx, `INSERT INTO users (`+userCols+`, email_norm, search_text)
 			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
@@ -161,7 +161,7 @@ type Mutation func(u *banking.User) (*banking.Event, error)
 func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation, fin ...*IdemFinish) (banking.User, error) {
 	defer s.timed("update_user", time.Now())
 	var out banking.User
-	err := s.group(ctx, pid, string(id), func(tx *sql.Tx, g *groupTx) error {
+	err := s.group(ctx, pid, string(id), func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
 		u, err := scanUser(s.queryRow(ctx, tx,
 			`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+s.dialect.forUpdate, pid, id))
 		if err == sql.ErrNoRows {
