@@ -45,11 +45,15 @@ type Service struct {
 
 	// prune paces the pruning of expired idempotency keys.
 	prune pruner
+
+	// creds caches SigningKey's successful lookups (credcache.go).
+	creds *credCache
 }
 
 // New returns a Service. Call Close to stop background work.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
+		creds: newCredCache(credCacheTTL, credCacheMax)}
 	if s.kyc == nil {
 		s.kyc = kyc.Sandbox{}
 	}
@@ -154,8 +158,13 @@ func (s *Service) newProgram(name string) (Credentials, banking.Program, banking
 }
 
 // SigningKey returns the program owning an HMAC username and its secret in
-// clear, for signature verification.
+// clear, for signature verification. It runs on every signed request, so a
+// found credential is cached for credCacheTTL; a miss or an error is not
+// cached. The secret returned is the caller's own copy.
 func (s *Service) SigningKey(ctx context.Context, username string) (banking.Program, []byte, error) {
+	if p, secret, ok := s.creds.get(username, s.now()); ok {
+		return p, secret, nil
+	}
 	p, err := s.store.ProgramByHMACUsername(ctx, username)
 	if err != nil {
 		return p, nil, err
@@ -164,6 +173,7 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 	if err != nil {
 		return p, nil, banking.Internal(err)
 	}
+	s.creds.put(username, p, secret, s.now())
 	return p, secret, nil
 }
 
