@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/httpapi"
@@ -29,6 +30,7 @@ func (e cliEnv) serve(args []string) error {
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per program in this process; 0 means no limit; over it, 429 with Retry-After (env INGOT_RATE_LIMIT)")
 	rateBurst := fs.Int("rate-burst", 0, "burst size per program for --rate-limit; 0 means the rate rounded up (env INGOT_RATE_BURST)")
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
+	pprofAddr := fs.String("pprof-addr", envOr(e.getenv, "INGOT_PPROF_ADDR", ""), "serve net/http/pprof on this separate address, HOST:PORT; off when empty; never expose it publicly (env INGOT_PPROF_ADDR)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
 		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
 		return err
@@ -81,6 +83,23 @@ func (e cliEnv) serve(args []string) error {
 			return err
 		}
 	}
+	if *pprofAddr != "" {
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: --pprof-addr: %w", err)
+		}
+		psrv := newPprofServer(log)
+		// Closed, not shut down gracefully, with the API server: a profile
+		// being taken is cut short rather than holding up the exit.
+		defer psrv.Close()
+		go func() {
+			if err := psrv.Serve(pln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("pprof server", "err", err)
+			}
+		}()
+		log.Info("serving pprof", "addr", pln.Addr().String())
+	}
 	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
 		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
@@ -130,6 +149,25 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// newPprofServer serves the runtime profiles of net/http/pprof on a mux of its
+// own, never the API's, for --pprof-addr. It has no write timeout: a CPU
+// profile or trace streams for as long as its "seconds" parameter asks.
+func newPprofServer(log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
