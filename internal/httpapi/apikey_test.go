@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
 )
 
@@ -119,5 +120,11 @@ func BenchmarkBodyAPIKey(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+func TestAPIKeyHeaderCanonical(t *testing.T) {
+	if got := http.CanonicalHeaderKey("api_key"); got != apiKeyHeader {
+		t.Fatalf("CanonicalHeaderKey(api_key) = %q, want apiKeyHeader %q", got, apiKeyHeader)
 	}
 }

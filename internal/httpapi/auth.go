@@ -18,6 +18,11 @@ const (
 	msgBadAPIKey    = "Invalid API key"
 )
 
+// apiKeyHeader is the canonical form of the "api_key" header's name, the key
+// net/http stores it under. Header.Get("api_key") would canonicalize the name
+// again, allocating, on every call.
+const apiKeyHeader = "Api_key"
+
 func unauthenticated(msg string) error {
 	return &banking.Error{Code: banking.CodeUnauthenticated, Message: msg}
 }
@@ -31,7 +36,7 @@ func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, er
 	if len(r.Header.Values("Authorization")) > 1 {
 		return service.Caller{}, unauthenticated(msgUnauthorized)
 	}
-	if len(r.Header.Values("api_key")) > 1 {
+	if len(r.Header[apiKeyHeader]) > 1 {
 		return service.Caller{}, unauthenticated(msgBadAPIKey)
 	}
 	var prog banking.Program
@@ -64,7 +69,7 @@ func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, er
 		return service.Caller{}, banking.Internal(err)
 	}
 
-	header := r.Header.Get("api_key")
+	header := r.Header.Get(apiKeyHeader)
 	inBody := bodyAPIKey(body)
 	key := header
 	if key == "" {
