@@ -55,7 +55,8 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	})
 }
 
-// logAttrs is the request log line's common attributes; never bodies or keys.
-func logAttrs(r *http.Request, status int) []slog.Attr {
-	return []slog.Attr{slog.String("request_id", requestID(r.Context())), slog.String("route", r.URL.Path), slog.Int("status", status)}
+// appendLogAttrs appends the request log line's common attributes to dst;
+// never bodies or keys.
+func appendLogAttrs(dst []slog.Attr, r *http.Request, status int) []slog.Attr {
+	return append(dst, slog.String("request_id", requestID(r.Context())), slog.String("route", r.URL.Path), slog.Int("status", status))
 }

@@ -142,7 +142,10 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			h.metrics.observe(r.Pattern, rec.status, elapsed)
-			attrs := append(logAttrs(r, rec.status), slog.Duration("duration", elapsed))
+			// Room for every attribute, so the line is built without
+			// growing a slice on the heap.
+			var buf [5]slog.Attr
+			attrs := append(appendLogAttrs(buf[:0], r, rec.status), slog.Duration("duration", elapsed))
 			if pid := programOf(r.Context()); pid != "" {
 				attrs = append(attrs, slog.String("program_id", pid))
 			}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,12 +20,30 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	store    *prometheus.HistogramVec
+
+	// series caches each (route, status)'s children of requests and
+	// latency, so a request does not format its status and hash its labels
+	// twice. It stays small: routes are ServeMux patterns and statuses are
+	// the few the API answers with.
+	mu     sync.RWMutex
+	series map[routeStatus]routeSeries
+}
+
+type routeStatus struct {
+	pattern string
+	status  int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // NewMetrics registers ingot's series and the Go runtime's.
 func NewMetrics() *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
+		reg:    prometheus.NewRegistry(),
+		series: make(map[routeStatus]routeSeries),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ingot_http_requests_total",
 			Help: "HTTP requests answered, by route pattern and status code.",
@@ -66,6 +85,19 @@ func (m *Metrics) observe(pattern string, status int, d time.Duration) {
 	if pattern == "" {
 		pattern = "unmatched"
 	}
-	m.requests.WithLabelValues(pattern, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(pattern).Observe(d.Seconds())
+	k := routeStatus{pattern, status}
+	m.mu.RLock()
+	s, ok := m.series[k]
+	m.mu.RUnlock()
+	if !ok {
+		s = routeSeries{
+			requests: m.requests.WithLabelValues(pattern, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(pattern),
+		}
+		m.mu.Lock()
+		m.series[k] = s
+		m.mu.Unlock()
+	}
+	s.requests.Inc()
+	s.latency.Observe(d.Seconds())
 }
