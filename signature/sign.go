@@ -29,8 +29,14 @@ func Sign(secret []byte, signingString string) string {
 }
 
 func mac(secret []byte, signingString string) []byte {
+	return macBytes(secret, []byte(signingString))
+}
+
+// macBytes is mac over a signing string already in bytes, as Verify builds
+// it, saving the copy a string costs.
+func macBytes(secret, signingString []byte) []byte {
 	m := hmac.New(sha512.New, secret)
-	io.WriteString(m, signingString)
+	m.Write(signingString)
 	return m.Sum(nil)
 }
 
@@ -43,26 +49,32 @@ func mac(secret []byte, signingString string) []byte {
 // and both sides must reproduce it. A missing header contributes an empty
 // value, which makes verification fail rather than silently skipping a line.
 func SigningString(r *http.Request, headers []string) string {
-	var b strings.Builder
-	for i, name := range headers {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		if strings.EqualFold(name, "request-line") {
-			b.WriteString(requestLine(r))
-			continue
-		}
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(headerValue(r, name))
-	}
-	return b.String()
+	var buf [512]byte
+	return string(appendSigningString(buf[:0], r, headers))
 }
 
-// requestLine reproduces the first line of the HTTP request. On the server
-// RequestURI is exactly what the client sent; on the client it is empty and
-// URL.RequestURI is what the transport will write.
-func requestLine(r *http.Request) string {
+// appendSigningString appends SigningString(r, headers) to dst, so that
+// Verify can build it without a string and its intermediate copies.
+func appendSigningString(dst []byte, r *http.Request, headers []string) []byte {
+	for i, name := range headers {
+		if i > 0 {
+			dst = append(dst, '\n')
+		}
+		if strings.EqualFold(name, "request-line") {
+			dst = appendRequestLine(dst, r)
+			continue
+		}
+		dst = append(dst, name...)
+		dst = append(dst, ": "...)
+		dst = append(dst, headerValue(r, name)...)
+	}
+	return dst
+}
+
+// appendRequestLine appends the first line of the HTTP request. On the
+// server RequestURI is exactly what the client sent; on the client it is
+// empty and URL.RequestURI is what the transport will write.
+func appendRequestLine(dst []byte, r *http.Request) []byte {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet // net/http's client default
@@ -75,7 +87,11 @@ func requestLine(r *http.Request) string {
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	return method + " " + uri + " " + proto
+	dst = append(dst, method...)
+	dst = append(dst, ' ')
+	dst = append(dst, uri...)
+	dst = append(dst, ' ')
+	return append(dst, proto...)
 }
 
 // headerValue finds the value signed for name. Host and Content-Length need
@@ -113,7 +129,8 @@ func ParseDate(v string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %v", ErrBadDate, err)
 	}
-	if t.Format(http.TimeFormat) != v {
+	var buf [len(http.TimeFormat) + 8]byte
+	if string(t.AppendFormat(buf[:0], http.TimeFormat)) != v {
 		return time.Time{}, fmt.Errorf("%w: %q is not in canonical %s form", ErrBadDate, v, http.TimeFormat)
 	}
 	return t, nil

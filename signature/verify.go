@@ -2,6 +2,7 @@ package signature
 
 import (
 	"crypto/hmac"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -93,7 +94,8 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup func(username st
 	if err != nil {
 		return Authorization{}, fmt.Errorf("%w: signature is not valid base64", ErrMismatch)
 	}
-	if !hmac.Equal(got, mac(secret, SigningString(r, a.Headers))) {
+	var ssBuf [512]byte
+	if !hmac.Equal(got, macBytes(secret, appendSigningString(ssBuf[:0], r, a.Headers))) {
 		return Authorization{}, fmt.Errorf("%w: wrong signature", ErrMismatch)
 	}
 
@@ -103,8 +105,25 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup func(username st
 	if len(digests) != 1 {
 		return Authorization{}, fmt.Errorf("%w: want one Content-sha512 header, got %d", ErrMismatch, len(digests))
 	}
-	if subtle.ConstantTimeCompare([]byte(digests[0]), []byte(ContentDigest(body))) != 1 {
+	if !digestMatches(digests[0], body) {
 		return Authorization{}, fmt.Errorf("%w: Content-sha512 does not match the body", ErrMismatch)
 	}
 	return a, nil
+}
+
+// digestMatches reports, in constant time for a given length, whether
+// header is ContentDigest(body). It encodes into a stack buffer instead of
+// allocating the digest and two byte copies per request.
+func digestMatches(header string, body []byte) bool {
+	sum := sha512.Sum512(body)
+	var enc [88]byte // base64.StdEncoding.EncodedLen(sha512.Size)
+	base64.StdEncoding.Encode(enc[:], sum[:])
+	if len(header) != len(enc) {
+		return false
+	}
+	var diff byte
+	for i := range enc {
+		diff |= header[i] ^ enc[i]
+	}
+	return subtle.ConstantTimeByteEq(diff, 0) == 1
 }
