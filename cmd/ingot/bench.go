@@ -62,6 +62,8 @@ Flags:
 var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true}
 
 func (e cliEnv) bench(args []string) error {
+	// The load generator's own collections would show up as latency too.
+	defer tuneGC(e.getenv, serveGCPercent, 0)()
 	fs := flag.NewFlagSet("ingot bench", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, benchUsage); fs.PrintDefaults() }

@@ -45,6 +45,7 @@ func (e cliEnv) serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer tuneGC(e.getenv, serveGCPercent, serveMemoryLimit)()
 
 	if !f.sandbox {
 		if err := e.requireKey(f); err != nil {
