@@ -24,6 +24,16 @@ BIG=${BENCH_BIG_USERS:-1000000}
 PG_BIG=${BENCH_PG_BIG:-1}
 OPS=(create get list search toggle)
 
+# On a fresh Debian machine, install what is missing (as scripts/deps.sh does
+# for the tests), then insist.
+missing=()
+for tool in curl jq python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v pgbench >/dev/null || [ -x "$(pg_config --bindir 2>/dev/null)/pgbench" ] || missing+=(postgresql postgresql-contrib)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "bench: installing ${missing[*]} with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 for tool in go curl jq python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
 done
@@ -513,6 +523,11 @@ if missed:
                        "transaction; every group of a program holds that program's audit-chain head row until it commits, "
                        "so one program's groups commit one at a time, and each round trip to the server in between is "
                        "time the next group waits.")
+            g = load(f"{e}.get.json")
+            if g:
+                why += (f" For scale: a get, one indexed SELECT with no commit, ran at {f0(g['rps'])}/s in this run, "
+                        f"{pct(g['rps'] / raw[e])} of the raw rate, so HTTP, signing and JSON in front of the database "
+                        "already cost about as much as pgbench's whole transaction on these CPUs.")
             if errs:
                 why += " PostgreSQL's errors during ingot's runs (count, error): " + "; ".join(
                     "`" + " ".join(l.split()) + "`" for l in errs.splitlines()) + "."
@@ -638,7 +653,7 @@ log "writing $OUT"
   echo "\"mem\": $(free -m | awk '/^Mem:/ {print $2 " MiB total"}' | jq -Rs 'rtrimstr("\n")'),"
   echo "\"go\": $(go version | jq -Rs 'rtrimstr("\n")'),"
   echo "\"commit\": $( (git rev-parse HEAD 2>/dev/null || echo unknown) | jq -Rs 'rtrimstr("\n")'),"
-  echo "\"dirty\": $( [ -n "$(git status --porcelain 2>/dev/null | grep -v '^?? BENCHMARKS.md$' || true)" ] && echo true || echo false),"
+  echo "\"dirty\": $( [ -n "$(git status --porcelain 2>/dev/null | grep -v '^.. BENCHMARKS.md$' || true)" ] && echo true || echo false),"
   echo "\"pg_version\": $(jq -Rs 'rtrimstr("\n")' "$RES/pg.version.txt"),"
   echo "\"pg_settings\": $(jq -Rs 'rtrimstr("\n")' "$RES/pg.settings.txt"),"
   echo "\"pgbench_version\": $("$PGBENCH" --version | jq -Rs 'rtrimstr("\n")'),"
