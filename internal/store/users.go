@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -218,6 +219,10 @@ func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id bankin
 	return out, err
 }
 
+// sortMatchesUpTo is how many search matches a SQLite page query reads and
+// sorts itself rather than walking the program's users in order.
+const sortMatchesUpTo = 5000
+
 // ListUsers returns one page of a program's users matching f, and how many
 // match in all.
 func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) ([]banking.User, int, error) {
@@ -242,9 +247,23 @@ func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.
 		args = append(args, f.KYCStatus)
 	}
 	cond := strings.Join(where, " AND ")
-	total, err := s.countUsers(ctx, pid, f, cond, args)
+	// SQLite's planner, left to itself, walks every user of the program in
+	// created_at order and tests each against the search's match list: the
+	// cost of a search grew with the program, not with its matches (22 ms of
+	// CPU for a one-user match among 37,000 users). "+program_id" stops it
+	// from using that index, so the matches drive: the count always, and the
+	// page while the matches are few enough to sort. With many matches the
+	// ordered walk is the better plan for a page, since it stops at the page.
+	fromMatches := cond
+	if s.dialect.engine == SQLite && f.Search != "" && f.Email == "" && utf8.RuneCountInString(f.Search) >= 3 {
+		fromMatches = strings.Join(append([]string{"+" + where[0]}, where[1:]...), " AND ")
+	}
+	total, err := s.countUsers(ctx, pid, f, fromMatches, args)
 	if err != nil {
 		return nil, 0, err
+	}
+	if total <= sortMatchesUpTo {
+		cond = fromMatches
 	}
 	users := []banking.User{}
 	if total == 0 {
