@@ -177,8 +177,13 @@ func (s *Store) PruneIdempotency(ctx context.Context, cutoff time.Time) (int64, 
 	for range 100 {
 		var n int64
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE (program_id, idem_key) IN
-				(SELECT program_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`), millis(cutoff), pruneBatch)
+			// created_at is tested again outside the subquery: on
+			// PostgreSQL a row renewed by a concurrent reservation after the
+			// subquery saw it is re-checked against that condition (and
+			// kept), where the key list alone would still match it.
+			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE created_at < ? AND (program_id, idem_key) IN
+				(SELECT program_id, idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`),
+				millis(cutoff), millis(cutoff), pruneBatch)
 			if err != nil {
 				return err
 			}

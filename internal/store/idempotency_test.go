@@ -212,3 +212,52 @@ func TestReleaseIdempotency(t *testing.T) {
 		mustReserve(t, s, idemReq(p.ID, "k", "user/create", "h2", t0), store.IdemReplay)
 	})
 }
+
+// TestPruneKeepsAKeyRenewedMeanwhile: a prune that found an expired key must
+// not delete it once a concurrent reservation renewed it (PostgreSQL, where
+// the prune waits for the renewal's row lock and then re-checks the row).
+func TestPruneKeepsAKeyRenewedMeanwhile(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		if s.Engine() != store.Postgres {
+			t.Skip("SQLite runs one writer at a time: a prune cannot overlap a renewal")
+		}
+		ctx := context.Background()
+		p := mustProgram(t, s, "idem-renew")
+		mustReserve(t, s, idemReq(p.ID, "k", "user/create", "h", t0), store.IdemReserved)
+		renewal, err := s.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer renewal.Rollback()
+		renewed := t0.Add(48 * time.Hour)
+		if _, err := renewal.Exec(rebind(s, `UPDATE idempotency_keys SET created_at = ? WHERE program_id = ? AND idem_key = ?`),
+			renewed.UnixMilli(), p.ID, "k"); err != nil {
+			t.Fatal(err)
+		}
+		pruned := make(chan error, 1)
+		go func() {
+			_, err := s.PruneIdempotency(ctx, t0.Add(time.Hour))
+			pruned <- err
+		}()
+		// Let the prune reach the locked row, then commit the renewal.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			var waiting int
+			if err := s.DB().QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+				AND query LIKE 'DELETE FROM idempotency_keys%'`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+		}
+		if err := renewal.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-pruned; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Idempotency(ctx, p.ID, "k"); err != nil {
+			t.Errorf("the renewed key was pruned: %v", err)
+		}
+	})
+}
