@@ -27,11 +27,11 @@ type pruner struct {
 }
 
 // ReserveIdempotency claims key for a call of endpoint whose body hashes to
-// hash, or reports what the key holds. Expired keys are pruned on the way, at
-// most once a minute of the service's clock.
+// hash, or reports what the key holds. It also starts a background prune of
+// expired keys, at most once a minute of the service's clock.
 func (s *Service) ReserveIdempotency(ctx context.Context, c Caller, key, endpoint, hash string) (store.IdemReservation, error) {
 	now := s.clock()
-	s.maybePrune(ctx, now)
+	s.maybePrune(now)
 	return s.store.ReserveIdempotency(ctx, store.IdemRequest{
 		ProgramID: c.ProgramID, Key: key, Endpoint: endpoint, Hash: hash,
 		Now: now, Lease: IdempotencyLease, TTL: IdempotencyTTL,
@@ -62,7 +62,7 @@ func (s *Service) PruneIdempotency(ctx context.Context) (int64, error) {
 	return s.store.PruneIdempotency(ctx, s.clock().Add(-IdempotencyTTL))
 }
 
-func (s *Service) maybePrune(ctx context.Context, now time.Time) {
+func (s *Service) maybePrune(now time.Time) {
 	s.prune.mu.Lock()
 	due := s.prune.last.IsZero() || now.Sub(s.prune.last) >= pruneEvery
 	if due {
@@ -72,9 +72,15 @@ func (s *Service) maybePrune(ctx context.Context, now time.Time) {
 	if !due {
 		return
 	}
-	if n, err := s.PruneIdempotency(ctx); err != nil {
-		s.log.Warn("pruning idempotency keys failed", "err", err)
-	} else if n > 0 {
-		s.log.Debug("pruned idempotency keys", "deleted", n)
-	}
+	// In the background: a prune can delete up to 100,000 keys, which is no
+	// business of the request that happened to come due.
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		if n, err := s.PruneIdempotency(s.bgCtx); err != nil && s.bgCtx.Err() == nil {
+			s.log.Warn("pruning idempotency keys failed", "err", err)
+		} else if n > 0 {
+			s.log.Debug("pruned idempotency keys", "deleted", n)
+		}
+	}()
 }
