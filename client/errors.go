@@ -114,6 +114,8 @@ func codeOfStatus(status int) string {
 		return ErrIdempotencyMismatch.Code
 	case http.StatusTooManyRequests:
 		return ErrRateLimited.Code
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return "headers_too_large"
 	}
 	return ErrInternal.Code
 }

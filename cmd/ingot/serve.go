@@ -102,7 +102,7 @@ func (e cliEnv) serve(args []string) error {
 		log.Info("serving pprof", "addr", pln.Addr().String())
 	}
 	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
-		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst}), log)
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {
@@ -140,7 +140,13 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes is the largest request line and headers ingot answers;
+	// larger ones get 431 headers_too_large in the error envelope.
+	maxHeaderBytes = 64 << 10
+	// netHeaderCap is net/http's own cap, above ingot's so that the
+	// envelope answers the usual oversized request; beyond it net/http
+	// answers a plain-text 431 before any handler runs.
+	netHeaderCap = 1 << 20
 )
 
 // newHTTPServer is the one place the server's limits are set.
@@ -151,7 +157,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    netHeaderCap,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }

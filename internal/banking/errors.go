@@ -24,6 +24,7 @@ const (
 	CodeIdempotencyMismatch Code = "idempotency_mismatch"
 	CodeRateLimited         Code = "rate_limited"
 	CodeMethodNotAllowed    Code = "method_not_allowed"
+	CodeHeadersTooLarge     Code = "headers_too_large"
 	CodeInternal            Code = "internal"
 )
 

@@ -30,6 +30,8 @@ func statusOf(code banking.Code) int {
 		return http.StatusUnprocessableEntity
 	case banking.CodeRateLimited:
 		return http.StatusTooManyRequests
+	case banking.CodeHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	return http.StatusInternalServerError
 }

@@ -35,6 +35,11 @@ type Config struct {
 	// Metrics receives request metrics and is served at /metrics; nil
 	// makes a fresh registry.
 	Metrics *Metrics
+	// MaxHeaderBytes caps the request line and headers (0: no cap here).
+	// Over it the answer is 431 headers_too_large in the error envelope; the
+	// http.Server's own, larger MaxHeaderBytes stops anything beyond that
+	// before it reaches a handler (with net/http's plain-text 431).
+	MaxHeaderBytes int
 }
 
 type handler struct {
@@ -44,11 +49,14 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	maxBody int64
+	// maxHeader is Config.MaxHeaderBytes.
+	maxHeader int
 }
 
 // NewHandler returns the complete HTTP API.
 func NewHandler(cfg Config) http.Handler {
-	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody, metrics: cfg.Metrics}
+	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody, metrics: cfg.Metrics,
+		maxHeader: cfg.MaxHeaderBytes}
 	if h.metrics == nil {
 		h.metrics = NewMetrics()
 	}
@@ -151,8 +159,25 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
+		if h.maxHeader > 0 && headerBytes(r) > h.maxHeader {
+			h.writeError(rec, r, banking.Errorf(banking.CodeHeadersTooLarge,
+				"request headers are larger than %d bytes", h.maxHeader))
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// headerBytes is about how many bytes the request line and headers took on
+// the wire, counted as net/http counts against its MaxHeaderBytes.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2 + len("Host: ") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n + 2
 }
 
 type panicError struct{ v any }
