@@ -581,6 +581,7 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	}
 	check("components.responses.NotFound", http.StatusNotFound, doc.Components.Responses["NotFound"])
 	check("components.responses.MethodNotAllowed", http.StatusMethodNotAllowed, doc.Components.Responses["MethodNotAllowed"])
+	check("components.responses.HeadersTooLarge", http.StatusRequestHeaderFieldsTooLarge, doc.Components.Responses["HeadersTooLarge"])
 	for code := range codes {
 		if !seen[code] {
 			t.Errorf("no response of the document carries error code %q", code)
