@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -32,8 +33,11 @@ type Store struct {
 	observe   func(op string, d time.Duration)
 	db        *sql.DB
 	dialect   dialect
-	// stmts holds prepared statements by query text (see prepared).
-	stmts sync.Map
+	// stmts holds prepared statements by query text, nstmts counts them,
+	// and warm tracks goroutines preparing more (see cachedStmt).
+	stmts  sync.Map
+	nstmts atomic.Int64
+	warm   sync.WaitGroup
 	// Path is the SQLite file ("" for PostgreSQL); the sandbox keeps its key
 	// file next to it.
 	path string
@@ -116,6 +120,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close releases the pool.
 func (s *Store) Close() error {
 	s.committer.stop()
+	s.warm.Wait()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
@@ -181,8 +186,18 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err = tx.Commit(); err != nil && !s.dialect.retryable(err) {
+		return commitError{err}
+	}
+	return err
 }
+
+// commitError is a failed COMMIT: unlike a failed statement, it leaves open
+// whether the transaction took effect (a connection lost during COMMIT).
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return "commit: " + e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }
 
 // translate turns driver errors into banking errors. Errors that already are
 // banking errors pass through.
@@ -200,47 +215,85 @@ func (s *Store) translate(err error) error {
 	return banking.Internal(err)
 }
 
-// prepared returns query (written with ? placeholders) prepared once per
-// store. The hot path's statements go through it: modernc's driver otherwise
-// parses every statement anew, which pprof showed as a fifth of a write's
-// CPU. database/sql keeps one prepared copy per connection and reuses it.
-func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+// Prepared statements. modernc's SQLite driver parses every statement anew,
+// which pprof showed as a fifth of a write's CPU, so on SQLite the hot
+// path's statements are prepared once per store (database/sql then keeps one
+// prepared copy per connection). pgx already caches prepared statements per
+// connection (an LRU of 512), so PostgreSQL needs nothing here.
+//
+// A statement is never prepared by a goroutine that holds a transaction:
+// db.PrepareContext waits for a free connection, and with every connection
+// held by a transaction waiting the same way, none would ever come (the pool
+// deadlock a review found). Inside a transaction a statement not yet cached
+// runs unprepared, and a background goroutine, which holds nothing, prepares
+// it for next time.
+
+// maxStmts bounds the cache: the columns an update changes pick one of many
+// statements, and a client should not be able to grow the cache at will.
+const maxStmts = 256
+
+// cachedStmt returns query's cached statement, or nil (and starts preparing it
+// in the background, while there is room).
+func (s *Store) cachedStmt(query string) *sql.Stmt {
+	if s.dialect.engine != SQLite {
+		return nil
+	}
 	if st, ok := s.stmts.Load(query); ok {
-		return st.(*sql.Stmt), nil
+		return st.(*sql.Stmt)
+	}
+	if s.nstmts.Load() < maxStmts {
+		s.warm.Add(1)
+		go func() {
+			defer s.warm.Done()
+			s.prepare(context.Background(), query)
+		}()
+	}
+	return nil
+}
+
+// prepare prepares and caches query; the caller must hold no connection.
+func (s *Store) prepare(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	if s.nstmts.Load() >= maxStmts {
+		return nil
 	}
 	st, err := s.db.PrepareContext(ctx, s.q(query))
 	if err != nil {
-		return nil, err
+		return nil // the statement then runs unprepared, and reports its error itself
 	}
 	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
-		return prev.(*sql.Stmt), nil
+		return prev.(*sql.Stmt)
 	}
-	return st, nil
+	s.nstmts.Add(1)
+	return st
 }
 
-// exec runs a prepared query in tx.
+// exec runs query in tx, prepared when it is cached.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := s.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+	if st := s.cachedStmt(query); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
-	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return tx.ExecContext(ctx, s.q(query), args...)
 }
 
-// queryRow runs a prepared one-row query in tx, or outside any transaction
-// when tx is nil.
+// queryRow runs a one-row query in tx, or outside any transaction when tx is
+// nil, prepared when it is (or, outside a transaction, can be) cached.
 func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	st, err := s.prepared(ctx, query)
-	switch {
-	case err != nil && tx != nil:
-		return tx.QueryRowContext(ctx, s.q(query), args...) // fails alike, with a *sql.Row to carry it
-	case err != nil:
-		return s.db.QueryRowContext(ctx, s.q(query), args...)
-	case tx != nil:
-		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	if tx != nil {
+		if st := s.cachedStmt(query); st != nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+		return tx.QueryRowContext(ctx, s.q(query), args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	if s.dialect.engine == SQLite {
+		if st := s.prepare(ctx, query); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return s.db.QueryRowContext(ctx, s.q(query), args...)
 }
 
 // q rewrites a query written with ? placeholders for the engine.
