@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,6 +38,19 @@ import (
 // program order, then user_counts rows in their canonical order (the order
 // BulkCreateUsers uses too).
 
+// runOp runs one mutation, turning a panic into its error: it runs on the
+// committer's goroutine, where a panic would end the process instead of one
+// request. Its writes are then unknown, so the group falls back.
+func runOp(ctx context.Context, tx *sql.Tx, g *groupTx, op *groupOp) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			g.wrote = true
+			err = fmt.Errorf("mutation panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return op.fn(ctx, tx, g)
+}
+
 // maxGroup bounds how many mutations share one transaction, so one group's
 // latency stays small and its statement parameters within limits.
 const maxGroup = 64
@@ -45,7 +60,8 @@ type groupOp struct {
 	ctx context.Context
 	pid banking.ProgramID
 	// key orders mutations of a group so row locks are taken in one order:
-	// the user id for an update, "" for a create (its row is new).
+	// the user id for an update, "email:" and the normalized email for a
+	// create (its row is new; its email's unique index entry is the lock).
 	key string
 	fn  func(ctx context.Context, tx *sql.Tx, g *groupTx) error
 	// done receives the mutation's outcome once its transaction ended.
@@ -197,8 +213,19 @@ func (s *Store) runGroup(ops []*groupOp) {
 			}
 			return
 		}
-		// A mutation failed after writing, or the group could not commit:
-		// fall back to one transaction per mutation.
+		var ce commitError
+		if errors.As(err, &ce) {
+			// The commit itself failed: the group may or may not be
+			// written, so running its mutations again would answer
+			// "already blocked" for a block that took effect. Each gets the
+			// 500 it would have got alone.
+			for _, op := range live {
+				op.done <- banking.Internal(err)
+			}
+			return
+		}
+		// A mutation failed after writing: fall back to one transaction
+		// per mutation.
 	}
 	for _, op := range live {
 		results, err := s.tryGroup([]*groupOp{op})
@@ -259,10 +286,12 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]error
 	results := make([]error, len(ops))
 	for i, op := range ops {
 		g.wrote = false
-		err := op.fn(ctx, tx, g)
+		err := runOp(ctx, tx, g, op)
 		switch {
 		case err == nil:
-		case len(ops) == 1 || g.wrote:
+		case len(ops) == 1 || g.wrote || s.dialect.retryable(err):
+			// A transient conflict retries the whole group, as it would
+			// retry the mutation alone.
 			return nil, err
 		default:
 			// Failed before its first write, so it deferred nothing either.

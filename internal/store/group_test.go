@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
+	"github.com/ingot-dev/ingot/internal/testenv"
 )
 
 // storm runs fns at once, released together, and returns their errors in
@@ -183,6 +185,62 @@ func TestCancelledMutationIsNotRun(t *testing.T) {
 		}
 		if _, err := s.User(context.Background(), p.ID, u.ID); !banking.IsCode(err, banking.CodeNotFound) {
 			t.Errorf("user after a cancelled create: err = %v, want not_found", err)
+		}
+	})
+}
+
+// TestMutationsNeedOneConnection: with a pool of one connection, every write
+// path still completes. A transaction that asked the pool for a second
+// connection (to prepare a statement) waited for itself forever.
+func TestMutationsNeedOneConnection(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			s, err := store.Open(context.Background(), eng.DSN(t), store.Options{MaxOpenConns: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			p := mustProgram(t, s, "hu_one")
+			var fns []func() error
+			for i := range 16 {
+				u, ev := newUser(t, p.ID, fmt.Sprintf("one%d@x.io", i))
+				fns = append(fns, func() error {
+					if err := s.CreateUser(ctx, u, ev); err != nil {
+						return err
+					}
+					_, err := s.UpdateUser(ctx, p.ID, u.ID, block)
+					return err
+				})
+				fns = append(fns, func() error {
+					err := s.CompleteIdempotency(ctx, store.IdemRef{ProgramID: p.ID, Key: fmt.Sprint(i), Token: "t"}, 400, []byte("{}"), t0)
+					return err
+				})
+			}
+			for i, err := range storm(fns) {
+				if err != nil {
+					t.Errorf("call %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
+
+// TestPanickingMutationFailsAlone: a mutation that panics (a bug) gets an
+// internal error; it does not take the process down with the committer, and
+// the store keeps working.
+func TestPanickingMutationFailsAlone(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_panic")
+		u := mustUser(t, s, p.ID, "p@x.io", t0)
+		_, err := s.UpdateUser(ctx, p.ID, u.ID, func(*banking.User) (*banking.Event, error) { panic("boom") })
+		if !banking.IsCode(err, banking.CodeInternal) {
+			t.Errorf("panicking mutation: err = %v, want internal", err)
+		}
+		if _, err := s.UpdateUser(ctx, p.ID, u.ID, block); err != nil {
+			t.Errorf("the next mutation: %v", err)
 		}
 	})
 }

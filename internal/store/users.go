@@ -105,7 +105,10 @@ func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event
 	if err != nil {
 		return banking.Internal(err)
 	}
-	return s.group(ctx, u.ProgramID, "", func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
+	// Keyed by email: two groups inserting the same two emails in opposite
+	// orders would deadlock on PostgreSQL's unique index (waiting for each
+	// other's uncommitted rows) until deadlock_timeout.
+	return s.group(ctx, u.ProgramID, "email:"+banking.NormalizeEmail(u.Email), func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
 		g.wrote = true
 		_, err := s.exec(ctx, tx, `INSERT INTO users (`+userCols+`, email_norm, search_text)
 			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
