@@ -14,8 +14,9 @@ import (
 const (
 	serveGCPercent = 400
 	// serveMemoryLimit is a soft limit: near it the collector works harder
-	// instead of letting the larger GOGC grow the heap, so the settings cost
-	// at most this much memory.
+	// instead of letting the larger GOGC grow the heap. It bounds what the
+	// larger GOGC may cost, not the heap: a live heap near it makes the
+	// collector run much of the time (set GOMEMLIMIT higher then).
 	serveMemoryLimit = 96 << 20
 )
 
