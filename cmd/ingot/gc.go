@@ -1,9 +1,6 @@
 package main
 
-import (
-	"math"
-	"runtime/debug"
-)
+import "runtime/debug"
 
 // Garbage collector settings for ingot's long-running commands. Go's default
 // (GOGC=100) collects every time the heap doubles; ingot's live heap is a few
@@ -40,6 +37,3 @@ func tuneGC(getenv func(string) string, percent int, limit int64) (restore func(
 		}
 	}
 }
-
-// noMemoryLimit is debug.SetMemoryLimit's "no limit".
-const noMemoryLimit = math.MaxInt64

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 )
+
+// noMemoryLimit is debug.SetMemoryLimit's "no limit".
+const noMemoryLimit = math.MaxInt64
 
 func TestTuneGC(t *testing.T) {
 	for _, c := range []struct {

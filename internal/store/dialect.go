@@ -50,13 +50,14 @@ func (d dialect) rebind(q string) string {
 // search returns the condition and argument that match users whose
 // search_text contains term (already lowercased). SQLite asks its FTS5 trigram
 // index, which needs three characters; PostgreSQL's LIKE is served by the
-// pg_trgm index. Shorter terms fall back to LIKE, which scans.
-func (d dialect) search(term string) (string, any) {
+// pg_trgm index. Shorter terms fall back to LIKE, which scans. fts reports
+// that the condition is SQLite's match list (ListUsers plans around it).
+func (d dialect) search(term string) (cond string, arg any, fts bool) {
 	if d.engine == SQLite && utf8.RuneCountInString(term) >= 3 {
 		return `seq IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)`,
-			`"` + strings.ReplaceAll(term, `"`, `""`) + `"`
+			`"` + strings.ReplaceAll(term, `"`, `""`) + `"`, true
 	}
-	return `search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%"
+	return `search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%", false
 }
 
 // countSlot picks the user_counts row a transaction adds to. PostgreSQL

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -236,8 +235,11 @@ func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.
 		where = append(where, "email_norm = ?")
 		args = append(args, banking.NormalizeEmail(f.Email))
 	}
+	var fts bool
 	if f.Search != "" {
-		cond, arg := s.dialect.search(strings.ToLower(f.Search))
+		var cond string
+		var arg any
+		cond, arg, fts = s.dialect.search(strings.ToLower(f.Search))
 		where = append(where, cond)
 		args = append(args, arg)
 	}
@@ -258,7 +260,7 @@ func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.
 	// page while the matches are few enough to sort. With many matches the
 	// ordered walk is the better plan for a page, since it stops at the page.
 	fromMatches := cond
-	if s.dialect.engine == SQLite && f.Search != "" && f.Email == "" && utf8.RuneCountInString(f.Search) >= 3 {
+	if fts && f.Email == "" {
 		fromMatches = strings.Join(append([]string{"+" + where[0]}, where[1:]...), " AND ")
 	}
 	total, err := s.countUsers(ctx, pid, f, fromMatches, args)
