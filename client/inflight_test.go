@@ -55,6 +55,28 @@ type userResult struct {
 	err error
 }
 
+// startHeldUpdate starts a server whose store reports to hold, creates a user,
+// and sends an update of it under key that hold keeps in flight. It returns
+// the server, the client (fast backoff), the request and where the held
+// call's result will arrive.
+func startHeldUpdate(t *testing.T, hold *reservationHold, key string) (*ingot, *client.Client, apitype.UpdateUserRequest, chan userResult) {
+	t.Helper()
+	in := newIngotWith(t, serverOptions{observe: hold.observe})
+	t.Cleanup(hold.release)
+	c := in.client(client.WithBackoff(time.Millisecond, 2*time.Millisecond))
+	u := mustCreate(t, c, "ada@example.com")
+	req := apitype.UpdateUserRequest{UserID: u.ID, City: ptr("Oakland")}
+	req.IdempotentKey = key
+	hold.armed.Store(true)
+	first := make(chan userResult, 1)
+	go func() {
+		u, err := c.UpdateUser(context.Background(), req)
+		first <- userResult{u, err}
+	}()
+	<-hold.held
+	return in, c, req, first
+}
+
 // TestInFlightConflictIsRetried: against a real server, a mutation sent under
 // an idempotent_key whose first request is still running gets the in-flight
 // 409, waits for its Retry-After, and then gets the first request's answer;
@@ -68,21 +90,8 @@ func TestInFlightConflictIsRetried(t *testing.T) {
 			hold.release()
 		}
 	}
-	in := newIngotWith(t, serverOptions{observe: hold.observe})
-	t.Cleanup(hold.release)
+	_, c, req, first := startHeldUpdate(t, hold, "inflight-retried")
 	ctx := context.Background()
-	c := in.client(client.WithBackoff(time.Millisecond, 2*time.Millisecond))
-	u := mustCreate(t, c, "ada@example.com")
-
-	req := apitype.UpdateUserRequest{UserID: u.ID, City: ptr("Oakland")}
-	req.IdempotentKey = "inflight-retried"
-	hold.armed.Store(true)
-	first := make(chan userResult, 1)
-	go func() {
-		u, err := c.UpdateUser(ctx, req)
-		first <- userResult{u, err}
-	}()
-	<-hold.held
 
 	start := time.Now()
 	got, err := c.UpdateUser(ctx, req)
@@ -107,7 +116,7 @@ func TestInFlightConflictIsRetried(t *testing.T) {
 	if r.u != got {
 		t.Errorf("retried call answered %+v, want the first request's %+v", got, r.u)
 	}
-	evs, err := c.UserEvents(ctx, apitype.UserEventsRequest{UserID: u.ID})
+	evs, err := c.UserEvents(ctx, apitype.UserEventsRequest{UserID: req.UserID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,21 +130,8 @@ func TestInFlightConflictIsRetried(t *testing.T) {
 // message.
 func TestInFlightConflictRetriesExhausted(t *testing.T) {
 	hold := newReservationHold()
-	in := newIngotWith(t, serverOptions{observe: hold.observe})
-	t.Cleanup(hold.release)
+	in, _, req, first := startHeldUpdate(t, hold, "inflight-exhausted")
 	ctx := context.Background()
-	c := in.client(client.WithBackoff(time.Millisecond, 2*time.Millisecond))
-	u := mustCreate(t, c, "ada@example.com")
-
-	req := apitype.UpdateUserRequest{UserID: u.ID, City: ptr("Oakland")}
-	req.IdempotentKey = "inflight-exhausted"
-	hold.armed.Store(true)
-	first := make(chan userResult, 1)
-	go func() {
-		u, err := c.UpdateUser(ctx, req)
-		first <- userResult{u, err}
-	}()
-	<-hold.held
 
 	_, err := in.client(client.WithMaxRetries(1)).UpdateUser(ctx, req)
 	e := wantAPIError(t, err, http.StatusConflict, client.ErrConflict)
