@@ -35,9 +35,10 @@ type Store struct {
 	dialect   dialect
 	// stmts holds prepared statements by query text, nstmts counts them,
 	// and warm tracks goroutines preparing more (see cachedStmt).
-	stmts  sync.Map
-	nstmts atomic.Int64
-	warm   sync.WaitGroup
+	stmts     sync.Map
+	nstmts    atomic.Int64
+	warm      sync.WaitGroup
+	preparing sync.Map // query → true while a goroutine prepares it
 	// Path is the SQLite file ("" for PostgreSQL); the sandbox keeps its key
 	// file next to it.
 	path string
@@ -241,12 +242,16 @@ func (s *Store) cachedStmt(query string) *sql.Stmt {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sql.Stmt)
 	}
-	if s.nstmts.Load() < maxStmts {
+	// One preparer per statement, however many requests miss it at once.
+	if _, busy := s.preparing.LoadOrStore(query, true); !busy && s.nstmts.Load() < maxStmts {
 		s.warm.Add(1)
 		go func() {
 			defer s.warm.Done()
+			defer s.preparing.Delete(query)
 			s.prepare(context.Background(), query)
 		}()
+	} else if !busy {
+		s.preparing.Delete(query)
 	}
 	return nil
 }
