@@ -31,6 +31,26 @@ type Pagination struct {
 	Search  string `json:"search"`
 }
 
+// Common holds the fields every call accepts. Embedded in each request so
+// the strict decoder accepts them everywhere.
+type Common struct {
+	APIKey        string `json:"api_key,omitempty"`
+	IdempotentKey string `json:"idempotent_key,omitempty"`
+}
+
+// One is the data of single-object answers (create, get, update, block,
+// unblock of any entity): a one-item list with pagination {page 1, per_page 1,
+// total 1}, as api-v4.md section 3 says.
+func One[T any](item T) Page[T] {
+	return Page[T]{Items: []T{item}, Pagination: Pagination{Page: 1, PerPage: 1, Total: 1, Sort: SortCreatedDesc}}
+}
+
+// Sort orders of lists (api-v4.md section 5, user/get-all [extension]).
+const (
+	SortCreatedDesc = "created_at:desc"
+	SortCreatedAsc  = "created_at:asc"
+)
+
 // Empty is the data of answers that return nothing ("data":{}).
 type Empty struct{}
 
@@ -56,29 +76,6 @@ type ErrorDetail struct {
 // state transition, a duplicate email) is final.
 const MessageIdempotencyInFlight = "a request with this idempotent_key is still in progress; retry later"
 
-// User is the user object: exactly the documented keys, every one a string.
-type User struct {
-	ID          string `json:"id"`
-	UUID        string `json:"uuid"`
-	FirstName   string `json:"first_name"`
-	MiddleName  string `json:"middle_name"`
-	LastName    string `json:"last_name"`
-	Email       string `json:"email"`
-	PhoneNumber string `json:"phone_number"`
-	DateOfBirth string `json:"date_of_birth"`
-	AddressOne  string `json:"address_one"`
-	AddressTwo  string `json:"address_two"`
-	City        string `json:"city"`
-	State       string `json:"state"`
-	Country     string `json:"country"`
-	PostalCode  string `json:"postal_code"`
-	SSNLast4    string `json:"ssn_last_4"`
-	Status      string `json:"status"`
-	KYCStatus   string `json:"kyc_status"`
-	CreatedAt   string `json:"created_at"`
-	UpdatedAt   string `json:"updated_at"`
-}
-
 // Event is one entry of a user's audit trail (/user/events).
 type Event struct {
 	ID        string            `json:"id"`
@@ -93,12 +90,6 @@ type Event struct {
 type Change struct {
 	From any `json:"from"`
 	To   any `json:"to"`
-}
-
-// MetaData is a name/value pair kept with a user.
-type MetaData struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
 }
 
 // TimeFormat is how timestamps travel: UTC, ISO 8601, milliseconds.

@@ -7,45 +7,74 @@ import (
 	"time"
 )
 
-// Identifier prefixes. Ingo's user ids are "user-" + UUID; programs and events
-// follow the same shape so an id says what it names.
-const (
-	userPrefix    = "user-"
-	programPrefix = "prog-"
-	eventPrefix   = "event-"
-)
+// Identifiers are a kind prefix followed by a UUID, as Ingo's are ("user-" +
+// UUID, "buss-" + UUID, ...), so an id says what it names. Each kind is its
+// own string type, so a business id cannot be passed where a user id
+// belongs; ParseID and NewID serve every kind through its Prefix method.
 
-// UserID identifies a user: "user-" followed by a UUID.
-type UserID string
-
-// ProgramID identifies a program (tenant).
-type ProgramID string
-
-// EventID identifies an audit event.
-type EventID string
-
-// UUID returns the bare UUID part of a user id (Ingo's "uuid" field).
-func (id UserID) UUID() string { return strings.TrimPrefix(string(id), userPrefix) }
-
-// ParseUserID checks that s has the shape of a user id. A malformed id cannot
-// name an existing user, so callers answer not_found rather than invalid.
-func ParseUserID(s string) (UserID, bool) {
-	rest, ok := strings.CutPrefix(s, userPrefix)
-	if !ok || !isUUID(rest) {
-		return "", false
-	}
-	return UserID(s), true
+// ID is the constraint every identifier type satisfies: a string type whose
+// Prefix names its kind, including the trailing "-".
+type ID interface {
+	~string
+	// Prefix is the kind prefix, such as "user-"; it does not depend on the
+	// receiver's value.
+	Prefix() string
 }
 
-// NewUserID returns a fresh user id. UUIDv7 is time-ordered, which keeps
-// inserts at the right edge of the primary-key index.
-func NewUserID(now time.Time) UserID { return UserID(userPrefix + newUUIDv7(now)) }
+// UserID identifies a user: "user-" + UUID (Ingo, users/create).
+type UserID string
+
+// ProgramID identifies a program (tenant): "prog-" + UUID.
+type ProgramID string
+
+// EventID identifies an audit event: "event-" + UUID.
+type EventID string
+
+// Prefix implements ID.
+func (UserID) Prefix() string { return "user-" }
+
+// Prefix implements ID.
+func (ProgramID) Prefix() string { return "prog-" }
+
+// Prefix implements ID.
+func (EventID) Prefix() string { return "event-" }
+
+// UUID returns the bare UUID part of a user id (Ingo's "uuid" field).
+func (id UserID) UUID() string { return UUIDOf(id) }
+
+// ParseID checks that s has the shape of a T: T's prefix, then a canonical
+// UUID (either letter case). A malformed id cannot name an existing row, so
+// callers answer not_found rather than invalid.
+func ParseID[T ID](s string) (T, bool) {
+	var zero T
+	rest, ok := strings.CutPrefix(s, zero.Prefix())
+	if !ok || !isUUID(rest) {
+		return zero, false
+	}
+	return T(s), true
+}
+
+// NewID returns a fresh T. The UUID is version 7, time-ordered, which keeps
+// inserts at the right edge of primary-key indexes.
+func NewID[T ID](now time.Time) T {
+	var zero T
+	return T(zero.Prefix() + newUUIDv7(now))
+}
+
+// UUIDOf returns the UUID part of an id, without its kind prefix.
+func UUIDOf[T ID](id T) string { return strings.TrimPrefix(string(id), id.Prefix()) }
+
+// ParseUserID is ParseID for user ids.
+func ParseUserID(s string) (UserID, bool) { return ParseID[UserID](s) }
+
+// NewUserID returns a fresh user id.
+func NewUserID(now time.Time) UserID { return NewID[UserID](now) }
 
 // NewProgramID returns a fresh program id.
-func NewProgramID(now time.Time) ProgramID { return ProgramID(programPrefix + newUUIDv7(now)) }
+func NewProgramID(now time.Time) ProgramID { return NewID[ProgramID](now) }
 
 // NewEventID returns a fresh event id.
-func NewEventID(now time.Time) EventID { return EventID(eventPrefix + newUUIDv7(now)) }
+func NewEventID(now time.Time) EventID { return NewID[EventID](now) }
 
 // newUUIDv7 builds an RFC 9562 version 7 UUID: 48 bits of Unix milliseconds,
 // then random bits.

@@ -1,10 +1,32 @@
 package apitype
 
-// Common holds the fields every call accepts. Embedded in each request so
-// the strict decoder accepts them everywhere.
-type Common struct {
-	APIKey        string `json:"api_key,omitempty"`
-	IdempotentKey string `json:"idempotent_key,omitempty"`
+// User is the user object: exactly the documented keys, every one a string.
+type User struct {
+	ID          string `json:"id"`
+	UUID        string `json:"uuid"`
+	FirstName   string `json:"first_name"`
+	MiddleName  string `json:"middle_name"`
+	LastName    string `json:"last_name"`
+	Email       string `json:"email"`
+	PhoneNumber string `json:"phone_number"`
+	DateOfBirth string `json:"date_of_birth"`
+	AddressOne  string `json:"address_one"`
+	AddressTwo  string `json:"address_two"`
+	City        string `json:"city"`
+	State       string `json:"state"`
+	Country     string `json:"country"`
+	PostalCode  string `json:"postal_code"`
+	SSNLast4    string `json:"ssn_last_4"`
+	Status      string `json:"status"`
+	KYCStatus   string `json:"kyc_status"`
+	CreatedAt   string `json:"created_at"`
+	UpdatedAt   string `json:"updated_at"`
+}
+
+// MetaData is a name/value pair kept with a user.
+type MetaData struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // CreateUserRequest is the body of /user/create.
