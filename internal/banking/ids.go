@@ -30,8 +30,53 @@ type ProgramID string
 // EventID identifies an audit event: "event-" + UUID.
 type EventID string
 
+// The identifiers of the platform's other kinds, with the prefixes Ingo's
+// documentation shows (businesses.md, money.md).
+type (
+	// BusinessID identifies a business: "buss-" + UUID.
+	BusinessID string
+	// OwnerID identifies a beneficial owner of a business: "bown-" + UUID.
+	OwnerID string
+	// DocumentID identifies an owner's KYC/KYB document: "bkyc-" + UUID.
+	DocumentID string
+	// ContactID identifies a business contact: "bcus-" + UUID.
+	ContactID string
+	// AccountID identifies a routable bank account: "rbac-" + UUID.
+	AccountID string
+	// LinkedAccountID identifies a linked external bank account: "bbac-" + UUID.
+	LinkedAccountID string
+	// TransactionID identifies a ledger transaction: "ltra-" + UUID.
+	TransactionID string
+	// PaymentIntentID identifies a payment intent: "ptra-" + UUID.
+	PaymentIntentID string
+)
+
 // Prefix implements ID.
 func (UserID) Prefix() string { return "user-" }
+
+// Prefix implements ID.
+func (BusinessID) Prefix() string { return "buss-" }
+
+// Prefix implements ID.
+func (OwnerID) Prefix() string { return "bown-" }
+
+// Prefix implements ID.
+func (DocumentID) Prefix() string { return "bkyc-" }
+
+// Prefix implements ID.
+func (ContactID) Prefix() string { return "bcus-" }
+
+// Prefix implements ID.
+func (AccountID) Prefix() string { return "rbac-" }
+
+// Prefix implements ID.
+func (LinkedAccountID) Prefix() string { return "bbac-" }
+
+// Prefix implements ID.
+func (TransactionID) Prefix() string { return "ltra-" }
+
+// Prefix implements ID.
+func (PaymentIntentID) Prefix() string { return "ptra-" }
 
 // Prefix implements ID.
 func (ProgramID) Prefix() string { return "prog-" }

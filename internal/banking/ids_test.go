@@ -224,3 +224,40 @@ func TestCreatedChangesAndEvent(t *testing.T) {
 		t.Errorf("NewEvent = %+v, want subject %s, program %s, type user.created, actor program:…", ev, u.ID, testProgram)
 	}
 }
+
+// TestParseIDEveryKind: each kind accepts its own prefix and refuses the
+// others', so a "bbac-" id where an "rbac-" belongs names nothing.
+func TestParseIDEveryKind(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	check := func(name string, fresh string, parse func(string) bool, prefix string) {
+		t.Helper()
+		if !strings.HasPrefix(fresh, prefix) {
+			t.Errorf("%s: NewID = %q, want prefix %q", name, fresh, prefix)
+		}
+		if !parse(fresh) {
+			t.Errorf("%s: ParseID(%q) refused its own fresh id", name, fresh)
+		}
+		other := "user-" + strings.TrimPrefix(fresh, prefix)
+		if prefix == "user-" {
+			other = "buss-" + strings.TrimPrefix(fresh, prefix)
+		}
+		if parse(other) {
+			t.Errorf("%s: ParseID(%q) accepted another kind's prefix", name, other)
+		}
+		if parse(prefix + "not-a-uuid") {
+			t.Errorf("%s: ParseID accepted a malformed uuid", name)
+		}
+	}
+	check("user", string(banking.NewID[banking.UserID](now)), func(s string) bool { _, ok := banking.ParseID[banking.UserID](s); return ok }, "user-")
+	check("business", string(banking.NewID[banking.BusinessID](now)), func(s string) bool { _, ok := banking.ParseID[banking.BusinessID](s); return ok }, "buss-")
+	check("owner", string(banking.NewID[banking.OwnerID](now)), func(s string) bool { _, ok := banking.ParseID[banking.OwnerID](s); return ok }, "bown-")
+	check("document", string(banking.NewID[banking.DocumentID](now)), func(s string) bool { _, ok := banking.ParseID[banking.DocumentID](s); return ok }, "bkyc-")
+	check("contact", string(banking.NewID[banking.ContactID](now)), func(s string) bool { _, ok := banking.ParseID[banking.ContactID](s); return ok }, "bcus-")
+	check("account", string(banking.NewID[banking.AccountID](now)), func(s string) bool { _, ok := banking.ParseID[banking.AccountID](s); return ok }, "rbac-")
+	check("linked", string(banking.NewID[banking.LinkedAccountID](now)), func(s string) bool { _, ok := banking.ParseID[banking.LinkedAccountID](s); return ok }, "bbac-")
+	check("transaction", string(banking.NewID[banking.TransactionID](now)), func(s string) bool { _, ok := banking.ParseID[banking.TransactionID](s); return ok }, "ltra-")
+	check("intent", string(banking.NewID[banking.PaymentIntentID](now)), func(s string) bool { _, ok := banking.ParseID[banking.PaymentIntentID](s); return ok }, "ptra-")
+	if got, want := banking.UUIDOf(banking.AccountID("rbac-0192d3a4-0000-7000-8000-000000000001")), "0192d3a4-0000-7000-8000-000000000001"; got != want {
+		t.Errorf("UUIDOf = %q, want %q", got, want)
+	}
+}
