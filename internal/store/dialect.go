@@ -86,6 +86,13 @@ func (d dialect) retryable(err error) bool {
 	return false
 }
 
+// deadlock reports whether err is PostgreSQL choosing this transaction as a
+// deadlock's victim.
+func (d dialect) deadlock(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
+}
+
 // uniqueViolation reports whether err is a unique-constraint failure.
 func uniqueViolation(err error) bool {
 	var se *sqlite.Error
@@ -134,7 +141,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	return &Store{db: db, dialect: dialect{engine: SQLite}, path: path, writeMu: new(sync.Mutex),
-		committer: newCommitter(1)}, nil
+		committer: newCommitter(1, sqliteMaxGroup)}, nil
 }
 
 // pgLanes is how many groups of mutations one process runs at once on
@@ -157,5 +164,5 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	return &Store{db: db, dialect: dialect{engine: Postgres, forUpdate: " FOR UPDATE"}, committer: newCommitter(pgLanes)}, nil
+	return &Store{db: db, dialect: dialect{engine: Postgres, forUpdate: " FOR UPDATE"}, committer: newCommitter(pgLanes, pgMaxGroup)}, nil
 }

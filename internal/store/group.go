@@ -15,72 +15,52 @@ import (
 	"github.com/ingot-dev/ingot/internal/banking"
 )
 
-// Group commit. A user mutation does not get a transaction of its own: it is
-// queued, and a committer runs every mutation waiting at that moment in one
-// transaction, one after another, then commits once. The commit (an fsync on
-// both engines) and the audit-chain head, which every write of a program must
-// lock until its commit, are paid once per group instead of once per
-// request. That was the limit make bench measured: a one-row UPDATE is ~8k
-// commits/s on this machine, and ingot's toggles were far below it because
-// each one held the program's chain head across its own fsync.
+// Group commit. A Work does not get a transaction of its own: it is queued,
+// and a committer runs every Work waiting at that moment in one transaction,
+// one after another, then commits once. The commit (an fsync on both
+// engines) and the audit-chain head, which every write of a program must lock
+// until its commit, are paid once per group instead of once per request:
+// make bench measured a toggle far below the engine's one-row-update rate
+// while each request paid its own.
 //
-// Each mutation keeps its own outcome. A mutation that fails before it wrote
-// anything (user not found, a transition that is not allowed) is simply left
-// out of the group. One that fails after writing (a duplicate email, a lost
-// idempotency reservation, a driver error) poisons the transaction, so the
-// group is rolled back and each of its mutations is run again alone, in its
-// own transaction, exactly as without grouping; each then gets its own
-// answer. Transient conflicts (SQLite busy, PostgreSQL deadlock or
-// serialization failure) retry the whole group.
+// Each Work keeps its own outcome. It runs in a savepoint of its own: when
+// it fails, the savepoint is rolled back, so nothing it wrote reaches the
+// commit, and the group goes on. (The old rule, that a mutation had to flag
+// its first write or have its writes committed with the group while its
+// caller heard it failed, is gone with it.) A group of one needs no
+// savepoint: its failure rolls the whole transaction back. Transient
+// conflicts (SQLite busy, PostgreSQL deadlock or serialization failure) run
+// the whole group again; a failure of the group's own final writes runs each
+// Work again alone.
 //
-// Lock order, which keeps groups of several processes free of deadlocks on
-// PostgreSQL: user rows in (program, user id) order, then audit heads in
-// program order, then user_counts rows in their canonical order (the order
-// BulkCreateUsers uses too).
+// Savepoints are subtransactions on PostgreSQL, and a transaction with more
+// than 64 of them that wrote (PGPROC_MAX_CACHED_SUBXIDS) overflows the
+// per-backend cache and slows every other session's snapshots; groups there
+// are capped below that (pgMaxGroup).
 
-// runOp runs one mutation, turning a panic into its error: it runs on the
-// committer's goroutine, where a panic would end the process instead of one
-// request. Its writes are then unknown, so the group falls back.
-func runOp(ctx context.Context, tx *sql.Tx, g *groupTx, op *groupOp) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			g.wrote = true
-			err = fmt.Errorf("mutation panicked: %v\n%s", p, debug.Stack())
-		}
-	}()
-	return op.fn(ctx, tx, g)
+// Group size caps. SQLite savepoints cost nothing outside the one writer.
+const (
+	sqliteMaxGroup = 64
+	pgMaxGroup     = 56
+)
+
+// opResult is one Work's outcome.
+type opResult struct {
+	value any
+	err   error
 }
 
-// maxGroup bounds how many mutations share one transaction, so one group's
-// latency stays small and its statement parameters within limits.
-const maxGroup = 64
-
-// groupOp is one mutation waiting for a group.
+// groupOp is one Work waiting for a group.
 type groupOp struct {
-	ctx context.Context
-	pid banking.ProgramID
-	// key orders mutations of a group so row locks are taken in one order:
-	// the user id for an update, "email:" and the normalized email for a
-	// create (its row is new; its email's unique index entry is the lock).
-	key string
-	fn  func(ctx context.Context, tx *sql.Tx, g *groupTx) error
-	// done receives the mutation's outcome once its transaction ended.
-	done chan error
-}
-
-// groupTx is what the mutations of one group defer to its end: their events,
-// chained and inserted together, and their net user count changes.
-type groupTx struct {
-	events []banking.Event
-	counts map[countKey]int
-	// wrote is set by a mutation before its first write statement; an error
-	// after that cannot be undone without rolling the whole group back.
-	wrote bool
+	ctx  context.Context
+	work Work
+	// done receives the outcome once its transaction ended.
+	done chan opResult
 }
 
 // committer runs groups. SQLite has one lane (one writer at a time anyway);
 // PostgreSQL has pgLanes, so one program's groups pipeline (one commits while
-// the next locks its users) and other programs' groups run in parallel.
+// the next takes its locks) and other programs' groups run in parallel.
 type committer struct {
 	once     sync.Once
 	stopOnce sync.Once
@@ -89,24 +69,26 @@ type committer struct {
 	stopped  chan struct{}
 	wg       sync.WaitGroup
 	lanes    int
-	// largest is the most mutations one committed transaction held (tests
-	// use it to see that grouping happens).
+	maxGroup int
+	// largest is the most Work one committed transaction held (tests use
+	// it to see that grouping happens).
 	largest atomic.Int64
+	// deadlocks counts groups PostgreSQL aborted as deadlock victims; the
+	// lock order of takeLocks keeps it at zero (tests check it).
+	deadlocks atomic.Int64
 }
 
-func newCommitter(lanes int) *committer {
+func newCommitter(lanes, maxGroup int) *committer {
 	return &committer{queue: make(chan *groupOp, maxGroup*lanes), quit: make(chan struct{}),
-		stopped: make(chan struct{}), lanes: lanes}
+		stopped: make(chan struct{}), lanes: lanes, maxGroup: maxGroup}
 }
 
 var errStoreClosed = errors.New("store is closed")
 
-// group queues fn as one mutation of program pid and waits for its outcome.
-// fn runs inside a transaction shared with other mutations: it must set
-// g.wrote before its first write, hand its event and count changes to g
-// instead of writing them, and be safe to run again. fn must use the context
-// it is given, the group's: ctx only decides whether fn runs at all.
-func (s *Store) group(ctx context.Context, pid banking.ProgramID, key string, fn func(ctx context.Context, tx *sql.Tx, g *groupTx) error) error {
+// enqueue queues op and waits for its outcome. op.ctx only decides whether
+// the work runs at all: once queued, the outcome is awaited even if ctx ends,
+// since the work may already be committed and the caller must learn which.
+func (s *Store) enqueue(op *groupOp) opResult {
 	c := s.committer
 	c.once.Do(func() {
 		for range c.lanes {
@@ -114,32 +96,29 @@ func (s *Store) group(ctx context.Context, pid banking.ProgramID, key string, fn
 			go s.commitLoop()
 		}
 	})
-	op := &groupOp{ctx: ctx, pid: pid, key: key, fn: fn, done: make(chan error, 1)}
 	select {
 	case c.queue <- op:
 	case <-c.quit:
-		return banking.Internal(errStoreClosed)
-	case <-ctx.Done():
-		return banking.Internal(ctx.Err())
+		return opResult{err: banking.Internal(errStoreClosed)}
+	case <-op.ctx.Done():
+		return opResult{err: banking.Internal(op.ctx.Err())}
 	}
-	// Once queued, the outcome is awaited even if ctx ends: the mutation may
-	// already be committed, and the caller must learn which.
 	select {
-	case err := <-op.done:
-		return err
+	case r := <-op.done:
+		return r
 	case <-c.stopped:
 		// Every lane has ended; an answer, if any, is already there.
 		select {
-		case err := <-op.done:
-			return err
+		case r := <-op.done:
+			return r
 		default:
-			return banking.Internal(errStoreClosed)
+			return opResult{err: banking.Internal(errStoreClosed)}
 		}
 	}
 }
 
-// stop ends the lanes once the mutations they hold are done, and answers any
-// still queued.
+// stop ends the lanes once the work they hold is done, and answers any still
+// queued.
 func (c *committer) stop() {
 	c.stopOnce.Do(func() {
 		c.once.Do(func() {}) // no lanes may start after this
@@ -149,8 +128,8 @@ func (c *committer) stop() {
 	})
 }
 
-// commitLoop takes whatever mutations are waiting, runs them as one group,
-// and repeats.
+// commitLoop takes whatever work is waiting, runs it as one group, and
+// repeats.
 func (s *Store) commitLoop() {
 	c := s.committer
 	defer c.wg.Done()
@@ -164,7 +143,7 @@ func (s *Store) commitLoop() {
 		}
 		ops := []*groupOp{first}
 	drain:
-		for len(ops) < maxGroup {
+		for len(ops) < c.maxGroup {
 			select {
 			case op := <-c.queue:
 				ops = append(ops, op)
@@ -176,12 +155,12 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// failQueued answers mutations still queued when the store closes.
+// failQueued answers work still queued when the store closes.
 func (s *Store) failQueued(err error) {
 	for {
 		select {
 		case op := <-s.committer.queue:
-			op.done <- banking.Internal(err)
+			op.done <- opResult{err: banking.Internal(err)}
 		default:
 			return
 		}
@@ -193,7 +172,7 @@ func (s *Store) runGroup(ops []*groupOp) {
 	live := ops[:0:0]
 	for _, op := range ops {
 		if err := op.ctx.Err(); err != nil {
-			op.done <- banking.Internal(err)
+			op.done <- opResult{err: banking.Internal(err)}
 			continue
 		}
 		live = append(live, op)
@@ -201,39 +180,46 @@ func (s *Store) runGroup(ops []*groupOp) {
 	if len(live) == 0 {
 		return
 	}
+	// A stable order of row locks within the group (the advisory locks of
+	// takeLocks already keep groups apart).
 	slices.SortStableFunc(live, func(a, b *groupOp) int {
-		return cmp.Or(cmp.Compare(a.pid, b.pid), cmp.Compare(a.key, b.key))
+		return cmp.Or(cmp.Compare(a.work.Program, b.work.Program), cmp.Compare(firstLock(a), firstLock(b)))
 	})
-	if len(live) > 1 {
-		results, err := s.tryGroup(live)
-		if err == nil {
-			s.committer.noteGroup(len(live))
-			for i, op := range live {
-				op.done <- results[i]
-			}
-			return
+	results, err := s.tryGroup(live)
+	if err == nil {
+		s.committer.noteGroup(len(live))
+		for i, op := range live {
+			op.done <- results[i]
 		}
-		var ce commitError
-		if errors.As(err, &ce) {
-			// The commit itself failed: the group may or may not be
-			// written, so running its mutations again would answer
-			// "already blocked" for a block that took effect. Each gets the
-			// 500 it would have got alone.
-			for _, op := range live {
-				op.done <- banking.Internal(err)
-			}
-			return
-		}
-		// A mutation failed after writing: fall back to one transaction
-		// per mutation.
+		return
 	}
+	var ce commitError
+	if len(live) == 1 || errors.As(err, &ce) {
+		// Alone, the work's error is its answer. A failed COMMIT leaves open
+		// whether the group took effect, so running its work again could
+		// answer "already blocked" for a block that did: each gets the 500 it
+		// would have got alone.
+		for _, op := range live {
+			op.done <- opResult{err: s.translate(err)}
+		}
+		return
+	}
+	// The group's own final writes failed: run each work alone.
 	for _, op := range live {
 		results, err := s.tryGroup([]*groupOp{op})
-		if err == nil {
-			err = results[0]
+		if err != nil {
+			op.done <- opResult{err: s.translate(err)}
+			continue
 		}
-		op.done <- s.translate(err)
+		op.done <- results[0]
 	}
+}
+
+func firstLock(op *groupOp) string {
+	if len(op.work.Locks) == 0 {
+		return ""
+	}
+	return op.work.Locks[0]
 }
 
 // noteGroup records the size of a committed group.
@@ -246,20 +232,23 @@ func (c *committer) noteGroup(n int) {
 	}
 }
 
+// groupTimeout bounds one group's transaction.
+const groupTimeout = 30 * time.Second
+
 // tryGroup runs ops in one transaction, retrying transient conflicts. It
-// returns each mutation's own outcome when the transaction committed, or the
+// returns each work's own outcome when the transaction committed, or the
 // error that stopped it (then nothing was written). A group of one returns
-// its mutation's error, whatever it was, as the group's error.
-func (s *Store) tryGroup(ops []*groupOp) ([]error, error) {
+// its work's error, whatever it was, as the group's error.
+func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	if s.writeMu != nil {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	// The transaction outlives any one request's context: a mutation whose
+	// The transaction outlives any one request's context: a work whose
 	// client went away still commits or fails with the rest.
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	var results []error
+	var results []opResult
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -272,39 +261,112 @@ func (s *Store) tryGroup(ops []*groupOp) ([]error, error) {
 		if err == nil || !s.dialect.retryable(err) {
 			break
 		}
+		if s.dialect.deadlock(err) {
+			s.committer.deadlocks.Add(1)
+		}
 	}
 	return results, err
 }
 
-// groupTimeout bounds one group's transaction.
-const groupTimeout = 30 * time.Second
-
-// runOps runs the mutations of a group in tx and then writes what they
-// deferred: the chained events, then the net counts.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]error, error) {
-	g := &groupTx{counts: map[countKey]int{}}
-	results := make([]error, len(ops))
-	for i, op := range ops {
-		g.wrote = false
-		err := runOp(ctx, tx, g, op)
-		switch {
-		case err == nil:
-		case len(ops) == 1 || g.wrote || s.dialect.retryable(err):
-			// A transient conflict retries the whole group, as it would
-			// retry the mutation alone.
-			return nil, err
-		default:
-			// Failed before its first write, so it deferred nothing either.
-			results[i] = s.translate(err)
-		}
-	}
-	if len(g.events) > 0 {
-		if err := s.insertEvents(ctx, tx, g.events); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.addCounts(ctx, tx, g.counts); err != nil {
+// runOps runs the work of a group in tx, each in a savepoint when there are
+// several, then writes what they deferred.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]opResult, error) {
+	if err := s.takeLocks(ctx, tx, ops); err != nil {
 		return nil, err
 	}
-	return results, nil
+	g := &Tx{s: s, tx: tx}
+	results := make([]opResult, len(ops))
+	if len(ops) == 1 {
+		w := &Tx{s: s, tx: tx}
+		v, err := runWork(ctx, w, ops[0].work)
+		if err != nil {
+			return nil, err
+		}
+		g.keep(w)
+		results[0] = opResult{value: v}
+		return results, s.flush(ctx, g)
+	}
+	sp := savepoints{s: s, tx: tx}
+	for i, op := range ops {
+		if err := sp.begin(ctx); err != nil {
+			return nil, err
+		}
+		w := &Tx{s: s, tx: tx}
+		v, err := runWork(ctx, w, op.work)
+		if err != nil {
+			if s.dialect.retryable(err) {
+				return nil, err // the whole group runs again
+			}
+			if rerr := sp.rollback(ctx); rerr != nil {
+				return nil, rerr
+			}
+			results[i] = opResult{err: s.translate(err)}
+			continue
+		}
+		g.keep(w)
+		results[i] = opResult{value: v}
+	}
+	return results, s.flush(ctx, g)
+}
+
+// runWork runs one Work with its idempotent answer and job completion,
+// turning a panic into its error: it runs on the committer's goroutine,
+// where a panic would end the process instead of one request.
+func runWork(ctx context.Context, tx *Tx, w Work) (v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = banking.Internal(fmt.Errorf("work panicked: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	v, err = w.Run(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if w.Idem != nil {
+		if err := tx.s.finishIdem(ctx, tx.tx, w.Idem, v); err != nil {
+			return nil, err
+		}
+	}
+	if w.Job != nil {
+		if err := tx.s.finishJob(ctx, tx.tx, w.Job); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// savepoints brackets each work of a group. On PostgreSQL the release of one
+// work's savepoint and the start of the next travel in one round trip.
+type savepoints struct {
+	s    *Store
+	tx   *sql.Tx
+	open bool // a released-on-success savepoint is still open
+}
+
+func (p *savepoints) begin(ctx context.Context) error {
+	q := "SAVEPOINT work"
+	if p.open {
+		if p.s.dialect.engine == Postgres {
+			q = "RELEASE SAVEPOINT work; SAVEPOINT work"
+		} else if _, err := p.tx.ExecContext(ctx, "RELEASE SAVEPOINT work"); err != nil {
+			return err
+		}
+	}
+	_, err := p.tx.ExecContext(ctx, q)
+	p.open = err == nil
+	return err
+}
+
+// rollback undoes everything the current work wrote.
+func (p *savepoints) rollback(ctx context.Context) error {
+	p.open = false
+	if p.s.dialect.engine == Postgres {
+		_, err := p.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work; RELEASE SAVEPOINT work")
+		return err
+	}
+	if _, err := p.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT work"); err != nil {
+		return err
+	}
+	_, err := p.tx.ExecContext(ctx, "RELEASE SAVEPOINT work")
+	return err
 }

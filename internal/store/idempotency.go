@@ -64,8 +64,11 @@ type IdemFinish struct {
 	Ref IdemRef
 	// Now stamps completed_at.
 	Now func() time.Time
-	// Render returns the exact success body (status 200) for the changed user.
-	Render func(banking.User) ([]byte, error)
+	// Render returns the exact success body (status 200) for the answer of
+	// the Work that carries it (Work.Run's value), whatever its type: the
+	// stored answer is bytes, so the store knows nothing of any domain's
+	// wire shape.
+	Render func(answer any) ([]byte, error)
 	// Body is set to what Render produced once the transaction committed.
 	Body []byte
 }
@@ -229,11 +232,11 @@ func (s *Store) Idempotency(ctx context.Context, pid banking.ProgramID, key stri
 	return r, s.translate(err)
 }
 
-// finishIdem completes f's reservation with the success answer for u inside
-// the mutation's transaction. It fails, rolling the change back, when the
-// reservation is no longer f's.
-func (s *Store) finishIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, u banking.User) error {
-	body, err := f.Render(u)
+// finishIdem completes f's reservation with the success answer for a work's
+// answer v inside the work's transaction. It fails, rolling the change back,
+// when the reservation is no longer f's.
+func (s *Store) finishIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, v any) error {
+	body, err := f.Render(v)
 	if err != nil {
 		return banking.Internal(err)
 	}

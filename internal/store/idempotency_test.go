@@ -118,7 +118,7 @@ func TestIdempotencyLeaseTakeover(t *testing.T) {
 // finish returns a finish step whose answer is prefix:user id.
 func finish(ref store.IdemRef, prefix string) *store.IdemFinish {
 	return &store.IdemFinish{Ref: ref, Now: func() time.Time { return t0 },
-		Render: func(u banking.User) ([]byte, error) { return []byte(prefix + ":" + string(u.ID)), nil }}
+		Render: func(v any) ([]byte, error) { return []byte(prefix + ":" + string(v.(banking.User).ID)), nil }}
 }
 
 func TestIdempotencyAnswerCommitsWithChange(t *testing.T) {

@@ -100,41 +100,43 @@ var errDuplicateEmail = banking.Errorf(banking.CodeConflict, "a user with this e
 // idempotency key's answer is stored in the same transaction.
 func (s *Store) CreateUser(ctx context.Context, u banking.User, ev banking.Event, fin ...*IdemFinish) error {
 	defer s.timed("create_user", time.Now())
-	args, err := userArgs(&u)
-	if err != nil {
-		return banking.Internal(err)
-	}
-	// Keyed by email: two groups inserting the same two emails in opposite
-	// orders would deadlock on PostgreSQL's unique index (waiting for each
-	// other's uncommitted rows) until deadlock_timeout.
-	return s.group(ctx, u.ProgramID, "email:"+banking.NormalizeEmail(u.Email), func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
-		g.wrote = true
-		_, err := s.exec(ctx, tx, `INSERT INTO users (`+userCols+`, email_norm, search_text)
-			VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
-		if uniqueViolation(err) {
-			return errDuplicateEmail
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.finishAll(ctx, tx, fin, u); err != nil {
-			return err
-		}
-		g.counts[countKey{u.ProgramID, u.Status, u.KYCStatus}]++
-		g.events = append(g.events, ev)
-		return nil
-	})
+	w := CreateUserWork(u, ev)
+	w.Idem = firstFinish(fin)
+	_, err := s.Do(ctx, w)
+	return err
 }
 
-// finishAll completes the idempotency reservations of a mutation (at most
-// one in practice) inside its transaction.
-func (s *Store) finishAll(ctx context.Context, tx *sql.Tx, fin []*IdemFinish, u banking.User) error {
+// CreateUserWork is the Work that inserts u with its user.created event and
+// answers u (a banking.User). Other domains extend it (a user created as a
+// business contact, businesses.md section 6) by running it inside their own.
+func CreateUserWork(u banking.User, ev banking.Event) Work {
+	// Locked by email: two groups inserting the same two emails in opposite
+	// orders would otherwise wait on each other's uncommitted index entries.
+	return Work{Program: u.ProgramID, Locks: []string{LockKey("email", banking.NormalizeEmail(u.Email))},
+		Run: func(ctx context.Context, tx *Tx) (any, error) {
+			args, err := userArgs(&u)
+			if err != nil {
+				return nil, err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO users (`+userCols+`, email_norm, search_text)
+				VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
+			if uniqueViolation(err) {
+				return nil, errDuplicateEmail
+			}
+			if err != nil {
+				return nil, err
+			}
+			tx.countUser(u.ProgramID, u.Status, u.KYCStatus, 1)
+			tx.Emit(ev)
+			return u, nil
+		}}
+}
+
+// firstFinish is the one idempotency completion a variadic fin may carry.
+func firstFinish(fin []*IdemFinish) *IdemFinish {
 	for _, f := range fin {
-		if f == nil {
-			continue
-		}
-		if err := s.finishIdem(ctx, tx, f, u); err != nil {
-			return err
+		if f != nil {
+			return f
 		}
 	}
 	return nil
@@ -156,6 +158,10 @@ func (s *Store) User(ctx context.Context, pid banking.ProgramID, id banking.User
 // nil when nothing changed (then nothing is written).
 type Mutation func(u *banking.User) (*banking.Event, error)
 
+// TxMutation is a Mutation that may also schedule jobs or write rows of its
+// own in the user's transaction (a KYC submission schedules its check).
+type TxMutation func(tx *Tx, u *banking.User) (*banking.Event, error)
+
 // UpdateUser reads a user under a write lock, applies fn, and writes the user
 // and fn's event in one transaction. Concurrent mutations of one user, from
 // any process, run one after another, so every transition sees the state the
@@ -163,62 +169,66 @@ type Mutation func(u *banking.User) (*banking.Event, error)
 // stored in the same transaction, also when nothing changed.
 func (s *Store) UpdateUser(ctx context.Context, pid banking.ProgramID, id banking.UserID, fn Mutation, fin ...*IdemFinish) (banking.User, error) {
 	defer s.timed("update_user", time.Now())
-	var out banking.User
-	err := s.group(ctx, pid, string(id), func(ctx context.Context, tx *sql.Tx, g *groupTx) error {
-		u, err := scanUser(s.queryRow(ctx, tx,
-			`SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+s.dialect.forUpdate, pid, id))
-		if err == sql.ErrNoRows {
-			return errUserNotFound
-		}
-		if err != nil {
-			return err
-		}
-		status, kycStatus := u.Status, u.KYCStatus
-		before, err := userArgs(&u)
-		if err != nil {
-			return err
-		}
-		ev, err := fn(&u)
-		if err != nil {
-			return err
-		}
-		g.wrote = true
-		if ev == nil {
-			if err := s.finishAll(ctx, tx, fin, u); err != nil {
-				return err
-			}
-			out = u
-			return nil
-		}
-		args, err := userArgs(&u)
-		if err != nil {
-			return err
-		}
-		if set, setArgs := changedSet(before, args); set != "" {
-			res, err := s.exec(ctx, tx, `UPDATE users SET `+set+` WHERE program_id = ? AND id = ?`,
-				append(setArgs, pid, id)...)
+	w := UpdateUserWork(pid, id, func(_ *Tx, u *banking.User) (*banking.Event, error) { return fn(u) })
+	w.Idem = firstFinish(fin)
+	v, err := s.Do(ctx, w)
+	if err != nil {
+		return banking.User{}, err
+	}
+	return v.(banking.User), nil
+}
+
+// UpdateUserWork is the Work behind UpdateUser; it answers the user as it is
+// after fn (a banking.User).
+func UpdateUserWork(pid banking.ProgramID, id banking.UserID, fn TxMutation) Work {
+	return Work{Program: pid, Locks: []string{LockKey("user", string(id))},
+		Run: func(ctx context.Context, tx *Tx) (any, error) {
+			u, err := lockUser(ctx, tx, pid, id)
 			if err != nil {
+				return nil, err
+			}
+			status, kycStatus := u.Status, u.KYCStatus
+			before, err := userArgs(&u)
+			if err != nil {
+				return nil, err
+			}
+			ev, err := fn(tx, &u)
+			if err != nil || ev == nil {
+				return u, err
+			}
+			args, err := userArgs(&u)
+			if err != nil {
+				return nil, err
+			}
+			if set, setArgs := changedSet(before, args); set != "" {
+				res, err := tx.Exec(ctx, `UPDATE users SET `+set+` WHERE program_id = ? AND id = ?`,
+					append(setArgs, pid, id)...)
 				if uniqueViolation(err) {
-					return errDuplicateEmail
+					return nil, errDuplicateEmail
 				}
-				return err
+				if err != nil {
+					return nil, err
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return nil, fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
+				}
 			}
-			if n, err := res.RowsAffected(); err != nil || n != 1 {
-				return fmt.Errorf("update user %s: %d rows affected (%v)", id, n, err)
+			if status != u.Status || kycStatus != u.KYCStatus {
+				tx.countUser(pid, status, kycStatus, -1)
+				tx.countUser(pid, u.Status, u.KYCStatus, 1)
 			}
-		}
-		if err := s.finishAll(ctx, tx, fin, u); err != nil {
-			return err
-		}
-		if status != u.Status || kycStatus != u.KYCStatus {
-			g.counts[countKey{pid, status, kycStatus}]--
-			g.counts[countKey{pid, u.Status, u.KYCStatus}]++
-		}
-		g.events = append(g.events, *ev)
-		out = u
-		return nil
-	})
-	return out, err
+			tx.Emit(*ev)
+			return u, nil
+		}}
+}
+
+// lockUser reads a user of a program for update inside tx.
+func lockUser(ctx context.Context, tx *Tx, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+tx.ForUpdate(), pid, id))
+	if err == sql.ErrNoRows {
+		return u, errUserNotFound
+	}
+	return u, err
 }
 
 // sortMatchesUpTo is how many search matches a SQLite page query reads and
@@ -363,25 +373,4 @@ func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, deltas map[countKey]i
 // wildcards.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// PendingKYC lists users of every program whose verification awaits a
-// decision, so a restarted process can resume them.
-func (s *Store) PendingKYC(ctx context.Context) ([]banking.User, error) {
-	defer s.timed("pending_kyc", time.Now())
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE kyc_status = ? ORDER BY updated_at`),
-		banking.KYCPending)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	var users []banking.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		users = append(users, u)
-	}
-	return users, s.translate(rows.Err())
 }

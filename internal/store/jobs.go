@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// Durable jobs. Work that must happen later (a KYC decision, a settlement,
+// a webhook attempt) is a row of the jobs table, inserted by Tx.Schedule in
+// the same transaction as the change that causes it, so there is no change
+// without its job and no job without its change.
+//
+// A job is due when run_at <= now. Claiming a job moves its run_at to the end
+// of a lease and gives it a fresh token: a process that dies while running
+// it (SIGKILL) leaves a run_at that comes due again when the lease ends, and
+// any process then claims it anew. Completing or retrying a job names its
+// token, so a process whose lease ran out cannot touch a job another process
+// has taken over; work that carries its job (Work.Job) commits its effect
+// and the job's completion together, so the effect happens exactly once.
+// PostgreSQL claims with FOR UPDATE SKIP LOCKED, so several processes claim
+// different jobs; SQLite claims inside its one write transaction. Nothing is
+// found by scanning every row: claims walk the run_at index from its start.
+// (docs/decisions.md: River was measured first.)
+
+// NewJob is a job to schedule.
+type NewJob struct {
+	Program banking.ProgramID
+	// Kind selects the handler ("kyc.check", ...).
+	Kind string
+	// Payload is the handler's input, usually JSON; never a secret.
+	Payload []byte
+	// RunAt is when the job is due.
+	RunAt time.Time
+}
+
+// Job is a claimed job.
+type Job struct {
+	ID       int64
+	Program  banking.ProgramID
+	Kind     string
+	Payload  []byte
+	Attempts int // including this one
+	Created  time.Time
+	token    string
+}
+
+// errJobLost is the outcome of a work whose job was taken over by another
+// process after its lease ran out: the other process does the work.
+var errJobLost = banking.Errorf(banking.CodeConflict, "the job was taken over by another process")
+
+// insertJobs writes jobs inside the group's transaction.
+func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []NewJob) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 5*len(jobs))
+	for _, j := range jobs {
+		payload := j.Payload
+		if payload == nil {
+			payload = []byte{}
+		}
+		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), millis(j.RunAt))
+	}
+	_, err := s.exec(ctx, tx, `INSERT INTO jobs (program_id, kind, payload, run_at, created_at) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(jobs)), ", "), args...)
+	return err
+}
+
+// ClaimJobs leases up to limit due jobs until now+lease and returns them,
+// earliest due first.
+func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	defer s.timed("claim_jobs", time.Now())
+	token := newToken()
+	skip := ""
+	if s.dialect.engine == Postgres {
+		skip = " FOR UPDATE SKIP LOCKED"
+	}
+	var jobs []Job
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		jobs = jobs[:0]
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? ORDER BY run_at LIMIT ?`+skip+`)
+			RETURNING id, program_id, kind, payload, attempts, created_at`),
+			millis(now.Add(lease)), token, millis(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j := Job{token: token}
+			var payload string
+			var created int64
+			if err := rows.Scan(&j.ID, &j.Program, &j.Kind, &payload, &j.Attempts, &created); err != nil {
+				return err
+			}
+			j.Payload, j.Created = []byte(payload), fromMillis(created)
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	return jobs, err
+}
+
+// CompleteJob deletes a finished job, unless another process has claimed it
+// since (then it is that process's). Completing a job twice is harmless.
+func (s *Store) CompleteJob(ctx context.Context, j Job) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE id = ? AND token = ?`, j.ID, j.token)
+		return err
+	})
+}
+
+// finishJob completes j inside a work's transaction, failing the work when
+// the job is no longer this claim's.
+func (s *Store) finishJob(ctx context.Context, tx *sql.Tx, j *Job) error {
+	res, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE id = ? AND token = ?`, j.ID, j.token)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errJobLost
+	}
+	return nil
+}
+
+// RetryJob makes a failed job due again at runAt, recording why it failed,
+// unless another process has claimed it since.
+func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, cause string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `UPDATE jobs SET run_at = ?, token = '', last_error = ? WHERE id = ? AND token = ?`,
+			millis(runAt), truncate(cause, 500), j.ID, j.token)
+		return err
+	})
+}
+
+// NextJobDue reports when the earliest job is due (claimed ones included:
+// their lease end), and false when there is none.
+func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT min(run_at) FROM jobs`).Scan(&at)
+	if err != nil || !at.Valid {
+		return time.Time{}, false, s.translate(err)
+	}
+	return fromMillis(at.Int64), true, nil
+}
+
+// PullJobsIn makes every unclaimed job of kind due no later than by, and
+// reports how many it moved. It walks only the jobs due after by (the index
+// on kind and run_at), so when nothing is later than by it touches nothing.
+func (s *Store) PullJobsIn(ctx context.Context, kind string, by time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET run_at = ? WHERE kind = ? AND run_at > ? AND token = ''`),
+			millis(by), kind, millis(by))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// JobCount reports how many jobs of kind exist ("" for all), for tests,
+// metrics and the console.
+func (s *Store) JobCount(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM jobs WHERE kind = ? OR ? = ''`), kind, kind).Scan(&n)
+	return n, s.translate(err)
+}
+
+// truncate cuts s to at most n bytes on a UTF-8 boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// Work is one mutation of any domain: the unit every write of the API goes
+// through (docs/architecture.md). The committer runs it inside a transaction
+// it may share with other Work (group.go), in a savepoint of its own, so a
+// Work that fails leaves nothing behind however much it wrote before failing.
+//
+// A Work must be safe to run more than once: a transient conflict (SQLite
+// busy, a PostgreSQL deadlock) runs its whole group again.
+type Work struct {
+	// Program is the tenant the work belongs to.
+	Program banking.ProgramID
+	// Locks names everything the work reads in order to change it, as lock
+	// keys of any kind built with LockKey ("user", id), ("email", address),
+	// ("account", id). On PostgreSQL the committer takes every key of a group
+	// before any of its work runs, in one global order, so two groups (in
+	// one process or several) never wait for each other in a cycle, however
+	// many keys of whatever kinds each work names. SQLite has one writer at
+	// a time and needs no locks.
+	Locks []string
+	// Run does the work in tx and returns its answer: the value the service
+	// hands back to its caller, and the value Idem renders.
+	Run func(ctx context.Context, tx *Tx) (any, error)
+	// Idem, when set, stores Run's answer under its idempotency key in the
+	// same savepoint: the answer is stored exactly when the change is.
+	Idem *IdemFinish
+	// Job, when set, is the durable job this work carries out; it is marked
+	// done in the same savepoint, so the job's effect happens exactly once
+	// even when its lease was lost to another process meanwhile (then the
+	// work fails with a conflict and changes nothing).
+	Job *Job
+}
+
+// LockKey builds a lock key for Work.Locks: the kind, then the value. Keys
+// of different kinds never collide.
+func LockKey(kind, value string) string { return kind + ":" + value }
+
+// Tx is the transaction a Work runs in. Besides queries it collects what the
+// work defers to the end of its group: audit events (chained together, see
+// audit.go), user count changes and new jobs. Those are kept only when the
+// work succeeds.
+type Tx struct {
+	s      *Store
+	tx     *sql.Tx
+	events []banking.Event
+	counts map[countKey]int
+	jobs   []NewJob
+}
+
+// Exec runs a statement written with ? placeholders.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.s.exec(ctx, t.tx, query, args...)
+}
+
+// QueryRow runs a one-row query written with ? placeholders.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.s.queryRow(ctx, t.tx, query, args...)
+}
+
+// Query runs a query written with ? placeholders.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.s.q(query), args...)
+}
+
+// ForUpdate is the engine's row-lock suffix for a SELECT of a row about to
+// change ("" on SQLite, whose write transactions hold the database).
+func (t *Tx) ForUpdate() string { return t.s.dialect.forUpdate }
+
+// Emit records an audit event of the change; it is written, chained, with
+// the group's other events, in the same transaction.
+func (t *Tx) Emit(ev banking.Event) { t.events = append(t.events, ev) }
+
+// Schedule records a job to run once the transaction commits (jobs.go). It
+// is inserted in the same transaction as the change that causes it.
+func (t *Tx) Schedule(j NewJob) { t.jobs = append(t.jobs, j) }
+
+// countUser moves a program's user counts by delta for one (status, KYC
+// status) pair.
+func (t *Tx) countUser(pid banking.ProgramID, st banking.Status, ks banking.KYCStatus, delta int) {
+	if t.counts == nil {
+		t.counts = map[countKey]int{}
+	}
+	t.counts[countKey{pid, st, ks}] += delta
+}
+
+// keep moves what a successful work deferred into the group's buffers.
+func (g *Tx) keep(w *Tx) {
+	g.events = append(g.events, w.events...)
+	g.jobs = append(g.jobs, w.jobs...)
+	for k, d := range w.counts {
+		if g.counts == nil {
+			g.counts = map[countKey]int{}
+		}
+		g.counts[k] += d
+	}
+}
+
+// flush writes what the group's works deferred: their chained events, the
+// net count changes and the new jobs.
+func (s *Store) flush(ctx context.Context, g *Tx) error {
+	if len(g.events) > 0 {
+		if err := s.insertEvents(ctx, g.tx, g.events); err != nil {
+			return err
+		}
+	}
+	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
+		return err
+	}
+	return s.insertJobs(ctx, g.tx, g.jobs)
+}
+
+// Do runs w and returns its answer. The committer may run w with other work
+// in one transaction (group.go); w's outcome is its own either way.
+func (s *Store) Do(ctx context.Context, w Work) (any, error) {
+	op := &groupOp{ctx: ctx, work: w, done: make(chan opResult, 1)}
+	r := s.enqueue(op)
+	return r.value, r.err
+}
+
+// lockIDs maps a group's lock keys to PostgreSQL advisory lock ids, sorted
+// and without duplicates: the one global order every group takes them in.
+// Two keys sharing an id (a 64-bit hash collision) only serialize two works
+// that did not need it.
+func lockIDs(ops []*groupOp) []int64 {
+	var ids []int64
+	for _, op := range ops {
+		for _, k := range op.work.Locks {
+			h := fnv.New64a()
+			h.Write([]byte(op.work.Program))
+			h.Write([]byte{0})
+			h.Write([]byte(k))
+			ids = append(ids, int64(h.Sum64()))
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// takeLocks takes the group's advisory locks in one statement, in array
+// order (ascending), held until the transaction ends.
+func (s *Store) takeLocks(ctx context.Context, tx *sql.Tx, ops []*groupOp) error {
+	if s.dialect.engine != Postgres {
+		return nil
+	}
+	ids := lockIDs(ops)
+	if len(ids) == 0 {
+		return nil
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
+	}
+	// Literal integers and no parameters: pgx then sends the statement with
+	// the simple protocol, without preparing (and caching) a statement whose
+	// text changes with every group. unnest yields the ids in array order,
+	// and each row's lock is taken as the row is produced.
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[`+
+		strings.Join(parts, ",")+`]::bigint[]) AS k`)
+	return err
+}
