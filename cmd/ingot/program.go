@@ -32,7 +32,7 @@ func (e cliEnv) programCreate(args []string) error {
 	if err != nil {
 		return fmt.Errorf("program create: %w", err)
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer}) // one-shot: no KYC work starts
+	svc := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true}) // one-shot: claims no jobs
 	defer svc.Close()
 	c, err := svc.CreateProgram(e.ctx, *name)
 	if err != nil {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/ingot-dev/ingot/apitype"
@@ -9,14 +10,43 @@ import (
 	"github.com/ingot-dev/ingot/internal/service"
 )
 
-// call adapts a typed endpoint to http.Handler, applying the pipeline every
+// route is one call of the API: its path under /api/v4/ and its handler.
+type route struct {
+	path    string
+	handler http.Handler
+}
+
+// read declares a call that changes nothing; it ignores idempotent_key.
+func read[Req any](h *handler, path string, fn func(ctx context.Context, c service.Caller, req *Req) (any, error)) route {
+	return route{path, serve(h, path, false, fn, func(v any) any { return v })}
+}
+
+// mutation declares a call that changes state, and so honours
+// idempotent_key (api-v4.md section 6). fn returns the domain answer, the
+// value of the Work that made the change; answer turns it into the data of
+// the success envelope. answer also runs inside that Work's transaction,
+// where the idempotent answer is rendered and stored with the change.
+func mutation[Req, Res any](h *handler, path string, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) route {
+	return route{path, serve(h, path, true, fn, answer)}
+}
+
+// serve adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
 // authentication (401), the program's rate limit (429), strict decoding and
 // lone surrogate escapes (400), the idempotency key of a mutating call
 // (replay, 409, 422; spec section 6), then the endpoint. The
 // order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
-func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, req *Req) (any, error)) http.Handler {
+func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) http.Handler {
+	// render is the exact success body of an answer, for the idempotency
+	// layer, which sees the Work's value as any.
+	render := func(v any) ([]byte, error) {
+		res, ok := v.(Res)
+		if !ok {
+			return nil, fmt.Errorf("%s: its work answered a %T, want %T", endpoint, v, res)
+		}
+		return successBody(answer(res))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := checkContentType(r); err != nil {
 			h.writeError(w, r, err)
@@ -45,16 +75,19 @@ func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, re
 			h.writeError(w, r, err)
 			return
 		}
-		ic, done := h.startIdempotency(w, r, body, &caller)
-		if done {
-			return
+		if mutates {
+			var done bool
+			caller, done = h.startIdempotency(w, r, endpoint, body, caller, render)
+			if done {
+				return
+			}
+			if caller.Idem != nil {
+				defer h.releaseOnPanic(r, caller.Idem)
+			}
 		}
-		if ic != nil {
-			defer h.releaseOnPanic(r, ic)
-		}
-		data, err := fn(r.Context(), caller, &req)
-		if ic != nil {
-			h.finishIdempotency(w, r, ic, data, err)
+		res, err := fn(r.Context(), caller, &req)
+		if caller.Idem != nil {
+			h.finishIdempotency(w, r, caller.Idem, func() ([]byte, error) { return successBody(answer(res)) }, err)
 			return
 		}
 		if err != nil {
@@ -62,7 +95,7 @@ func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, re
 			return
 		}
 		writeJSON(w, http.StatusOK, apitype.Envelope[any]{
-			Status: apitype.StatusSuccess, Message: "operation completed", Data: data,
+			Status: apitype.StatusSuccess, Message: "operation completed", Data: answer(res),
 		})
 	})
 }

@@ -8,29 +8,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/ingot-dev/ingot/apitype"
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/service"
-	"github.com/ingot-dev/ingot/internal/store"
 )
-
-// idemAnswers lists the mutating calls, which honour idempotency keys (spec
-// section 6), each with the data of its success answer for the changed user.
-// Reads ignore idempotent_key.
-var idemAnswers = map[string]func(banking.User) any{
-	"user/create":                    userData,
-	"user/update":                    userData,
-	"user/block":                     userData,
-	"user/unblock":                   userData,
-	"user/send-verification-request": func(banking.User) any { return apitype.Empty{} },
-}
-
-func userData(u banking.User) any {
-	d, _ := oneUser(u, nil)
-	return d
-}
 
 // maxIdemKey is the longest idempotency key accepted.
 const maxIdemKey = 255
@@ -41,78 +23,64 @@ const maxIdemKey = 255
 // answer either way.
 const inFlightRetrySeconds = 1
 
-// idemCall is one mutating call made under a reserved idempotency key.
-type idemCall struct {
-	ref store.IdemRef
-	fin *store.IdemFinish
-}
-
 // idemHeader is the header alias of the idempotent_key body field.
 const idemHeader = "Idempotency-Key"
 
-// startIdempotency runs after authentication and strict decoding. For a
-// mutating call with a key it reserves the key: it returns the reservation to
-// complete (and sets c.Idem), or answers the request itself (replay, 409, 422)
-// and returns done. Without a key, or for a read, it returns nil.
-func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, body []byte, c *service.Caller) (ic *idemCall, done bool) {
-	endpoint := strings.TrimPrefix(r.URL.Path, "/api/v4/")
-	data, ok := idemAnswers[endpoint]
-	if !ok {
-		return nil, false
-	}
+// startIdempotency runs after authentication and strict decoding of a
+// mutating call. With a key it reserves the key and returns c bound to the
+// reservation (c.Idem set; render makes the answer stored with the change),
+// or answers the request itself (replay, 409, 422) and returns done. Without
+// a key it returns c unchanged.
+func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, endpoint string, body []byte, c service.Caller,
+	render func(any) ([]byte, error)) (_ service.Caller, done bool) {
 	key, hash, err := idemKeyAndHash(r, body, endpoint)
 	if err != nil {
 		h.writeError(w, r, err)
-		return nil, true
+		return c, true
 	}
 	if key == "" {
-		return nil, false
+		return c, false
 	}
-	res, err := h.svc.ReserveIdempotency(r.Context(), *c, key, endpoint, hash)
+	res, err := h.svc.ReserveIdempotency(r.Context(), c, key, endpoint, hash)
 	if err != nil {
 		h.writeError(w, r, err)
-		return nil, true
+		return c, true
 	}
 	switch res.Outcome {
-	case store.IdemReplay:
+	case service.IdemReplay:
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(res.Status)
 		w.Write(res.Body)
-		return nil, true
-	case store.IdemMismatch:
+		return c, true
+	case service.IdemMismatch:
 		h.writeError(w, r, &banking.Error{Code: banking.CodeIdempotencyMismatch,
 			Message: "idempotent_key was already used with another endpoint or body"})
-		return nil, true
-	case store.IdemInFlight:
+		return c, true
+	case service.IdemInFlight:
 		// Still code conflict (spec section 3), told apart from the final
 		// conflicts by its message and by Retry-After, which only this
 		// 409 carries: the same request, repeated, will get an answer.
 		w.Header().Set("Retry-After", strconv.Itoa(inFlightRetrySeconds))
 		h.writeError(w, r, &banking.Error{Code: banking.CodeConflict, Message: apitype.MessageIdempotencyInFlight})
-		return nil, true
+		return c, true
 	}
-	ic = &idemCall{ref: res.Ref}
-	ic.fin = h.svc.IdempotencyFinish(res.Ref, func(u banking.User) ([]byte, error) {
-		return successBody(data(u))
-	})
-	c.Idem = ic.fin
-	return ic, false
+	return h.svc.Bind(c, res, render), false
 }
 
 // finishIdempotency answers a call made under a reserved key. A success was
-// stored with the change; a domain error is stored now (it changed nothing);
-// an internal error releases the key so the client may retry.
-func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *idemCall, data any, err error) {
+// stored with its change (or, when no Work ran, is stored now from success);
+// a domain error is stored now (it changed nothing); an internal error
+// releases the key so the client may retry.
+func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *service.IdemCall, success func() ([]byte, error), err error) {
 	// The answer must be stored even if the client went away meanwhile.
 	ctx := context.WithoutCancel(r.Context())
 	if err == nil {
-		body := ic.fin.Body
+		body := ic.StoredAnswer()
 		if body == nil {
-			// Not stored with a change (no mutation ran): store it now.
 			var merr error
-			if body, merr = successBody(data); merr == nil {
-				merr = h.svc.CompleteIdempotency(ctx, ic.ref, http.StatusOK, body)
+			if body, merr = success(); merr == nil {
+				merr = h.svc.CompleteIdempotency(ctx, ic, http.StatusOK, body)
 			}
 			if merr != nil {
 				h.releaseIdempotency(ctx, r, ic)
@@ -130,22 +98,22 @@ func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *
 		return
 	}
 	status, body := h.errorBody(r, e)
-	if cerr := h.svc.CompleteIdempotency(ctx, ic.ref, status, body); cerr != nil {
+	if cerr := h.svc.CompleteIdempotency(ctx, ic, status, body); cerr != nil {
 		h.releaseIdempotency(ctx, r, ic)
 		h.log.ErrorContext(r.Context(), "storing an idempotent answer failed", "request_id", requestID(r.Context()), "err", cerr)
 	}
 	writeRaw(w, status, body)
 }
 
-func (h *handler) releaseIdempotency(ctx context.Context, r *http.Request, ic *idemCall) {
-	if err := h.svc.ReleaseIdempotency(ctx, ic.ref); err != nil {
+func (h *handler) releaseIdempotency(ctx context.Context, r *http.Request, ic *service.IdemCall) {
+	if err := h.svc.ReleaseIdempotency(ctx, ic); err != nil {
 		h.log.ErrorContext(r.Context(), "releasing an idempotency key failed", "request_id", requestID(r.Context()), "err", err)
 	}
 }
 
 // releaseOnPanic, deferred, releases the key of a call that panicked, so the
 // client need not wait for the lease to retry, and lets the panic go on.
-func (h *handler) releaseOnPanic(r *http.Request, ic *idemCall) {
+func (h *handler) releaseOnPanic(r *http.Request, ic *service.IdemCall) {
 	if p := recover(); p != nil {
 		h.releaseIdempotency(context.WithoutCancel(r.Context()), r, ic)
 		panic(p)

@@ -348,25 +348,30 @@ func routesGo(t *testing.T) []string {
 		s, err := strconv.Unquote(lit.Value)
 		return s, err == nil
 	}
-	// The keys of every `for key := range map[string]T{...}`, by key name.
+	// The paths of every `for _, rt := range []route{read(h, "path", ...), ...}`,
+	// by the range variable's name.
 	rangeKeys := map[string][]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		rs, ok := n.(*ast.RangeStmt)
 		if !ok {
 			return true
 		}
-		key, ok1 := rs.Key.(*ast.Ident)
+		val, ok1 := rs.Value.(*ast.Ident)
 		lit, ok2 := rs.X.(*ast.CompositeLit)
 		if !ok1 || !ok2 {
 			t.Fatalf("%s: a range routes.go uses that this test cannot read", fset.Position(rs.Pos()))
 		}
 		for _, elt := range lit.Elts {
-			kv, ok := elt.(*ast.KeyValueExpr)
-			s, isStr := str(kv.Key)
-			if !ok || !isStr {
-				t.Fatalf("%s: a map key routes.go uses that this test cannot read", fset.Position(elt.Pos()))
+			call, ok := elt.(*ast.CallExpr)
+			fn, isIdent := call.Fun.(*ast.Ident)
+			if !ok || !isIdent || (fn.Name != "read" && fn.Name != "mutation") || len(call.Args) < 2 {
+				t.Fatalf("%s: a route routes.go declares that this test cannot read", fset.Position(elt.Pos()))
 			}
-			rangeKeys[key.Name] = append(rangeKeys[key.Name], s)
+			s, isStr := str(call.Args[1])
+			if !isStr {
+				t.Fatalf("%s: a route path that is not a string literal", fset.Position(elt.Pos()))
+			}
+			rangeKeys[val.Name] = append(rangeKeys[val.Name], s)
 		}
 		return true
 	})
@@ -392,8 +397,12 @@ func routesGo(t *testing.T) []string {
 			patterns = []string{s}
 		case *ast.BinaryExpr:
 			prefix, ok1 := str(a.X)
-			key, ok2 := a.Y.(*ast.Ident)
-			if !ok1 || !ok2 || a.Op != token.ADD || rangeKeys[key.Name] == nil {
+			sel, ok2 := a.Y.(*ast.SelectorExpr)
+			var key *ast.Ident
+			if ok2 {
+				key, ok2 = sel.X.(*ast.Ident)
+			}
+			if !ok1 || !ok2 || a.Op != token.ADD || sel.Sel.Name != "path" || rangeKeys[key.Name] == nil {
 				t.Fatalf("%s: a route pattern this test cannot read", pos)
 			}
 			for _, k := range rangeKeys[key.Name] {

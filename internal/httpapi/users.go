@@ -22,16 +22,8 @@ func wireUser(u *banking.User) apitype.User {
 	}
 }
 
-// oneUser wraps a single user in the list shape single-object calls answer with.
-func oneUser(u banking.User, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	return apitype.Page[apitype.User]{
-		Items:      []apitype.User{wireUser(&u)},
-		Pagination: apitype.Pagination{Page: 1, PerPage: 1, Total: 1, Sort: banking.SortCreatedDesc},
-	}, nil
-}
+// userPage is the answer of single-user calls: the one-item list shape.
+func userPage(u banking.User) any { return apitype.One(wireUser(&u)) }
 
 func metaData(in []apitype.MetaData) []banking.MetaData {
 	if in == nil {
@@ -44,18 +36,22 @@ func metaData(in []apitype.MetaData) []banking.MetaData {
 	return out
 }
 
-func (h *handler) createUser(ctx context.Context, c service.Caller, r *apitype.CreateUserRequest) (any, error) {
-	return oneUser(h.svc.CreateUser(ctx, c, banking.NewUserInput{
+func (h *handler) createUser(ctx context.Context, c service.Caller, r *apitype.CreateUserRequest) (banking.User, error) {
+	return h.svc.CreateUser(ctx, c, banking.NewUserInput{
 		FirstName: r.FirstName, MiddleName: r.MiddleName, LastName: r.LastName,
 		Email: r.Email, PhoneNumber: r.PhoneNumber, DateOfBirth: r.DateOfBirth,
 		AddressOne: r.AddressOne, AddressTwo: r.AddressTwo, City: r.City, State: r.State,
 		Country: r.Country, PostalCode: r.PostalCode, SSN: r.SSN, Username: r.Username,
 		BusinessID: r.BusinessID, TermsAccepted: r.TermsAccepted, MetaData: metaData(r.MetaData),
-	}))
+	})
 }
 
 func (h *handler) getUser(ctx context.Context, c service.Caller, r *apitype.UserRequest) (any, error) {
-	return oneUser(h.svc.GetUser(ctx, c, r.UserID))
+	u, err := h.svc.GetUser(ctx, c, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return userPage(u), nil
 }
 
 func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.ListUsersRequest) (any, error) {
@@ -108,9 +104,9 @@ func (p *present) UnmarshalJSON([]byte) error {
 	return nil
 }
 
-func (h *handler) updateUser(ctx context.Context, c service.Caller, b *updateUserBody) (any, error) {
+func (h *handler) updateUser(ctx context.Context, c service.Caller, b *updateUserBody) (banking.User, error) {
 	if b.Email {
-		return nil, banking.Invalid("email", "cannot be changed")
+		return banking.User{}, banking.Invalid("email", "cannot be changed")
 	}
 	r := &b.UpdateUserRequest
 	p := banking.UserPatch{
@@ -126,22 +122,19 @@ func (h *handler) updateUser(ctx context.Context, c service.Caller, b *updateUse
 		}
 		p.MetaData = &md
 	}
-	return oneUser(h.svc.UpdateUser(ctx, c, r.UserID, p))
+	return h.svc.UpdateUser(ctx, c, r.UserID, p)
 }
 
-func (h *handler) blockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (any, error) {
-	return oneUser(h.svc.BlockUser(ctx, c, r.UserID, r.Reason))
+func (h *handler) blockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (banking.User, error) {
+	return h.svc.BlockUser(ctx, c, r.UserID, r.Reason)
 }
 
-func (h *handler) unblockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (any, error) {
-	return oneUser(h.svc.UnblockUser(ctx, c, r.UserID, r.Reason))
+func (h *handler) unblockUser(ctx context.Context, c service.Caller, r *apitype.BlockUserRequest) (banking.User, error) {
+	return h.svc.UnblockUser(ctx, c, r.UserID, r.Reason)
 }
 
-func (h *handler) sendVerification(ctx context.Context, c service.Caller, r *apitype.UserRequest) (any, error) {
-	if err := h.svc.SubmitKYC(ctx, c, r.UserID); err != nil {
-		return nil, err
-	}
-	return apitype.Empty{}, nil
+func (h *handler) sendVerification(ctx context.Context, c service.Caller, r *apitype.UserRequest) (banking.User, error) {
+	return h.svc.SubmitKYC(ctx, c, r.UserID)
 }
 
 func (h *handler) userEvents(ctx context.Context, c service.Caller, r *apitype.UserEventsRequest) (any, error) {

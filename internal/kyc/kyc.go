@@ -88,3 +88,15 @@ func (Manual) Name() string { return "manual" }
 func (Manual) Check(ctx context.Context, s Subject) (Decision, error) {
 	return Decision{Outcome: Review, Reason: "MANUAL_REVIEW"}, nil
 }
+
+// Scheduled splits p into the provider to ask when a check is due and how
+// long after submission that is. The sandbox's delay becomes the due time of
+// the check's job, so a delayed check holds no process while it waits, and
+// the sandbox clock can bring it forward; the provider returned decides at
+// once. Other providers are asked at once and take the time they take.
+func Scheduled(p Provider) (Provider, time.Duration) {
+	if sb, ok := p.(Sandbox); ok {
+		return Sandbox{}, sb.Delay
+	}
+	return p, 0
+}

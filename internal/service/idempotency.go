@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
 )
 
@@ -26,35 +25,89 @@ type pruner struct {
 	last time.Time
 }
 
+// IdemOutcome is what reserving an idempotency key found.
+type IdemOutcome int
+
+// Reservation outcomes (api-v4.md section 6).
+const (
+	// IdemReserved: the key is this call's now; run it, and its answer is
+	// stored with its change.
+	IdemReserved IdemOutcome = iota + 1
+	// IdemReplay: the key holds the finished answer of the same request;
+	// Status and Body are it.
+	IdemReplay
+	// IdemMismatch: the key was used with another endpoint or body (422).
+	IdemMismatch
+	// IdemInFlight: the same request is still running under the key (409).
+	IdemInFlight
+)
+
+// Reservation is the outcome of ReserveIdempotency.
+type Reservation struct {
+	Outcome IdemOutcome
+	// Status and Body are the stored answer, for IdemReplay.
+	Status int
+	Body   []byte
+	ref    store.IdemRef
+}
+
+// IdemCall is one mutating call made under a reserved key, set as the
+// Caller's Idem by Bind. The store completes it in the transaction of the
+// call's Work, with the answer rendered from the Work's value.
+type IdemCall struct {
+	ref store.IdemRef
+	fin *store.IdemFinish
+}
+
+// StoredAnswer is the success body stored with the call's change, or nil
+// when no Work of the call stored one (it changed nothing, or failed).
+func (ic *IdemCall) StoredAnswer() []byte { return ic.fin.Body }
+
 // ReserveIdempotency claims key for a call of endpoint whose body hashes to
 // hash, or reports what the key holds. It also starts a background prune of
 // expired keys, at most once a minute of the service's clock.
-func (s *Service) ReserveIdempotency(ctx context.Context, c Caller, key, endpoint, hash string) (store.IdemReservation, error) {
+func (s *Service) ReserveIdempotency(ctx context.Context, c Caller, key, endpoint, hash string) (Reservation, error) {
 	now := s.clock()
 	s.maybePrune(now)
-	return s.store.ReserveIdempotency(ctx, store.IdemRequest{
+	r, err := s.store.ReserveIdempotency(ctx, store.IdemRequest{
 		ProgramID: c.ProgramID, Key: key, Endpoint: endpoint, Hash: hash,
 		Now: now, Lease: IdempotencyLease, TTL: IdempotencyTTL,
 	})
+	if err != nil {
+		return Reservation{}, err
+	}
+	out := Reservation{Status: r.Status, Body: r.Body, ref: r.Ref}
+	switch r.Outcome {
+	case store.IdemReserved:
+		out.Outcome = IdemReserved
+	case store.IdemReplay:
+		out.Outcome = IdemReplay
+	case store.IdemMismatch:
+		out.Outcome = IdemMismatch
+	default:
+		out.Outcome = IdemInFlight
+	}
+	return out, nil
 }
 
-// IdempotencyFinish returns the step that stores a reserved key's success
-// answer, rendered by render, in the mutation's transaction. Set it as the
-// Caller's Idem.
-func (s *Service) IdempotencyFinish(ref store.IdemRef, render func(banking.User) ([]byte, error)) *store.IdemFinish {
-	return &store.IdemFinish{Ref: ref, Now: s.clock, Render: render}
+// Bind returns c making its call under r (an IdemReserved reservation):
+// render turns the answer of the call's Work, the value the service method
+// returns, into the exact success body to store and replay.
+func (s *Service) Bind(c Caller, r Reservation, render func(answer any) ([]byte, error)) Caller {
+	c.Idem = &IdemCall{ref: r.ref, fin: &store.IdemFinish{Ref: r.ref, Now: s.clock, Render: render}}
+	return c
 }
 
-// CompleteIdempotency stores the answer of a call that failed with a domain
-// error and so changed nothing.
-func (s *Service) CompleteIdempotency(ctx context.Context, ref store.IdemRef, status int, body []byte) error {
-	return s.store.CompleteIdempotency(ctx, ref, status, body, s.clock())
+// CompleteIdempotency stores the answer of a call that changed nothing (a
+// success that ran no Work, or a refusal for a state reason).
+func (s *Service) CompleteIdempotency(ctx context.Context, ic *IdemCall, status int, body []byte) error {
+	return s.store.CompleteIdempotency(ctx, ic.ref, status, body, s.clock())
 }
 
-// ReleaseIdempotency forgets a reservation whose call failed unexpectedly, so
-// a retry under the same key runs.
-func (s *Service) ReleaseIdempotency(ctx context.Context, ref store.IdemRef) error {
-	return s.store.ReleaseIdempotency(ctx, ref)
+// ReleaseIdempotency forgets a reservation whose call failed unexpectedly or
+// was malformed, so a retry under the same key runs.
+func (s *Service) ReleaseIdempotency(ctx context.Context, ic *IdemCall) error {
+	return s.store.ReleaseIdempotency(ctx, ic.ref)
 }
 
 // PruneIdempotency deletes keys older than IdempotencyTTL.

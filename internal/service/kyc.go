@@ -2,72 +2,87 @@ package service
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/kyc"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
-// SubmitKYC moves a user to pending and starts the provider check in the
-// background once the change is committed.
-func (s *Service) SubmitKYC(ctx context.Context, c Caller, rawID string) error {
+// jobKYCCheck is the job kind of a KYC check (api-v4.md section 5): it asks
+// the provider and applies its decision.
+const jobKYCCheck = "kyc.check"
+
+// kycJob is a KYC check job's payload.
+type kycJob struct {
+	UserID banking.UserID `json:"user_id"`
+}
+
+// SubmitKYC moves a user to pending and schedules the provider check in the
+// same transaction, due after the provider's decision delay. It answers the
+// user as submitted.
+func (s *Service) SubmitKYC(ctx context.Context, c Caller, rawID string) (banking.User, error) {
 	id, err := userID(rawID)
 	if err != nil {
-		return err
+		return banking.User{}, err
 	}
-	u, err := s.store.UpdateUser(ctx, c.ProgramID, id, func(u *banking.User) (*banking.Event, error) {
+	w := store.UpdateUserWork(c.ProgramID, id, func(tx *store.Tx, u *banking.User) (*banking.Event, error) {
 		now := s.clock()
 		ch, err := u.SubmitKYC(now)
 		if err != nil {
 			return nil, err
 		}
+		payload, err := json.Marshal(kycJob{UserID: u.ID})
+		if err != nil {
+			return nil, banking.Internal(err)
+		}
+		tx.Schedule(store.NewJob{Program: u.ProgramID, Kind: jobKYCCheck, Payload: payload, RunAt: now.Add(s.kycDelay)})
 		ev := banking.NewEvent(u, banking.EventKYCSubmitted, c.actor(), "", ch, now)
 		return &ev, nil
-	}, c.Idem)
+	})
+	w.Idem = c.finish()
+	v, err := s.store.Do(ctx, w)
 	if err != nil {
-		return err
+		return banking.User{}, err
 	}
-	s.startCheck(u)
-	return nil
+	return v.(banking.User), nil
 }
 
-// ResumeKYC restarts the checks of every pending user, so a decision that was
-// in flight when a process stopped is still made. Several processes may resume
-// the same user: the decision applies once (ResolveKYC refuses a user who is no
-// longer pending), and the loser's conflict is ignored.
+// ResumeKYC applies the configured decision delay to checks already waiting:
+// a check scheduled by an earlier process with a longer delay (say, the
+// sandbox's --kyc-delay 1h) becomes due by now plus this process's delay.
+// Waiting checks are jobs and need no other resuming; it reports how many it
+// brought forward, touching only those.
 func (s *Service) ResumeKYC(ctx context.Context) (int, error) {
-	users, err := s.store.PendingKYC(ctx)
+	n, err := s.store.PullJobsIn(ctx, jobKYCCheck, s.clock().Add(s.kycDelay))
+	return int(n), err
+}
+
+// runKYCCheck is the handler of a KYC check job. The decision and the job's
+// completion commit together, so a check decides once however many
+// processes try it.
+func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
+	var p kycJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return banking.Errorf(banking.CodeInvalid, "kyc job payload: %v", err)
+	}
+	u, err := s.store.User(ctx, j.Program, p.UserID)
 	if err != nil {
-		return 0, err
+		return err // not found: dropped
 	}
-	for _, u := range users {
-		s.startCheck(u)
+	if u.KYCStatus != banking.KYCPending {
+		return nil // decided meanwhile (by an operator, say)
 	}
-	return len(users), nil
-}
-
-// startCheck runs one provider check in the background.
-func (s *Service) startCheck(u banking.User) {
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		if err := s.check(s.bgCtx, u); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("kyc check failed", "user_id", u.ID, "program_id", u.ProgramID, "err", err)
-		}
-	}()
-}
-
-func (s *Service) check(ctx context.Context, u banking.User) error {
 	ssn, err := s.sealer.Open(u.SSNSealed, ssnAAD(u.ID))
 	if err != nil {
-		return err
+		return banking.Internal(err)
 	}
 	d, err := s.kyc.Check(ctx, kyc.Subject{
 		UserID: string(u.ID), FirstName: u.FirstName, LastName: u.LastName,
 		DateOfBirth: u.DateOfBirth, SSN: string(ssn),
 	})
 	if err != nil {
-		return err
+		return banking.Internal(err)
 	}
 	var to banking.KYCStatus
 	var typ banking.EventType
@@ -77,12 +92,12 @@ func (s *Service) check(ctx context.Context, u banking.User) error {
 	case kyc.Rejected:
 		to, typ = banking.KYCRejected, banking.EventKYCRejected
 	default:
-		return nil // manual review: stays pending
+		return nil // manual review: stays pending for a human
 	}
 	actor := "kyc:" + s.kyc.Name()
-	_, err = s.store.UpdateUser(ctx, u.ProgramID, u.ID, func(cur *banking.User) (*banking.Event, error) {
-		if !cur.SameIdentity(&u) {
-			return nil, banking.Errorf(banking.CodeConflict, "kyc decision is for an earlier submission")
+	w := store.UpdateUserWork(u.ProgramID, u.ID, func(_ *store.Tx, cur *banking.User) (*banking.Event, error) {
+		if cur.KYCStatus != banking.KYCPending {
+			return nil, nil
 		}
 		now := s.clock()
 		ch, err := cur.ResolveKYC(to, d.Reason, now)
@@ -92,8 +107,10 @@ func (s *Service) check(ctx context.Context, u banking.User) error {
 		ev := banking.NewEvent(cur, typ, actor, d.Reason, ch, now)
 		return &ev, nil
 	})
+	w.Job = &j
+	_, err = s.store.Do(ctx, w)
 	if banking.IsCode(err, banking.CodeConflict) {
-		return nil // already decided, or made for an earlier submission: dropped
+		return nil // another process holds the job now and decides
 	}
 	return err
 }

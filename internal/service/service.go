@@ -25,6 +25,10 @@ type Config struct {
 	Sealer *vault.Sealer
 	// KYC decides verifications; nil means the sandbox provider without delay.
 	KYC kyc.Provider
+	// NoJobs keeps this service from running durable jobs: for one-shot
+	// commands (program create, audit verify) that must not claim work they
+	// will not finish.
+	NoJobs bool
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -35,10 +39,16 @@ type Service struct {
 	store  *store.Store
 	sealer *vault.Sealer
 	kyc    kyc.Provider
-	now    func() time.Time
+	// kycDelay is how long after submission a KYC check is due.
+	kycDelay time.Duration
+	now      func() time.Time
 	log    *slog.Logger
 
-	// bg tracks background KYC checks; bgCtx cancels them on Close.
+	// jobs holds the job handlers (jobs.go).
+	jobs jobRunner
+
+	// bg tracks background work (the job runner, prunes); bgCtx cancels it
+	// on Close.
 	bg       sync.WaitGroup
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
@@ -57,6 +67,7 @@ func New(cfg Config) *Service {
 	if s.kyc == nil {
 		s.kyc = kyc.Sandbox{}
 	}
+	s.kyc, s.kycDelay = kyc.Scheduled(s.kyc)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -64,12 +75,20 @@ func New(cfg Config) *Service {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.handle(jobKYCCheck, s.runKYCCheck)
+	if !cfg.NoJobs {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.runJobs(s.bgCtx)
+		}()
+	}
 	return s
 }
 
-// Close cancels background KYC checks and waits for them. A check cut short
-// leaves its user pending, and ResumeKYC picks it up at the next start: no
-// decision is ever half-applied.
+// Close stops the job runner and background work and waits for them. A job
+// cut short stays in the jobs table and runs again when its lease ends, in
+// this process's successor or another: no decision is ever half-applied.
 func (s *Service) Close() {
 	s.bgCancel()
 	s.bg.Wait()

@@ -12,9 +12,19 @@ import (
 // made under an idempotency key, how to store its answer with the change.
 type Caller struct {
 	ProgramID banking.ProgramID
-	// Idem, when set, completes the caller's idempotency reservation in the
-	// mutation's transaction (see Service.ReserveIdempotency).
-	Idem *store.IdemFinish
+	// Idem, when set (Service.Bind), completes the caller's idempotency
+	// reservation in the transaction of the call's Work. A mutating method
+	// passes it to the one Work that makes its change (store.Work.Idem) and
+	// returns exactly that Work's value, which is what Idem renders.
+	Idem *IdemCall
+}
+
+// finish is the store's completion step of c's reservation, or nil.
+func (c Caller) finish() *store.IdemFinish {
+	if c.Idem == nil {
+		return nil
+	}
+	return c.Idem.fin
 }
 
 func (c Caller) actor() string { return banking.ActorProgram(c.ProgramID) }
@@ -52,7 +62,7 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in banking.NewUserIn
 		u.SSNSealed = s.sealer.Seal([]byte(ssn), ssnAAD(u.ID))
 	}
 	ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", banking.CreatedChanges(&u), u.CreatedAt)
-	if err := s.store.CreateUser(ctx, u, ev, c.Idem); err != nil {
+	if err := s.store.CreateUser(ctx, u, ev, c.finish()); err != nil {
 		return banking.User{}, err
 	}
 	return u, nil
@@ -98,7 +108,7 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, rawID string, p bank
 		}
 		ev := banking.NewEvent(u, banking.EventUserUpdated, c.actor(), "", ch, now)
 		return &ev, nil
-	}, c.Idem)
+	}, c.finish())
 }
 
 // BlockUser blocks an active user.
@@ -129,7 +139,7 @@ func (s *Service) transition(ctx context.Context, c Caller, rawID, reason string
 		}
 		ev := banking.NewEvent(u, typ, c.actor(), reason, ch, now)
 		return &ev, nil
-	}, c.Idem)
+	}, c.finish())
 }
 
 // UserEvents lists a user's audit trail, newest first.

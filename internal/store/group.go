@@ -249,15 +249,19 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	var results []opResult
+	var scheduled bool
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 		}
 		err = s.tryTx(ctx, func(tx *sql.Tx) error {
-			results, err = s.runOps(ctx, tx, ops)
+			results, scheduled, err = s.runOps(ctx, tx, ops)
 			return err
 		})
+		if err == nil && scheduled {
+			s.notifyJobs()
+		}
 		if err == nil || !s.dialect.retryable(err) {
 			break
 		}
@@ -269,36 +273,36 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 }
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
-// several, then writes what they deferred.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]opResult, error) {
+// several, then writes what they deferred; scheduled reports new jobs.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled bool, err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	g := &Tx{s: s, tx: tx}
-	results := make([]opResult, len(ops))
+	results = make([]opResult, len(ops))
 	if len(ops) == 1 {
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, ops[0].work)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		g.keep(w)
 		results[0] = opResult{value: v}
-		return results, s.flush(ctx, g)
+		return results, len(g.jobs) > 0, s.flush(ctx, g)
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
 		if err := sp.begin(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, op.work)
 		if err != nil {
 			if s.dialect.retryable(err) {
-				return nil, err // the whole group runs again
+				return nil, false, err // the whole group runs again
 			}
 			if rerr := sp.rollback(ctx); rerr != nil {
-				return nil, rerr
+				return nil, false, rerr
 			}
 			results[i] = opResult{err: s.translate(err)}
 			continue
@@ -306,7 +310,7 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) ([]opRes
 		g.keep(w)
 		results[i] = opResult{value: v}
 	}
-	return results, s.flush(ctx, g)
+	return results, len(g.jobs) > 0, s.flush(ctx, g)
 }
 
 // runWork runs one Work with its idempotent answer and job completion,

@@ -52,6 +52,17 @@ type Job struct {
 // process after its lease ran out: the other process does the work.
 var errJobLost = banking.Errorf(banking.CodeConflict, "the job was taken over by another process")
 
+// JobsScheduled is signalled after a commit that scheduled jobs in this
+// process, so the runner need not wait for its next poll.
+func (s *Store) JobsScheduled() <-chan struct{} { return s.jobsScheduled }
+
+func (s *Store) notifyJobs() {
+	select {
+	case s.jobsScheduled <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
 // insertJobs writes jobs inside the group's transaction.
 func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []NewJob) error {
 	if len(jobs) == 0 {

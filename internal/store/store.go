@@ -28,8 +28,11 @@ type Store struct {
 	// processes on the same file still wait through busy_timeout.
 	// nil on PostgreSQL, whose row locks let writers proceed in parallel.
 	writeMu *sync.Mutex
-	// committer groups user mutations into shared transactions (group.go).
+	// committer groups Work into shared transactions (group.go).
 	committer *committer
+	// jobsScheduled wakes the job runner after a commit that scheduled
+	// jobs (capacity 1).
+	jobsScheduled chan struct{}
 	observe   func(op string, d time.Duration)
 	db        *sql.DB
 	dialect   dialect
@@ -102,6 +105,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.observe = opt.Observe
+	s.jobsScheduled = make(chan struct{}, 1)
 	if err := s.Migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err

@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/store"
+)
+
+// The job runner. Every process that serves the API runs one: it claims due
+// jobs (store/jobs.go) and hands each to the handler of its kind. Jobs are
+// found through the run_at index, never by loading every pending row at
+// start, and a job whose process died is claimed again when its lease ends.
+
+// JobHandler carries out one claimed job. It returns nil when the job is
+// done: the runner then deletes it, unless the handler's own Work already
+// did (Work.Job, for effects that must happen exactly once). A banking error
+// other than internal means the job can never succeed (its subject is gone,
+// a state forbids it): the job is dropped and logged. Any other error retries
+// the job later: at RetryAt's time when the handler says, else with
+// exponential back-off.
+type JobHandler func(ctx context.Context, j store.Job) error
+
+// RetryAt is a JobHandler error asking for the next attempt at At.
+type RetryAt struct {
+	At  time.Time
+	Err error
+}
+
+func (r *RetryAt) Error() string { return "retry at " + r.At.Format(time.RFC3339) + ": " + r.Err.Error() }
+func (r *RetryAt) Unwrap() error { return r.Err }
+
+// Runner tuning.
+const (
+	// jobLease is how long a claimed job is this process's. A handler must
+	// finish well within it (a webhook attempt times out after 10 s).
+	jobLease = 30 * time.Second
+	// jobPoll bounds how long the runner sleeps without looking, so jobs
+	// scheduled by other processes are seen within it.
+	jobPoll = time.Second
+	// jobBatch is how many jobs one claim takes.
+	jobBatch = 64
+	// jobWorkers bounds how many handlers run at once in this process.
+	jobWorkers = 16
+	// maxBackoff caps the exponential back-off of failing jobs.
+	maxBackoff = 5 * time.Minute
+)
+
+// jobRunner is the service's runner state.
+type jobRunner struct {
+	mu       sync.Mutex
+	handlers map[string]JobHandler
+}
+
+// handle registers the handler of a job kind; call it before the runner
+// starts (New).
+func (s *Service) handle(kind string, h JobHandler) {
+	s.jobs.mu.Lock()
+	defer s.jobs.mu.Unlock()
+	if s.jobs.handlers == nil {
+		s.jobs.handlers = map[string]JobHandler{}
+	}
+	s.jobs.handlers[kind] = h
+}
+
+func (s *Service) handler(kind string) JobHandler {
+	s.jobs.mu.Lock()
+	defer s.jobs.mu.Unlock()
+	return s.jobs.handlers[kind]
+}
+
+// runJobs claims and runs due jobs until ctx ends.
+func (s *Service) runJobs(ctx context.Context) {
+	sem := make(chan struct{}, jobWorkers)
+	var running sync.WaitGroup
+	defer running.Wait()
+	for ctx.Err() == nil {
+		jobs, err := s.store.ClaimJobs(ctx, s.now(), jobLease, jobBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("claiming jobs failed", "err", err)
+			}
+			s.sleep(ctx, jobPoll)
+			continue
+		}
+		for _, j := range jobs {
+			sem <- struct{}{}
+			running.Add(1)
+			go func() {
+				defer func() { <-sem; running.Done() }()
+				s.runJob(ctx, j)
+			}()
+		}
+		if len(jobs) == jobBatch {
+			continue // more may be due at once
+		}
+		s.waitForJobs(ctx)
+	}
+}
+
+// waitForJobs sleeps until the next job is due, a job is scheduled in this
+// process, or jobPoll passes, whichever is first.
+func (s *Service) waitForJobs(ctx context.Context) {
+	wait := jobPoll
+	if at, ok, err := s.store.NextJobDue(ctx); err == nil && ok {
+		if d := at.Sub(s.now()); d < wait {
+			wait = max(d, time.Millisecond)
+		}
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-s.store.JobsScheduled():
+	}
+}
+
+func (s *Service) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// runJob runs one job's handler and records its outcome.
+func (s *Service) runJob(ctx context.Context, j store.Job) {
+	h := s.handler(j.Kind)
+	var err error
+	if h == nil {
+		err = errors.New("no handler for job kind " + j.Kind)
+	} else {
+		err = h(ctx, j)
+	}
+	// The outcome is recorded even when the service is closing: a job that
+	// finished must not run again.
+	bg := context.WithoutCancel(ctx)
+	var retry *RetryAt
+	switch {
+	case err == nil:
+		err = s.store.CompleteJob(bg, j)
+	case errors.As(err, &retry):
+		s.log.Warn("job failed; retrying", "kind", j.Kind, "job_id", j.ID, "attempt", j.Attempts, "next", retry.At, "err", err)
+		err = s.store.RetryJob(bg, j, retry.At, err.Error())
+	case banking.ErrorCode(err) != banking.CodeInternal:
+		s.log.Warn("job cannot succeed; dropped", "kind", j.Kind, "job_id", j.ID, "program_id", j.Program, "err", err)
+		err = s.store.CompleteJob(bg, j)
+	case ctx.Err() != nil:
+		// Cut short by shutdown: the lease runs out and any process retries.
+		return
+	default:
+		next := s.now().Add(backoff(j.Attempts))
+		s.log.Error("job failed; retrying", "kind", j.Kind, "job_id", j.ID, "attempt", j.Attempts, "next", next, "err", err)
+		err = s.store.RetryJob(bg, j, next, err.Error())
+	}
+	if err != nil {
+		s.log.Error("recording a job's outcome failed; it runs again when its lease ends", "kind", j.Kind, "job_id", j.ID, "err", err)
+	}
+}
+
+// backoff is the wait before attempt n+1 of a failing job: 1 s doubling,
+// capped at maxBackoff, with ±10 % jitter so failures do not retry in step.
+func backoff(attempts int) time.Duration {
+	d := maxBackoff
+	if attempts < 20 {
+		d = min(time.Second<<max(attempts-1, 0), maxBackoff)
+	}
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
