@@ -31,7 +31,9 @@ type RetryAt struct {
 	Err error
 }
 
-func (r *RetryAt) Error() string { return "retry at " + r.At.Format(time.RFC3339) + ": " + r.Err.Error() }
+func (r *RetryAt) Error() string {
+	return "retry at " + r.At.Format(time.RFC3339) + ": " + r.Err.Error()
+}
 func (r *RetryAt) Unwrap() error { return r.Err }
 
 // Runner tuning.

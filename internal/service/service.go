@@ -42,7 +42,7 @@ type Service struct {
 	// kycDelay is how long after submission a KYC check is due.
 	kycDelay time.Duration
 	now      func() time.Time
-	log    *slog.Logger
+	log      *slog.Logger
 
 	// jobs holds the job handlers (jobs.go).
 	jobs jobRunner

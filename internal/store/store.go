@@ -33,9 +33,9 @@ type Store struct {
 	// jobsScheduled wakes the job runner after a commit that scheduled
 	// jobs (capacity 1).
 	jobsScheduled chan struct{}
-	observe   func(op string, d time.Duration)
-	db        *sql.DB
-	dialect   dialect
+	observe       func(op string, d time.Duration)
+	db            *sql.DB
+	dialect       dialect
 	// stmts holds prepared statements by query text, nstmts counts them,
 	// and warm tracks goroutines preparing more (see cachedStmt).
 	stmts     sync.Map
