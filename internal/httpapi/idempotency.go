@@ -70,8 +70,9 @@ func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, endpo
 
 // finishIdempotency answers a call made under a reserved key. A success was
 // stored with its change (or, when no Work ran, is stored now from success);
-// a domain error is stored now (it changed nothing); an internal error
-// releases the key so the client may retry.
+// a refusal for a state reason (404, 409) is stored now (it changed
+// nothing); a 400 or an internal error releases the key so the client may
+// retry under it.
 func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *service.IdemCall, success func() ([]byte, error), err error) {
 	// The answer must be stored even if the client went away meanwhile.
 	ctx := context.WithoutCancel(r.Context())
@@ -92,7 +93,10 @@ func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *
 		return
 	}
 	e := banking.AsError(err)
-	if e.Code == banking.CodeInternal {
+	if e.Code == banking.CodeInternal || e.Code == banking.CodeInvalid {
+		// Neither is the call's answer to keep: a retry of an internal
+		// failure may succeed, and a 400 is never stored, so the corrected
+		// request under the same key executes (api-v4.md section 3).
 		h.releaseIdempotency(ctx, r, ic)
 		h.writeError(w, r, err)
 		return
