@@ -26,6 +26,19 @@ const (
 	CodeMethodNotAllowed    Code = "method_not_allowed"
 	CodeHeadersTooLarge     Code = "headers_too_large"
 	CodeInternal            Code = "internal"
+	// The refusals of money.md section 4 and businesses.md section 7, all
+	// HTTP 409: the entity (or its owning user) or account is blocked, has
+	// not passed KYC/KYB, is frozen or closed, or lacks the funds.
+	CodeBlocked           Code = "blocked"
+	CodeNotVerified       Code = "not_verified"
+	CodeAccountNotActive  Code = "account_not_active"
+	CodeInsufficientFunds Code = "insufficient_funds"
+	// CodeInjectedFault is a sandbox fault rule's answer (sandbox.md section
+	// 1), with the status the rule names.
+	CodeInjectedFault Code = "injected_fault"
+	// CodeUnavailable is 503: the database cannot be reached for now; a
+	// mutation may or may not have committed.
+	CodeUnavailable Code = "unavailable"
 )
 
 // Error is the single error type of ingot. Message and Fields are safe to show

@@ -101,7 +101,13 @@ func TestTransitionMatrix(t *testing.T) {
 					ok, wantS, wantK := tr.allowed(s, k)
 					ch, err := tr.do(&u)
 					if !ok {
-						wantCode(t, err, banking.CodeConflict)
+						// A blocked user's refusals are 409 blocked
+						// (businesses.md section 7); other refusals conflict.
+						want := banking.CodeConflict
+						if tr.name == "SubmitKYC" && s == banking.StatusBlocked {
+							want = banking.CodeBlocked
+						}
+						wantCode(t, err, want)
 						if ch != nil {
 							t.Errorf("changes = %v on conflict, want nil", ch)
 						}
@@ -236,8 +242,12 @@ func TestSubmitKYCStateCheckedBeforeMissingData(t *testing.T) {
 		u := userIn(t, tc.s, tc.k)
 		u.DateOfBirth, u.SSNSealed = "", nil
 		_, err := u.SubmitKYC(later)
-		if !banking.IsCode(err, banking.CodeConflict) {
-			t.Errorf("SubmitKYC from (%s, %s) without identity error = %v, want code %s", tc.s, tc.k, err, banking.CodeConflict)
+		want := banking.CodeConflict
+		if tc.s == banking.StatusBlocked {
+			want = banking.CodeBlocked // businesses.md section 7
+		}
+		if !banking.IsCode(err, want) {
+			t.Errorf("SubmitKYC from (%s, %s) without identity error = %v, want code %s", tc.s, tc.k, err, want)
 		}
 	}
 }
@@ -250,8 +260,8 @@ func TestBlockUnblockRoundTrip(t *testing.T) {
 	if _, err := u.Block(later); !banking.IsCode(err, banking.CodeConflict) {
 		t.Errorf("second Block error = %v, want code %s", err, banking.CodeConflict)
 	}
-	if _, err := u.SubmitKYC(later); !banking.IsCode(err, banking.CodeConflict) {
-		t.Errorf("SubmitKYC of blocked user error = %v, want code %s", err, banking.CodeConflict)
+	if _, err := u.SubmitKYC(later); !banking.IsCode(err, banking.CodeBlocked) {
+		t.Errorf("SubmitKYC of blocked user error = %v, want code %s", err, banking.CodeBlocked)
 	}
 	if _, err := u.Unblock(later); err != nil {
 		t.Fatalf("Unblock error = %v", err)

@@ -100,7 +100,7 @@ func (u *User) setStatus(s Status, now time.Time) Changes {
 // validation error (the client must add it); a wrong state is a conflict.
 func (u *User) SubmitKYC(now time.Time) (Changes, error) {
 	if u.Status == StatusBlocked {
-		return nil, Errorf(CodeConflict, "user is blocked")
+		return nil, Errorf(CodeBlocked, "user is blocked")
 	}
 	if u.KYCStatus != KYCNotStarted && u.KYCStatus != KYCRejected {
 		return nil, Errorf(CodeConflict, "user kyc_status is %s", u.KYCStatus)

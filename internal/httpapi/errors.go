@@ -20,7 +20,8 @@ func statusOf(code banking.Code) int {
 		return http.StatusNotFound
 	case banking.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case banking.CodeConflict:
+	case banking.CodeConflict, banking.CodeBlocked, banking.CodeNotVerified,
+		banking.CodeAccountNotActive, banking.CodeInsufficientFunds:
 		return http.StatusConflict
 	case banking.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
@@ -32,6 +33,12 @@ func statusOf(code banking.Code) int {
 		return http.StatusTooManyRequests
 	case banking.CodeHeadersTooLarge:
 		return http.StatusRequestHeaderFieldsTooLarge
+	case banking.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case banking.CodeInjectedFault:
+		// A sandbox fault rule names its own status (Error.Status); a rule
+		// without one answers as an internal failure would.
+		return http.StatusInternalServerError
 	}
 	return http.StatusInternalServerError
 }

@@ -232,15 +232,19 @@ func TestConflicts(t *testing.T) {
 	engines(t, func(t *testing.T, e *env) {
 		c := e.program("acme")
 		// conflict runs a call that must be 409 and proves it changed nothing.
-		conflict := func(t *testing.T, id, path string, body map[string]any) {
+		refused := func(t *testing.T, code, id, path string, body map[string]any) {
 			t.Helper()
 			before, beforeRows := c.get(t, id), e.counts(t)
 			body["user_id"] = id
-			c.call(path, body).wantError(t, http.StatusConflict, "conflict", "")
+			c.call(path, body).wantError(t, http.StatusConflict, code, "")
 			e.wantNoWrites(t, beforeRows)
 			if after := c.get(t, id); !equalUsers(before, after) {
 				t.Errorf("user changed by a refused %s:\nbefore %v\nafter  %v", path, before, after)
 			}
+		}
+		conflict := func(t *testing.T, id, path string, body map[string]any) {
+			t.Helper()
+			refused(t, "conflict", id, path, body)
 		}
 
 		t.Run("block a blocked user", func(t *testing.T) {
@@ -264,7 +268,8 @@ func TestConflicts(t *testing.T) {
 		t.Run("verify a blocked user", func(t *testing.T) {
 			id := c.newKYCUser(t, "kyc-blocked@example.com", "6789")
 			c.call("user/block", map[string]any{"user_id": id}).want(t, http.StatusOK, "")
-			conflict(t, id, "user/send-verification-request", map[string]any{})
+			// 409 blocked since businesses.md section 7 (conflict before).
+			refused(t, "blocked", id, "user/send-verification-request", map[string]any{})
 		})
 		t.Run("verify a pending user", func(t *testing.T) {
 			id := c.newKYCUser(t, "kyc-pending@example.com", "0002")
