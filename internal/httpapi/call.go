@@ -11,10 +11,9 @@ import (
 
 // call adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
-// authentication (401), the program's rate limit (429), strict decoding and
-// lone surrogate escapes (400), the idempotency key of a mutating call
-// (replay, 409, 422; spec section 6), then the endpoint. The
-// order keeps the promise of spec section 2: an unauthenticated request
+// authentication (401), the program's rate limit (429), strict decoding
+// (400), the idempotency key of a mutating call (replay, 409, 422; spec
+// section 6), then the endpoint. The order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
 func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, req *Req) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -38,10 +37,6 @@ func call[Req any](h *handler, fn func(ctx context.Context, c service.Caller, re
 		}
 		var req Req
 		if err := decode(body, &req); err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if err := checkSurrogates(body); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
