@@ -26,7 +26,8 @@ build:
 ## fuzz: run the fuzz targets longer than the seed corpus in `go test`.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseAuthorization -fuzztime 60s ./signature/
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./internal/httpapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s ./internal/httpapi/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeMatchesEncodingJSON$$' -fuzztime 60s ./internal/httpapi/
 
 ## bench: end-to-end benchmark on SQLite and PostgreSQL against each engine's raw baseline; writes BENCHMARKS.md (about 8 min on 2 cores).
 bench:

@@ -32,10 +32,9 @@ func mutation[Req, Res any](h *handler, path string, fn func(ctx context.Context
 
 // serve adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
-// authentication (401), the program's rate limit (429), strict decoding and
-// lone surrogate escapes (400), the idempotency key of a mutating call
-// (replay, 409, 422; spec section 6), then the endpoint. The
-// order keeps the promise of spec section 2: an unauthenticated request
+// authentication (401), the program's rate limit (429), strict decoding
+// (400), the idempotency key of a mutating call (replay, 409, 422; spec
+// section 6), then the endpoint. The order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
 func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) http.Handler {
 	// render is the exact success body of an answer, for the idempotency
@@ -68,10 +67,6 @@ func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx 
 		}
 		var req Req
 		if err := decode(body, &req); err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if err := checkSurrogates(body); err != nil {
 			h.writeError(w, r, err)
 			return
 		}

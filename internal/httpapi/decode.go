@@ -8,9 +8,13 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
-	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -69,29 +73,91 @@ func serverWriter(w http.ResponseWriter) http.ResponseWriter {
 	}
 }
 
+// strict are the options of every request decode. The library's defaults
+// (encoding/json/v2's) already refuse what encoding/json silently accepted: a
+// name repeated in one object (encoding/json kept the last, so one signed
+// body could say two things to two parsers), invalid UTF-8 and lone surrogate
+// escapes (both became U+FFFD, stored as if the client had sent it), and a
+// name that matches a field only case-insensitively ("First_Name" filled
+// first_name; names must match exactly, spec section 1). Unknown names are
+// refused too, so a client's typo fails loudly instead of being ignored.
+var strict = jsonv2.RejectUnknownMembers(true)
+
 // decode parses body into dst strictly: one JSON object, well-formed UTF-8,
-// no unknown fields, right types. Errors name the field so a client's typo
-// fails loudly.
+// no lone surrogate escape, no repeated or unknown name, right types. The
+// answer is a 400 invalid about the first problem in the body, naming the
+// field when one is at fault. Nesting needs no limit of its own: no request
+// field takes arbitrary JSON (update's email takes any value, and is then
+// refused), so a deep body is a wrong type at its first level.
 func decode(body []byte, dst any) error {
-	if !utf8.Valid(body) {
-		return banking.Errorf(banking.CodeInvalid, "request body is not valid UTF-8")
-	}
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	// Unmarshal would turn null into a zero request: refuse anything but an
+	// object before it runs. The checks of the whole body below run only
+	// once Unmarshal failed, costing a valid body nothing.
+	if i := skipSpace(body, 0); i == len(body) || body[i] != '{' {
+		if !utf8.Valid(body) {
+			return errNotUTF8()
+		}
 		return banking.Errorf(banking.CodeInvalid, "request body must be a JSON object")
 	}
-	if err := checkStructure(body, reflect.TypeOf(dst)); err != nil {
-		return err
+	err := jsonv2.Unmarshal(body, dst, strict)
+	if err == nil {
+		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+	// Invalid UTF-8 is a problem of the whole body, whichever field holds it.
+	if !utf8.Valid(body) {
+		return errNotUTF8()
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return banking.Errorf(banking.CodeInvalid, "request body must hold exactly one JSON object")
+	// A body cut short (the other half of a surrogate pair might have
+	// followed) and a repeated name are decodeError's to name.
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) && se.Err != jsontext.ErrDuplicateName && !errors.Is(err, io.ErrUnexpectedEOF) {
+		if oneValue(body) {
+			// The object itself is well-formed: what failed follows it.
+			return banking.Errorf(banking.CodeInvalid, "request body must hold exactly one JSON object")
+		}
+		if off := int(se.ByteOffset); isSurrogateEscape(body, off) {
+			return loneSurrogate(body, off, se.JSONPointer)
+		}
 	}
-	return nil
+	return decodeError(err)
+}
+
+func errNotUTF8() error {
+	return banking.Errorf(banking.CodeInvalid, "request body is not valid UTF-8")
+}
+
+// oneValue reports whether body starts with one well-formed JSON value,
+// repeated names allowed (decode reports those itself).
+func oneValue(body []byte) bool {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true))
+	_, err := dec.ReadValue()
+	return err == nil
+}
+
+// decodeError turns an error of the strict Unmarshal into the 400 a client
+// gets. A repeated or unknown name is named as sent ("type", whatever object
+// holds it); a wrong type by its path, as validation names fields
+// ("meta_data[0].name"). Any other error (idemKeyAndHash passes those of
+// encoding/json, which cannot fail on a body decode accepted) is malformed
+// JSON.
+func decodeError(err error) error {
+	var se *jsontext.SyntacticError
+	var te *jsonv2.SemanticError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return banking.Errorf(banking.CodeInvalid, "malformed JSON: unexpected end of body")
+	case errors.As(err, &se) && se.Err == jsontext.ErrDuplicateName:
+		name := se.JSONPointer.LastToken()
+		return &banking.Error{Code: banking.CodeInvalid, Message: "duplicate field " + name,
+			Fields: map[string]string{name: "appears more than once"}}
+	case errors.As(err, &se):
+		return banking.Errorf(banking.CodeInvalid, "malformed JSON at byte %d", se.ByteOffset)
+	case errors.As(err, &te) && te.Err == jsonv2.ErrUnknownName:
+		return unknownField(te.JSONPointer.LastToken())
+	case errors.As(err, &te) && te.GoType != nil:
+		return banking.Invalid(fieldName(te.JSONPointer), "must be "+jsonKind(te.GoType))
+	}
+	return banking.Errorf(banking.CodeInvalid, "malformed JSON")
 }
 
 func unknownField(name string) error {
@@ -99,64 +165,91 @@ func unknownField(name string) error {
 		Fields: map[string]string{name: "unknown field"}}
 }
 
-// fieldCache maps a struct type to its JSON field names and types, built
-// once per type instead of on every request.
-var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
-
-// structFields returns the JSON names of struct type t's fields.
-func structFields(t reflect.Type) map[string]reflect.Type {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]reflect.Type)
+// fieldName names the value at p as validation names fields: "city",
+// "meta_data[1].value", or "body" for the whole body. A token of digits is an
+// array index: no request has an object whose names are numbers.
+func fieldName(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		switch {
+		case isIndex(tok):
+			b.WriteString("[" + tok + "]")
+		case b.Len() > 0:
+			b.WriteString("." + tok)
+		default:
+			b.WriteString(tok)
+		}
 	}
-	f := map[string]reflect.Type{}
-	jsonFields(t, f)
-	fieldCache.Store(t, f)
-	return f
+	if b.Len() == 0 {
+		return "body"
+	}
+	return b.String()
 }
 
-// jsonFields collects the JSON names of t's fields, flattening embedded
-// structs as encoding/json does.
-func jsonFields(t reflect.Type, into map[string]reflect.Type) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			jsonFields(f.Type, into)
-			continue
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		into[name] = f.Type
+func isIndex(tok string) bool {
+	if tok == "" {
+		return false
 	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
-func decodeError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "body"
+// isSurrogateEscape reports whether body holds a \u escape of half a UTF-16
+// surrogate pair at off, where json.Unmarshal stopped: the escape encodes no
+// character on its own (RFC 8259 section 8.2), so json refuses it unless its
+// other half follows.
+func isSurrogateEscape(body []byte, off int) bool {
+	if off < 0 || off+6 > len(body) || body[off] != '\\' || body[off+1] != 'u' {
+		return false
+	}
+	n, err := strconv.ParseUint(string(body[off+2:off+6]), 16, 16)
+	return err == nil && utf16.IsSurrogate(rune(n))
+}
+
+// loneSurrogate is the 400 for the lone surrogate escape at off, in the
+// string of the value or member name at p. In a value it is refused like
+// invalid UTF-8, but naming the field. A member name holding one matches no
+// field (request fields are ASCII), so it is an unknown field, named as
+// encoding/json would decode it, with U+FFFD for the escape.
+func loneSurrogate(body []byte, off int, p jsontext.Pointer) error {
+	start, end := stringAround(body, off)
+	if i := skipSpace(body, end); i < len(body) && body[i] == ':' {
+		name, _ := jsontext.AppendUnquote(nil, body[start:end])
+		return unknownField(string(name))
+	}
+	return banking.Invalid(fieldName(p), "must be valid Unicode text")
+}
+
+// stringAround returns the bounds of the string literal (quotes included)
+// holding body[off]. Every byte before off is valid JSON: the opening quote
+// is the first one before off preceded by an even number of backslashes.
+// The literal may be cut short by the end of the body.
+func stringAround(body []byte, off int) (start, end int) {
+	for start = off - 1; start > 0; start-- {
+		if body[start] != '"' {
+			continue
 		}
-		return banking.Invalid(field, "must be "+jsonKind(te.Type))
-	case errors.As(err, &se):
-		return banking.Errorf(banking.CodeInvalid, "malformed JSON at byte %d", se.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return banking.Errorf(banking.CodeInvalid, "malformed JSON: unexpected end of body")
+		n := 0
+		for start-1-n >= 0 && body[start-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			break
+		}
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return unknownField(strings.Trim(name, `"`))
+	for end = off; end < len(body); end++ {
+		switch body[end] {
+		case '\\':
+			end++
+		case '"':
+			return start, end + 1
+		}
 	}
-	return banking.Errorf(banking.CodeInvalid, "malformed JSON")
+	return start, len(body)
 }
 
 // jsonKind names a Go type the way a JSON client thinks of it.
@@ -177,114 +270,6 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	}
 	return "of another type"
-}
-
-// bodyAPIKey extracts the optional top-level "api_key" body field without
-// the strict rules, because authentication runs before the body is validated.
-// It returns exactly what json.Unmarshal into struct{ APIKey string
-// `json:"api_key"` } would leave in the field (apikey_test.go pins this): ""
-// unless the whole body is valid JSON and an object; names match
-// case-insensitively (bytes.EqualFold, as encoding/json does); a repeated
-// key's last string wins, and null or a value of another type leaves the
-// previous one. It validates with json.Valid, which does not allocate, then
-// walks the top-level members without decoding anything but the few strings
-// it needs.
-func bodyAPIKey(body []byte) string {
-	if !json.Valid(body) {
-		return ""
-	}
-	i := skipSpace(body, 0)
-	if body[i] != '{' {
-		return ""
-	}
-	key := ""
-	i = skipSpace(body, i+1)
-	if body[i] == '}' {
-		return ""
-	}
-	for {
-		nameEnd := stringEnd(body, i)
-		name := body[i:nameEnd]
-		i = skipSpace(body, nameEnd)
-		i = skipSpace(body, i+1) // past ':'
-		valueEnd := jsonValueEnd(body, i)
-		if body[i] == '"' && bytes.EqualFold(unquoteJSON(name), []byte("api_key")) {
-			key = string(unquoteJSON(body[i:valueEnd]))
-		}
-		i = skipSpace(body, valueEnd)
-		if body[i] == '}' {
-			return key
-		}
-		i = skipSpace(body, i+1) // past ','
-	}
-}
-
-// The helpers below walk a body json.Valid accepted, so they need not check
-// for malformed input.
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just past the string literal starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; ; i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-}
-
-// jsonValueEnd returns the index just past the value starting at b[i].
-func jsonValueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// unquoteJSON returns the content of a valid string literal as encoding/json
-// decodes it: escapes resolved, invalid UTF-8 and lone surrogates replaced
-// by U+FFFD. A literal without escapes or invalid UTF-8 is returned as is.
-func unquoteJSON(lit []byte) []byte {
-	inner := lit[1 : len(lit)-1]
-	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-		return inner
-	}
-	var s string
-	_ = json.Unmarshal(lit, &s)
-	return []byte(s)
 }
 
 // writeJSON writes v with status. Encoding our own types cannot fail.

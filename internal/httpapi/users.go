@@ -86,9 +86,9 @@ func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.Li
 // updateUserBody is the body of /user/update as the server decodes it: the
 // public request with its email replaced by a presence mark. A *string cannot
 // tell "email":null from an absent key, and spec section 5 refuses any email
-// on update, null included. encoding/json lets the outer field shadow the
-// embedded one; for the strict decoder's field list both are "email", a
-// field that holds no object whose keys it would check.
+// on update, null included. The outer field shadows the embedded one, by
+// Go's rules for embedded fields, which the JSON decoder follows
+// (TestDecodeAccepts checks it).
 type updateUserBody struct {
 	apitype.UpdateUserRequest
 	Email present `json:"email"`
