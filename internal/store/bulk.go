@@ -24,7 +24,15 @@ func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, event
 		return banking.Internal(fmt.Errorf("bulk create: %d users but %d events", len(users), len(events)))
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Counts before chain heads, the order every group takes them in
+		// (flush), so a bulk load and a group cannot deadlock.
 		counts := map[countKey]int{}
+		for _, u := range users {
+			counts[countKey{u.ProgramID, u.Status, u.KYCStatus}]++
+		}
+		if err := s.addCounts(ctx, tx, counts); err != nil {
+			return err
+		}
 		for start := 0; start < len(users); start += bulkRows {
 			end := min(start+bulkRows, len(users))
 			if err := s.bulkInsertUsers(ctx, tx, users[start:end]); err != nil {
@@ -33,11 +41,8 @@ func (s *Store) BulkCreateUsers(ctx context.Context, users []banking.User, event
 			if err := s.insertEvents(ctx, tx, events[start:end]); err != nil {
 				return err
 			}
-			for _, u := range users[start:end] {
-				counts[countKey{u.ProgramID, u.Status, u.KYCStatus}]++
-			}
 		}
-		return s.addCounts(ctx, tx, counts)
+		return nil
 	})
 }
 

@@ -33,6 +33,13 @@ import (
 // the whole group again; a failure of the group's own final writes runs each
 // Work again alone.
 //
+// Lock order, which keeps transactions of several processes free of
+// deadlocks on PostgreSQL: the group's advisory locks (every Work's Locks,
+// sorted, takeLocks), then the rows each Work reads FOR UPDATE (covered by
+// those locks), then user_counts rows in their canonical order, then chain
+// heads in program order (flush). Any other transaction that takes counts or
+// heads takes them in that same order (BulkCreateUsers).
+//
 // Savepoints are subtransactions on PostgreSQL, and a transaction with more
 // than 64 of them that wrote (PGPROC_MAX_CACHED_SUBXIDS) overflows the
 // per-backend cache and slows every other session's snapshots; groups there

@@ -106,18 +106,22 @@ func (g *Tx) keep(w *Tx) {
 	}
 }
 
-// flush writes what the group's works deferred: their chained events, the
-// net count changes and the new jobs.
+// flush writes what the group's works deferred: the net count changes, the
+// new jobs, then the chained events. Events go last because chaining them
+// locks each program's chain head until the commit: the shorter that hold,
+// the sooner another group (another lane or process) of the same program
+// can chain its own.
 func (s *Store) flush(ctx context.Context, g *Tx) error {
-	if len(g.events) > 0 {
-		if err := s.insertEvents(ctx, g.tx, g.events); err != nil {
-			return err
-		}
-	}
 	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
-	return s.insertJobs(ctx, g.tx, g.jobs)
+	if err := s.insertJobs(ctx, g.tx, g.jobs); err != nil {
+		return err
+	}
+	if len(g.events) == 0 {
+		return nil
+	}
+	return s.insertEvents(ctx, g.tx, g.events)
 }
 
 // Do runs w and returns its answer. The committer may run w with other work
