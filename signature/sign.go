@@ -71,15 +71,16 @@ func appendSigningString(dst []byte, r *http.Request, headers []string) []byte {
 	return dst
 }
 
-// appendRequestLine appends the first line of the HTTP request. On the
-// server RequestURI is exactly what the client sent; on the client it is
-// empty and URL.RequestURI is what the transport will write.
+// appendRequestLine appends the first line of the HTTP request, with the
+// target in origin form. On the server RequestURI is what the client sent
+// (reduced to origin form if it was absolute); on the client it is empty and
+// URL.RequestURI is what the transport will write.
 func appendRequestLine(dst []byte, r *http.Request) []byte {
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet // net/http's client default
 	}
-	uri := r.RequestURI
+	uri := OriginForm(r.RequestURI)
 	if uri == "" && r.URL != nil {
 		uri = r.URL.RequestURI()
 	}
@@ -185,4 +186,30 @@ func SignRequest(r *http.Request, body []byte, username string, secret []byte, n
 	}
 	r.Header.Set("Authorization", a.String())
 	return signingString, nil
+}
+
+// OriginForm returns a request target in origin form: the path and query.
+// An absolute-form target ("http://host:port/path?q", which HTTP/1.1 servers
+// must accept, RFC 9112 section 3.2.2) loses its scheme and authority, so a
+// request signs the same line ("POST /api/v4/user/get-all HTTP/1.1")
+// whatever form its target took on the wire (api-v4.md section 2). Any other
+// target is returned as it is.
+func OriginForm(target string) string {
+	var rest string
+	switch {
+	case len(target) >= 7 && strings.EqualFold(target[:7], "http://"):
+		rest = target[7:]
+	case len(target) >= 8 && strings.EqualFold(target[:8], "https://"):
+		rest = target[8:]
+	default:
+		return target
+	}
+	i := strings.IndexAny(rest, "/?")
+	switch {
+	case i < 0:
+		return "/"
+	case rest[i] == '?':
+		return "/" + rest[i:]
+	}
+	return rest[i:]
 }

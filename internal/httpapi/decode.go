@@ -24,11 +24,28 @@ func checkContentType(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
 	if ct == "application/json" {
 		// What every client sends: skip the parser and its map.
-		return nil
+		return checkContentEncoding(r)
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
 		return banking.Errorf(banking.CodeUnsupportedMedia, "Content-Type must be application/json")
+	}
+	return checkContentEncoding(r)
+}
+
+// checkContentEncoding refuses a body sent with a content coding (gzip,
+// deflate, ...): ingot reads bodies as sent and signs their exact bytes, so
+// a coded body is a media type it does not support (RFC 9110 section
+// 15.5.16), not a malformed one. "identity" is no coding.
+func checkContentEncoding(r *http.Request) error {
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for _, coding := range strings.Split(v, ",") {
+			coding = strings.TrimSpace(coding)
+			if coding != "" && !strings.EqualFold(coding, "identity") {
+				return banking.Errorf(banking.CodeUnsupportedMedia,
+					"Content-Encoding %q is not supported: send the JSON body uncoded", coding)
+			}
+		}
 	}
 	return nil
 }

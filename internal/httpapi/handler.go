@@ -5,10 +5,14 @@
 package httpapi
 
 import (
+	"path"
+	"strings"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/ingot-dev/ingot/signature"
 	"log/slog"
 	"net/http"
 	"time"
@@ -164,8 +168,26 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				"request headers are larger than %d bytes", h.maxHeader))
 			return
 		}
+		if !canonicalTarget(r) {
+			// Before the mux, which would clean the path and redirect: a
+			// client that followed the redirect would get a misleading 401.
+			// Counted under the catch-all route, as any unknown path is.
+			r.Pattern = "/"
+			h.writeError(rec, r, banking.Errorf(banking.CodeNotFound, "no such call: %s %s", r.Method, r.RequestURI))
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// canonicalTarget reports whether the request's path is exactly what it
+// names: no doubled slash, no "." or ".." segment, no percent-encoding, no
+// trailing slash (api-v4.md section 3: anything else is 404, never a
+// redirect). The target may be in absolute form (RFC 9112 section 3.2.2).
+func canonicalTarget(r *http.Request) bool {
+	raw := signature.OriginForm(r.RequestURI)
+	raw, _, _ = strings.Cut(raw, "?")
+	return raw == r.URL.Path && raw != "" && raw[0] == '/' && path.Clean(raw) == raw
 }
 
 // headerBytes is about how many bytes the request line and headers took on
