@@ -10,15 +10,17 @@ const isoCountries = " AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD 
 	" SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG" +
 	" UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW "
 
-// usStates holds the ISO 3166-2:US subdivision codes: 50 states, DC, the
-// outlying territories, and the military "states" USPS uses.
+// usStates holds the state codes USPS addresses as US (Publication 28,
+// appendix B): 50 states, DC, the territories, the freely associated states
+// (FM, MH, PW: mail to them is domestic US mail), and the military
+// "states".
 var usStates = func() map[string]bool {
 	m := map[string]bool{}
 	for _, s := range []string{
 		"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
 		"LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
 		"OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
-		"DC", "AS", "GU", "MP", "PR", "VI", "UM", "AA", "AE", "AP",
+		"DC", "AS", "GU", "MP", "PR", "VI", "UM", "FM", "MH", "PW", "AA", "AE", "AP",
 	} {
 		m[s] = true
 	}

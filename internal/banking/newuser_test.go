@@ -195,8 +195,17 @@ func TestNewUserPhone(t *testing.T) {
 	checkFormat(t, "phone_number", func(in *banking.NewUserInput, v string) { in.PhoneNumber = v }, []formatCase{
 		{"+14155550123", true},
 		{"+442071838750", true},
-		{"+1234567", true},         // 7 digits: shortest accepted
-		{"+123456789012345", true}, // 15 digits: E.164 maximum
+		{"+12125551234", true}, // Ingo's documentation samples
+		{"+15555551234", true},
+		{"+33123456789", true},
+		{"+861012345678", true},
+		{"+10005550123", false},  // NANP area code 000
+		{"+11125551234", false},  // NANP area code starting with 1
+		{"+12120551234", false},  // NANP exchange starting with 0
+		{"+12121551234", false},  // NANP exchange starting with 1
+		{"+1415555", false},      // seven digits: too short for +1
+		{"+4420718387", false},   // too short for the UK
+		{"+999123456789", false}, // no such country code
 		{"+1234567890123456", false},
 		{"+123456", false},
 		{"14155550123", false},
@@ -218,6 +227,8 @@ func TestNewUserState(t *testing.T) {
 	t.Run("US", func(t *testing.T) {
 		checkFormat(t, "state", withCountry("US"), []formatCase{
 			{"CA", true}, {"NY", true}, {"DC", true}, {"PR", true}, {"WY", true},
+			// USPS addresses the freely associated states as US (Publication 28).
+			{"FM", true}, {"MH", true}, {"PW", true}, {"AA", true}, {"GU", true},
 			{"ZZ", false}, {"XX", false}, {"ca", false}, {"Ca", false}, {"C", false},
 			{"CAL", false}, {"US-CA", false}, {"C1", false}, {"12", false},
 		})
@@ -293,5 +304,32 @@ func TestNewUserDateOfBirthIsJudgedInUTC(t *testing.T) {
 		if got := err == nil; got != tc.ok {
 			t.Errorf("NewUser(date_of_birth=%s, now=%v) ok = %v (%v), want %v", tc.dob, late, got, err, tc.ok)
 		}
+	}
+}
+
+// TestNewUserNFC: text is kept in Unicode NFC, so the same name or email
+// typed in either normal form is one value; the Kelvin sign is folded by NFC
+// itself, compatibility look-alikes are not (docs/decisions.md).
+func TestNewUserNFC(t *testing.T) {
+	in := validInput()
+	in.FirstName = "Jose\u0301"
+	in.Email = "jose\u0301@example.com"
+	in.City = "\u212Aelvin"
+	u, _, err := banking.NewUser(testProgram, in, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.FirstName != "Jos\u00e9" || u.Email != "jos\u00e9@example.com" || u.City != "Kelvin" {
+		t.Errorf("first_name, email, city = %q, %q, %q; want NFC", u.FirstName, u.Email, u.City)
+	}
+	if got, want := banking.NormalizeEmail("JOSE\u0301@Example.com"), "jos\u00e9@example.com"; got != want {
+		t.Errorf("NormalizeEmail = %q, want %q", got, want)
+	}
+	if got, want := banking.SearchTerm("JOSE\u0301"), "jos\u00e9"; got != want {
+		t.Errorf("SearchTerm = %q, want %q", got, want)
+	}
+	// Fullwidth letters are compatibility characters, not canonical ones.
+	if got := banking.SearchTerm("\uff21da"); got == "ada" {
+		t.Errorf("SearchTerm folded a fullwidth letter: %q", got)
 	}
 }

@@ -183,7 +183,7 @@ func TestApplyPatchIdentityLock(t *testing.T) {
 		{"last_name", banking.UserPatch{LastName: ptr("King")}},
 		{"date_of_birth", banking.UserPatch{DateOfBirth: ptr("1986-01-01")}},
 		{"date_of_birth cleared", banking.UserPatch{DateOfBirth: ptr("")}},
-		{"ssn", banking.UserPatch{SSN: ptr("987-65-4321")}},
+		{"ssn", banking.UserPatch{SSN: ptr("587-65-4321")}},
 		{"with another field", banking.UserPatch{City: ptr("Oakland"), LastName: ptr("King")}},
 	}
 	for _, k := range allKYC {
@@ -207,7 +207,7 @@ func TestApplyPatchIdentityLock(t *testing.T) {
 				if !strings.Contains(e.Message, name) {
 					t.Errorf("conflict message = %q, want it to name %q", e.Message, name)
 				}
-				if strings.Contains(e.Message, "987654321") || strings.Contains(e.Message, "4321") {
+				if strings.Contains(e.Message, "587654321") || strings.Contains(e.Message, "4321") {
 					t.Errorf("conflict message = %q reveals the SSN", e.Message)
 				}
 				if ch != nil || newSSN != "" || !reflect.DeepEqual(u, before) {
@@ -248,7 +248,7 @@ func TestApplyPatchLockedUserOtherFieldsChange(t *testing.T) {
 
 func TestApplyPatchSSN(t *testing.T) {
 	u := patchable(t, banking.KYCRejected)
-	ch, newSSN, err := banking.ApplyPatch(&u, banking.UserPatch{SSN: ptr(" 987-65-4321 ")}, currentSSN, later)
+	ch, newSSN, err := banking.ApplyPatch(&u, banking.UserPatch{SSN: ptr(" 587-65-4321 ")}, currentSSN, later)
 	if err != nil {
 		t.Fatalf("ApplyPatch error = %v, want nil", err)
 	}
@@ -256,13 +256,13 @@ func TestApplyPatchSSN(t *testing.T) {
 	if !reflect.DeepEqual(ch, want) {
 		t.Errorf("changes = %v, want %v", ch, want)
 	}
-	if newSSN != "987654321" {
-		t.Errorf("newSSN = %q, want %q", newSSN, "987654321")
+	if newSSN != "587654321" {
+		t.Errorf("newSSN = %q, want %q", newSSN, "587654321")
 	}
 	if u.SSNLast4 != "4321" {
 		t.Errorf("SSNLast4 = %q, want %q", u.SSNLast4, "4321")
 	}
-	for _, full := range []string{"987654321", "987-65-4321", currentSSN} {
+	for _, full := range []string{"587654321", "587-65-4321", currentSSN} {
 		if s := fmt.Sprintf("%#v", ch); strings.Contains(s, full) {
 			t.Errorf("changes %s contain a full SSN", s)
 		}

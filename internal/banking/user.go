@@ -2,6 +2,7 @@ package banking
 
 import (
 	"bytes"
+	"golang.org/x/text/unicode/norm"
 	"strings"
 	"time"
 )
@@ -157,5 +158,10 @@ func (u *User) SearchText() string {
 }
 
 // NormalizeEmail is the form emails are compared in: uniqueness and the email
-// filter are case-insensitive.
-func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+// filter are case-insensitive, and the same in either Unicode normal form.
+func NormalizeEmail(e string) string { return strings.ToLower(normText(e)) }
+
+// SearchTerm is the form a search is matched in against SearchText: NFC and
+// lowercase, as the stored text is, so a term typed in the other normal form
+// still matches (issue 17).
+func SearchTerm(s string) string { return strings.ToLower(norm.NFC.String(s)) }

@@ -90,11 +90,10 @@ func (uf userFields) validate(f fieldErrors, now time.Time) {
 	}
 }
 
-// trim removes surrounding white space, which clients add by accident and which
-// would otherwise defeat uniqueness and search.
+// trim normalizes a text field in place (normText).
 func trim(p *string) {
 	if p != nil {
-		*p = strings.TrimSpace(*p)
+		*p = normText(*p)
 	}
 }
 
@@ -105,7 +104,7 @@ func NewUser(pid ProgramID, in NewUserInput, now time.Time) (User, string, error
 	uf := userFields{in.FirstName, in.MiddleName, in.LastName, in.PhoneNumber, in.DateOfBirth,
 		in.AddressOne, in.AddressTwo, in.City, in.State, in.Country, in.PostalCode, in.Username}
 	uf.trimAll()
-	email := strings.TrimSpace(in.Email)
+	email := normText(in.Email)
 	f := fieldErrors{}
 	uf.validate(f, now)
 	if required(f, "email", email) {
@@ -113,10 +112,7 @@ func NewUser(pid ProgramID, in NewUserInput, now time.Time) (User, string, error
 	}
 	ssn := strings.TrimSpace(in.SSN)
 	if ssn != "" {
-		var ok bool
-		if ssn, ok = normalizeSSN(ssn); !ok {
-			f.add("ssn", "must be 9 digits, dashes allowed")
-		}
+		ssn = checkSSN(f, "ssn", ssn)
 	}
 	checkMeta(f, in.MetaData)
 	if in.BusinessID != "" {
@@ -210,17 +206,14 @@ func ApplyPatch(u *User, p UserPatch, currentSSN string, now time.Time) (Changes
 		{&uf.Username, p.Username},
 	} {
 		if s.src != nil {
-			*s.dst = strings.TrimSpace(*s.src)
+			*s.dst = normText(*s.src)
 		}
 	}
 	f := fieldErrors{}
 	uf.validate(f, now)
 	newSSN := ""
 	if p.SSN != nil {
-		s, ok := normalizeSSN(strings.TrimSpace(*p.SSN))
-		if !ok {
-			f.add("ssn", "must be 9 digits, dashes allowed")
-		} else if s != currentSSN {
+		if s := checkSSN(f, "ssn", *p.SSN); s != "" && s != currentSSN {
 			newSSN = s
 		}
 	}

@@ -3,10 +3,14 @@ package banking
 import (
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Length limits of spec section 5, in characters.
@@ -41,6 +45,15 @@ func checkText(f fieldErrors, field, v string, max int) {
 		f.add(field, "must not contain control characters")
 	}
 }
+
+// normText is how free text is kept: without surrounding white space, which
+// clients add by accident, and in Unicode NFC, so that "é" typed as one code
+// point or as "e" and a combining accent is one value for uniqueness and
+// search (issue 17). NFC folds canonical equivalents only: compatibility
+// look-alikes (fullwidth letters, ligatures) stay distinct characters, as
+// they are in every other system an integrator compares with; the Kelvin
+// sign U+212A becomes "K" because NFC itself maps it (docs/decisions.md).
+func normText(v string) string { return norm.NFC.String(strings.TrimSpace(v)) }
 
 func required(f fieldErrors, field, v string) bool {
 	if v == "" {
@@ -77,10 +90,35 @@ func checkEmail(f fieldErrors, v string) {
 	}
 }
 
+// checkPhone accepts an E.164 number that can exist: libphonenumber's
+// length rules for its country (github.com/nyaruka/phonenumbers, Google's
+// metadata), and for the North American Numbering Plan (+1) an area code and
+// exchange that do not start with 0 or 1. It does not require the number to
+// be assigned (IsValidNumber): Ingo's documentation samples +12125551234 and
+// +15555551234, which integrators copy, use the fictional 555 (issue 17).
 func checkPhone(f fieldErrors, v string) {
 	if !phoneRE.MatchString(v) {
 		f.add("phone_number", "must be an E.164 number such as +14155550123")
+		return
 	}
+	if !possiblePhone(v) {
+		f.add("phone_number", "is not a possible phone number for its country code")
+	}
+}
+
+// possiblePhone reports whether an E.164 string names a number that can
+// exist (see checkPhone).
+func possiblePhone(v string) bool {
+	n, err := phonenumbers.Parse(v, "")
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
+		return false
+	}
+	if n.GetCountryCode() == 1 {
+		// NANP: NXX-NXX-XXXX, N being 2-9.
+		national := strconv.FormatUint(n.GetNationalNumber(), 10)
+		return len(national) == 10 && national[0] >= '2' && national[3] >= '2'
+	}
+	return true
 }
 
 func checkState(f fieldErrors, state, country string) {
@@ -121,18 +159,23 @@ func checkDOB(f fieldErrors, v string, now time.Time) {
 	}
 }
 
-// normalizeSSN strips dashes and reports whether nine digits remain.
-func normalizeSSN(v string) (string, bool) {
-	s := strings.ReplaceAll(v, "-", "")
-	if len(s) != 9 {
-		return "", false
+// checkSSN validates an SSN (dashes allowed) and returns its nine digits, or
+// "" after naming the problem. Area 000, 666 and 900-999, group 00 and serial
+// 0000 are never issued (SSA, "Social Security Number Randomization"), so
+// such an SSN cannot be anyone's; the sandbox's magic last four digits
+// (0001, 0002) keep working with any issued area and group.
+func checkSSN(f fieldErrors, field, v string) string {
+	s := strings.ReplaceAll(strings.TrimSpace(v), "-", "")
+	if len(s) != 9 || strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		f.add(field, "must be 9 digits, dashes allowed")
+		return ""
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return "", false
-		}
+	area, group, serial := s[:3], s[3:5], s[5:]
+	if area == "000" || area == "666" || area[0] == '9' || group == "00" || serial == "0000" {
+		f.add(field, "is not an SSN that is ever issued (area 000, 666 or 900-999, group 00 or serial 0000)")
+		return ""
 	}
-	return s, true
+	return s
 }
 
 func checkMeta(f fieldErrors, md []MetaData) {

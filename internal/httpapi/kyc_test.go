@@ -42,7 +42,7 @@ func TestKYCOutcomes(t *testing.T) {
 			last4, want, event, reason string
 		}{
 			{"6789", "verified", "user.kyc.verified", ""},
-			{"0000", "verified", "user.kyc.verified", ""},
+			{"0003", "verified", "user.kyc.verified", ""},
 			{"0010", "verified", "user.kyc.verified", ""},
 			{"0001", "rejected", "user.kyc.rejected", "SSN_MISMATCH"},
 		} {

@@ -52,7 +52,7 @@ func TestUpdate(t *testing.T) {
 			u := c.call("user/update", map[string]any{"user_id": id, "middle_name": "", "address_two": "",
 				"first_name": "Augusta", "last_name": "King", "phone_number": "+442071234567",
 				"address_one": "12 St James's Square", "state": "NY", "country": "US", "username": "augusta",
-				"date_of_birth": "1985-01-02", "ssn": "987-65-4321",
+				"date_of_birth": "1985-01-02", "ssn": "587-65-4321",
 				"meta_data": []map[string]string{{"name": "tier", "value": "gold"}}}).want(t, http.StatusOK, "").user(t)
 			want := map[string]any{"middle_name": "", "address_two": "", "first_name": "Augusta", "last_name": "King",
 				"phone_number": "+442071234567", "address_one": "12 St James's Square", "state": "NY",
@@ -70,7 +70,7 @@ func TestUpdate(t *testing.T) {
 			for _, body := range []map[string]any{
 				{"user_id": id},
 				{"user_id": id, "city": before["city"], "first_name": before["first_name"]},
-				{"user_id": id, "ssn": "987654321"}, // the SSN on file, written without dashes
+				{"user_id": id, "ssn": "587654321"}, // the SSN on file, written without dashes
 			} {
 				u := c.call("user/update", body).want(t, http.StatusOK, "").user(t)
 				if !equalUsers(before, u) {

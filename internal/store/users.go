@@ -249,7 +249,7 @@ func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.
 	if f.Search != "" {
 		var cond string
 		var arg any
-		cond, arg, fts = s.dialect.search(strings.ToLower(f.Search))
+		cond, arg, fts = s.dialect.search(banking.SearchTerm(f.Search))
 		where = append(where, cond)
 		args = append(args, arg)
 	}
