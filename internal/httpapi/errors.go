@@ -51,8 +51,12 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == banking.CodeInternal {
 		h.log.ErrorContext(r.Context(), "internal error", "request_id", rid, "route", r.URL.Path, "err", err)
 	}
-	if e.Code == banking.CodeRateLimited && w.Header().Get("Retry-After") == "" {
+	if (e.Code == banking.CodeRateLimited || e.Code == banking.CodeUnavailable) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(1))
+	}
+	if e.Code == banking.CodeUnavailable {
+		// Logged like an internal error: the operator must hear of it.
+		h.log.ErrorContext(r.Context(), "database unavailable", "request_id", rid, "route", r.URL.Path, "err", err)
 	}
 	if e.Code == banking.CodeMethodNotAllowed {
 		w.Header().Set("Allow", http.MethodPost)

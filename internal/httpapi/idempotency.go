@@ -93,10 +93,12 @@ func (h *handler) finishIdempotency(w http.ResponseWriter, r *http.Request, ic *
 		return
 	}
 	e := banking.AsError(err)
-	if e.Code == banking.CodeInternal || e.Code == banking.CodeInvalid {
-		// Neither is the call's answer to keep: a retry of an internal
-		// failure may succeed, and a 400 is never stored, so the corrected
-		// request under the same key executes (api-v4.md section 3).
+	if e.Code == banking.CodeInternal || e.Code == banking.CodeUnavailable || e.Code == banking.CodeInvalid {
+		// None is the call's answer to keep: a retry of an internal or
+		// unavailable failure may succeed (and a 503's change may have been
+		// made, which the retry then replays), and a 400 is never stored, so
+		// the corrected request under the same key executes (api-v4.md
+		// section 3).
 		h.releaseIdempotency(ctx, r, ic)
 		h.writeError(w, r, err)
 		return

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+
+	"github.com/ingot-dev/ingot/internal/banking"
 	"sync"
 	"time"
 
@@ -105,10 +107,34 @@ func (s *Service) CompleteIdempotency(ctx context.Context, ic *IdemCall, status 
 }
 
 // ReleaseIdempotency forgets a reservation whose call failed unexpectedly or
-// was malformed, so a retry under the same key runs.
+// was malformed, so a retry under the same key runs. When the store cannot be
+// reached (the reason the call failed, often), it keeps trying in the
+// background until the reservation's lease would have run out anyway:
+// otherwise the client's retry under the same key would meet "still in
+// progress" for the whole lease after the database came back. Releasing is
+// safe even if the call's change did commit: that change stored its answer
+// in the same transaction, and a completed key is never released, so the
+// retry replays it.
 func (s *Service) ReleaseIdempotency(ctx context.Context, ic *IdemCall) error {
-	return s.store.ReleaseIdempotency(ctx, ic.ref)
+	err := s.store.ReleaseIdempotency(ctx, ic.ref)
+	if err != nil && banking.IsCode(err, banking.CodeUnavailable) {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			deadline := s.now().Add(IdempotencyLease)
+			for s.now().Before(deadline) {
+				s.sleep(s.bgCtx, releaseRetryEvery)
+				if s.bgCtx.Err() != nil || s.store.ReleaseIdempotency(s.bgCtx, ic.ref) == nil {
+					return
+				}
+			}
+		}()
+	}
+	return err
 }
+
+// releaseRetryEvery paces background retries of a failed release.
+const releaseRetryEvery = 200 * time.Millisecond
 
 // PruneIdempotency deletes keys older than IdempotencyTTL.
 func (s *Service) PruneIdempotency(ctx context.Context) (int64, error) {

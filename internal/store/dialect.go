@@ -2,13 +2,17 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -84,6 +88,35 @@ func (d dialect) retryable(err error) bool {
 		return pe.Code == "40001" || pe.Code == "40P01"
 	}
 	return false
+}
+
+// unreachable reports whether err means the database cannot be reached for
+// now, a condition a later retry may not meet: the connection was refused,
+// reset or closed, the server is shutting down or starting, or failing over
+// (PostgreSQL classes 08 and 57P), or SQLite stayed busy past every retry.
+// Such an error is 503 unavailable, not 500 (api-v4.md section 3).
+func (d dialect) unreachable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" ||
+			pe.Code == "57P03" || pe.Code == "53300"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	// pgx reports a connection it closed after a network error as "conn
+	// closed", with no type to test.
+	return d.engine == Postgres && strings.Contains(err.Error(), "conn closed")
 }
 
 // deadlock reports whether err is PostgreSQL choosing this transaction as a

@@ -145,7 +145,7 @@ func (s *Store) timed(op string, start time.Time) {
 func (s *Store) Ping(ctx context.Context) error {
 	defer s.timed("ping", time.Now())
 	if err := s.db.PingContext(ctx); err != nil {
-		return banking.Internal(fmt.Errorf("ping: %w", err))
+		return s.translate(fmt.Errorf("ping: %w", err))
 	}
 	return nil
 }
@@ -216,6 +216,10 @@ func (s *Store) translate(err error) error {
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return banking.Errorf(banking.CodeNotFound, "not found")
+	}
+	if s.dialect.unreachable(err) {
+		return &banking.Error{Code: banking.CodeUnavailable, Err: err,
+			Message: "the database cannot be reached for now; retry shortly (a mutation may or may not have been made: retry it under the same idempotent_key)"}
 	}
 	return banking.Internal(err)
 }

@@ -30,6 +30,9 @@ type cluster struct {
 	dir      string
 	err      error
 	skip     string
+	bindir   string
+	port     int
+	cred     *syscall.Credential
 }
 
 var (
@@ -100,16 +103,7 @@ func Main(m *testing.M) {
 
 // StopCluster stops the private cluster and removes its files.
 func StopCluster() {
-	if pg.cmd != nil && pg.cmd.Process != nil {
-		pg.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
-		done := make(chan struct{})
-		go func() { pg.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			pg.cmd.Process.Kill()
-		}
-	}
+	pg.stop()
 	if pg.dir != "" {
 		os.RemoveAll(pg.dir)
 	}
@@ -177,12 +171,21 @@ func (c *cluster) start(bindir string) error {
 	if err != nil {
 		return err
 	}
-	c.cmd = exec.Command(filepath.Join(bindir, "postgres"), "-D", data, "-p", strconv.Itoa(port),
+	c.bindir, c.port, c.cred = bindir, port, cred
+	c.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	return c.run()
+}
+
+// run starts the server on the cluster's data directory and port and waits
+// until it accepts connections.
+func (c *cluster) run() error {
+	data, sock := filepath.Join(c.dir, "data"), filepath.Join(c.dir, "sock")
+	c.cmd = exec.Command(filepath.Join(c.bindir, "postgres"), "-D", data, "-p", strconv.Itoa(c.port),
 		"-h", "127.0.0.1", "-k", sock, "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=300")
 	// Pdeathsig kills the server if the test binary dies without cleaning up.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
-	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGKILL}
+	logf, err := os.OpenFile(filepath.Join(c.dir, "postgres.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
@@ -190,9 +193,65 @@ func (c *cluster) start(bindir string) error {
 	if err := c.cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	c.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	return waitReady(c.adminURL, filepath.Join(dir, "postgres.log"))
+	return waitReady(c.adminURL, filepath.Join(c.dir, "postgres.log"))
 }
+
+// stop shuts the server down with a fast shutdown (SIGINT: connections are
+// terminated, nothing is lost), killing it after 10 s.
+func (c *cluster) stop() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+	}
+	c.cmd = nil
+}
+
+// Cluster is a PostgreSQL server of one test's own, for tests that stop and
+// start the database under load. PostgresURL's shared cluster must never be
+// stopped: other tests use it.
+type Cluster struct{ c *cluster }
+
+// PrivateCluster starts a PostgreSQL cluster for t alone and removes it when
+// t ends. Without PostgreSQL binaries the test is skipped (failed under
+// CI=true), as PostgresURL does.
+func PrivateCluster(t testing.TB) *Cluster {
+	t.Helper()
+	bindir, err := pgBindir()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true: %v", err)
+		}
+		t.Skipf("SKIPPING PostgreSQL TEST: %v", err)
+	}
+	c := &cluster{}
+	t.Cleanup(func() {
+		c.stop()
+		if c.dir != "" {
+			os.RemoveAll(c.dir)
+		}
+	})
+	if err := c.start(bindir); err != nil {
+		t.Fatalf("private PostgreSQL cluster: %v", err)
+	}
+	return &Cluster{c}
+}
+
+// URL is the cluster's "postgres" database.
+func (p *Cluster) URL() string { return p.c.adminURL }
+
+// Stop shuts the server down (fast shutdown).
+func (p *Cluster) Stop() { p.c.stop() }
+
+// Start starts it again on the same data and port, waiting until it is ready.
+func (p *Cluster) Start() error { return p.c.run() }
 
 // runAs returns the credential to run PostgreSQL with: the postgres user when
 // we are root, nil (ourselves) otherwise.
