@@ -2,7 +2,8 @@
 // it: one-row UPDATE transactions on a file opened through internal/store
 // (the same DSN and pragmas: WAL, busy_timeout 10000, foreign_keys,
 // synchronous FULL, _txlock=immediate), from several goroutines for a fixed
-// time. scripts/bench.sh compares ingot's requests/s against it.
+// time. `make bench` (internal/benchtools/suite) compares ingot's requests/s
+// against it.
 //
 // Usage:
 //

@@ -1,0 +1,218 @@
+package main
+
+// The results of one suite run. They are plain JSON, kept with --keep DIR
+// (results.json) so that --report DIR can write the report again without
+// measuring anything.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Results is everything one run measured.
+type Results struct {
+	Meta    Meta             `json:"meta"`
+	Engines []*EngineResults `json:"engines"` // in run order
+}
+
+// Meta is the machine, the versions and the knobs of the run.
+type Meta struct {
+	Date           string `json:"date"`   // start, "2006-01-02 15:04:05 UTC"
+	WallS          int    `json:"wall_s"` // whole run, seconds
+	LoadStart      string `json:"loadavg_start"`
+	LoadEnd        string `json:"loadavg_end"`
+	Uname          string `json:"uname"`
+	NProc          int    `json:"nproc"`
+	CPU            string `json:"cpu"`
+	Mem            string `json:"mem"`
+	Go             string `json:"go"`
+	Commit         string `json:"commit"`
+	Dirty          bool   `json:"dirty"`
+	PGVersion      string `json:"pg_version,omitempty"`
+	PGSettings     string `json:"pg_settings,omitempty"` // "name=setting, ..."
+	PGBenchVersion string `json:"pgbench_version,omitempty"`
+	PGBenchCmd     string `json:"pgbench_cmd,omitempty"` // as run, with PORT for the port
+	Users          int    `json:"users"`
+	Concurrency    int    `json:"concurrency"`
+	Duration       string `json:"duration"` // Go duration, "10s"
+	BigUsers       int    `json:"big_users"`
+	QuietWaitS     int    `json:"quiet_wait_s"` // budget for waiting for a calm machine, in all
+}
+
+// EngineResults is one engine's baselines and ingot's runs on it.
+type EngineResults struct {
+	Engine    string      `json:"engine"` // "sqlite" or "pg"
+	Baselines []Baseline  `json:"baselines"`
+	Runs      []Run       `json:"runs"` // closed-loop and half-rate runs, in run order
+	Mem       *Mem        `json:"mem"`  // the server's after Runs
+	Big       *Big        `json:"big,omitempty"`
+	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
+}
+
+// Baseline is one raw-engine measurement: sqlitebaseline's or pgbench's.
+type Baseline struct {
+	SQLite  *SQLiteBaseline `json:"sqlite,omitempty"`
+	PGBench *PGBench        `json:"pgbench,omitempty"`
+	CPU     CPU             `json:"cpu"`
+}
+
+// TPS is the baseline's transactions per second.
+func (b Baseline) TPS() float64 {
+	if b.SQLite != nil {
+		return b.SQLite.TPS
+	}
+	if b.PGBench != nil {
+		return b.PGBench.TPS
+	}
+	return 0
+}
+
+// SQLiteBaseline is what internal/benchtools/sqlitebaseline prints.
+type SQLiteBaseline struct {
+	SQLiteVersion string  `json:"sqlite_version"`
+	Queue         bool    `json:"queue"`
+	Concurrency   int     `json:"concurrency"`
+	Tx            int     `json:"tx"`
+	Errors        int     `json:"errors"`
+	TPS           float64 `json:"tps"`
+	Latency       struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+		Max float64 `json:"max"`
+	} `json:"latency_ms"`
+}
+
+// PGBench is what the suite reads from pgbench's report.
+type PGBench struct {
+	TPS       float64 `json:"tps"`
+	LatencyMS float64 `json:"latency_avg_ms"`
+	Failed    int     `json:"failed"`
+	Clients   int     `json:"clients"`
+	Threads   int     `json:"threads"`
+}
+
+// Run is one `ingot bench` invocation and the CPU the machine spent on it.
+type Run struct {
+	Name  string      `json:"name"` // op, or op + ".half" for the half-rate run
+	Bench BenchResult `json:"bench"`
+	CPU   CPU         `json:"cpu"`
+	Mem   *Mem        `json:"mem,omitempty"` // big runs: the server's right after the run
+}
+
+// BenchResult is the part of `ingot bench --json` the report uses
+// (cmd/ingot/bench_stats.go's benchResult).
+type BenchResult struct {
+	Op         string         `json:"op"`
+	Mode       string         `json:"mode"` // "closed" or "open"
+	Rate       float64        `json:"rate"`
+	Users      int            `json:"users"`
+	SeedS      float64        `json:"seed_s"`
+	Requests   int            `json:"requests"`
+	OK         int            `json:"ok"`
+	ErrorCount int            `json:"error_count"`
+	Errors     map[string]int `json:"errors"`
+	RPS        float64        `json:"rps"`
+	LatencyMS  struct {
+		P50 float64 `json:"p50"`
+		P90 float64 `json:"p90"`
+		P99 float64 `json:"p99"`
+		Max float64 `json:"max"`
+	} `json:"latency_ms"`
+	Late   int   `json:"late"`
+	Unsent int64 `json:"unsent"`
+}
+
+// CPU is how the machine's CPU time went during one measurement: the ingot
+// server's, the load generator's (the measured child process), the
+// PostgreSQL cluster's, and everyone else's.
+type CPU struct {
+	ServerS        float64 `json:"server_cpu_s"`
+	ClientS        float64 `json:"client_cpu_s"`
+	PGS            float64 `json:"pg_cpu_s"`
+	MachineBusyPct float64 `json:"machine_busy_pct"` // of all CPUs
+	OtherPct       float64 `json:"other_pct"`        // of all CPUs, by processes not of this run
+	IOWaitPct      float64 `json:"iowait_pct"`
+	BusyBeforePct  int     `json:"busy_before_pct"` // -1: not sampled
+}
+
+// Mem is a process's memory from /proc/PID/status, in kB.
+type Mem struct {
+	HWMKB int64 `json:"hwm_kb"` // VmHWM, the peak
+	RSSKB int64 `json:"rss_kb"` // VmRSS, now
+}
+
+// Big is the run with the big user count: the seed, the timed restart and
+// the op runs (each with Mem).
+type Big struct {
+	Seed      Run   `json:"seed"`
+	StartupMS int64 `json:"startup_ms"`
+	Runs      []Run `json:"runs"`
+}
+
+// ErrorLine is one distinct error message PostgreSQL logged, with its count.
+type ErrorLine struct {
+	Count   int    `json:"count"`
+	Message string `json:"message"`
+}
+
+// engine returns e's results, or nil when e was not run.
+func (r *Results) engine(e string) *EngineResults {
+	for _, x := range r.Engines {
+		if x.Engine == e {
+			return x
+		}
+	}
+	return nil
+}
+
+// run returns the run named name, or nil.
+func (e *EngineResults) run(name string) *Run {
+	return findRun(e.Runs, name)
+}
+
+// raw is the engine's raw tx/s that ratios divide by: the best of its baselines.
+func (e *EngineResults) raw() float64 {
+	var best float64
+	for _, b := range e.Baselines {
+		best = max(best, b.TPS())
+	}
+	return best
+}
+
+func findRun(runs []Run, name string) *Run {
+	for i := range runs {
+		if runs[i].Name == name {
+			return &runs[i]
+		}
+	}
+	return nil
+}
+
+const resultsFile = "results.json"
+
+// save writes r to dir/results.json.
+func (r *Results) save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, resultsFile), append(b, '\n'), 0o644)
+}
+
+// loadResults reads what save wrote.
+func loadResults(dir string) (*Results, error) {
+	b, err := os.ReadFile(filepath.Join(dir, resultsFile))
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, resultsFile), err)
+	}
+	return &r, nil
+}

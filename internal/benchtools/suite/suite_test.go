@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSuiteTinySQLite runs the whole suite on SQLite at toy size (short
+// runs, few users, a small "big" run): it builds ingot and sqlitebaseline,
+// measures the baselines, every op of the table and the restart, and the
+// report has every section with real figures. Timings are not asserted.
+func TestSuiteTinySQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ingot and runs it for several seconds")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := t.TempDir()
+	res, err := runSuite(ctx, config{
+		Root: root, Out: filepath.Join(keep, "BENCHMARKS.md"), Users: 10, Concurrency: 2,
+		Duration: 300 * time.Millisecond, BigUsers: 500, Engines: []string{"sqlite"}, Keep: keep,
+		Log: testWriter{t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e := res.engine("sqlite")
+	if e == nil || len(e.Baselines) != 2 || e.raw() <= 0 || e.Mem == nil || e.Mem.HWMKB <= 0 {
+		t.Fatalf("SQLite results incomplete: %+v", e)
+	}
+	var half int
+	for _, o := range ops {
+		if o.HalfRate {
+			half++
+			if r := e.run(o.Op + ".half"); r == nil || r.Bench.Mode != "open" || r.Bench.Rate < 1 {
+				t.Errorf("%s at half rate: %+v", o.Op, r)
+			}
+		}
+		r := e.run(o.Op)
+		if r == nil || r.Bench.Op != o.Op || r.Bench.Mode != "closed" || r.Bench.Requests == 0 || r.Bench.ErrorCount != 0 {
+			t.Errorf("%s closed loop: %+v", o.Op, r)
+		}
+	}
+	if len(e.Runs) != len(ops)+half {
+		t.Errorf("%d runs, want %d", len(e.Runs), len(ops)+half)
+	}
+	if e.Big == nil || e.Big.Seed.Bench.Users != 500 || e.Big.StartupMS <= 0 {
+		t.Fatalf("big run: %+v", e.Big)
+	}
+	for _, r := range e.Big.Runs {
+		if r.Mem == nil || r.Bench.Requests == 0 {
+			t.Errorf("big %s: %+v", r.Name, r)
+		}
+	}
+	if res.Meta.NProc < 1 || res.Meta.Go == "" || res.Meta.Commit == "" {
+		t.Errorf("meta: %+v", res.Meta)
+	}
+
+	md := render(res)
+	for _, s := range []string{"## Machine and versions", "## Commands", "## Raw baselines",
+		"## ingot, 10 users, 2 workers, 300ms per run", "Server memory after these runs:", "## 500 users", "## Targets",
+		"| SQLite | one-row UPDATE per transaction", "| start-up ≤ 1 s with 500 users |"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report lacks %q:\n%s", s, md)
+		}
+	}
+	if strings.Contains(md, "not run") || strings.Contains(md, "NaN") {
+		t.Errorf("report has a missing figure:\n%s", md)
+	}
+
+	// --keep kept what --report needs: the same report again, measuring nothing.
+	out := filepath.Join(t.TempDir(), "again.md")
+	if err := run(ctx, []string{"--report", keep, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != md {
+		t.Errorf("--report wrote a different report:\n%s\nwant:\n%s", again, md)
+	}
+	if _, err := os.Stat(filepath.Join(keep, "bench-client.log")); err != nil {
+		t.Errorf("--keep kept no client log: %v", err)
+	}
+}
+
+// testWriter logs the suite's progress with the test's output.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
