@@ -55,7 +55,7 @@ type NewDocumentInput struct {
 // rule.
 func NewDocument(pid ProgramID, bid BusinessID, oid OwnerID, in NewDocumentInput, now time.Time) (Document, error) {
 	f := fieldErrors{}
-	typ := DocumentType(strings.TrimSpace(in.DocumentType))
+	typ := DocumentType(in.DocumentType)
 	if required(f, "document_type", string(typ)) {
 		switch typ {
 		case DocPassport, DocDriversLicense, DocStateID, DocArticles, DocEINLetter, DocProofOfAddress, DocOther:

@@ -1,6 +1,7 @@
 package banking
 
 import (
+	"bytes"
 	"time"
 )
 
@@ -191,4 +192,25 @@ func (f *BusinessFile) ResolveKYB(d KYBDecision, now time.Time) (Changes, []Owne
 		doc.Status, doc.UpdatedAt = status, now
 	}
 	return c, owners, nil
+}
+
+// SameKYBSubject reports whether f and o hold the same KYB submission: the
+// business's name, EIN and type, and its owners' identities (id, names, date
+// of birth, sealed SSN) in the same order. A decision made about one must not
+// land on another (a rejected business whose EIN was corrected and
+// resubmitted while the old check was still deciding).
+func (f *BusinessFile) SameKYBSubject(o *BusinessFile) bool {
+	a, b := &f.Business, &o.Business
+	if a.ID != b.ID || a.Name != b.Name || a.EIN != b.EIN || a.BusinessType != b.BusinessType ||
+		len(f.Owners) != len(o.Owners) {
+		return false
+	}
+	for i := range f.Owners {
+		x, y := &f.Owners[i], &o.Owners[i]
+		if x.ID != y.ID || x.FirstName != y.FirstName || x.LastName != y.LastName ||
+			x.DateOfBirth != y.DateOfBirth || !bytes.Equal(x.SSNSealed, y.SSNSealed) {
+			return false
+		}
+	}
+	return true
 }
