@@ -207,7 +207,7 @@ func TestKYBPreconditions(t *testing.T) {
 			bid := c.newBusiness(t, verified, "10-0000003")["id"].(string)
 			c.addOwner(t, validOwner(verified, bid, "6789", 50))
 			e.restartWithKYC(kyc.Sandbox{Delay: time.Hour})
-			defer e.restartWithKYC(nil)
+			defer func() { e.restartWithKYC(nil); e.waitJobs(t) }()
 			c.submitKYB(t, verified, bid)
 			refuse(t, verified, bid, 409, "conflict")
 			// Pending: no owner can be added.
