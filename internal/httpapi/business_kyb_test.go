@@ -132,6 +132,13 @@ func TestKYBMagicValues(t *testing.T) {
 				if tc.kyb == "verified" {
 					c.call("business/send-verification-request", map[string]any{"user_id": k.uid, "business_id": k.bid}).
 						wantError(t, http.StatusConflict, "conflict", "")
+					// A document added after the decision waits for the next one.
+					d := c.call("business/add-business-owner-document", map[string]any{"user_id": k.uid, "business_id": k.bid,
+						"business_owner_id": k.owners[0], "document_type": "proof_of_address", "file_url": "https://files.acme.example/late.pdf"}).
+						want(t, http.StatusOK, "").one(t)
+					if d["status"] != "pending" {
+						t.Errorf("document added after verification: %v, want pending", d["status"])
+					}
 				}
 			})
 		}
@@ -298,6 +305,9 @@ func TestOwners(t *testing.T) {
 			if o[k] != want {
 				t.Errorf("owner %s = %v, want %v", k, o[k], want)
 			}
+		}
+		if got := c.business(t, uid, bid); got["updated_at"] != "2026-04-16T12:34:56.000Z" {
+			t.Errorf("adding an owner moved the business's updated_at to %v", got["updated_at"])
 		}
 		if strings.Contains(string(c.call("business/get-business-owners", map[string]any{"user_id": uid, "business_id": bid}).Body), "6789") {
 			t.Errorf("the owners' answer shows SSN digits")

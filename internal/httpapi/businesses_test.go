@@ -311,16 +311,20 @@ func TestBusinessBlockUnblock(t *testing.T) {
 			t.Errorf("blocking a business blocked its user")
 		}
 		c.call("business/update", map[string]any{"user_id": uid, "business_id": bid, "dba": "Blocked Co"}).want(t, http.StatusOK, "")
+		oid := c.addOwner(t, validOwner(uid, bid, "6789", 50))["id"]
+		c.call("business/add-business-owner-document", map[string]any{"user_id": uid, "business_id": bid, "business_owner_id": oid,
+			"document_type": "other", "file_url": "https://files.example/b"}).want(t, http.StatusOK, "")
 		b = c.call("business/unblock", map[string]any{"user_id": uid, "business_id": bid}).want(t, http.StatusOK, "").one(t)
 		if b["status"] != "active" {
 			t.Errorf("status = %v", b["status"])
 		}
 		evs := c.businessEvents(t, uid, bid)
-		if got := eventTypes(evs); !slices.Equal(got, []string{"business.unblocked", "business.updated", "business.blocked", "business.created"}) {
+		if got := eventTypes(evs); !slices.Equal(got, []string{"business.unblocked", "business.document.added",
+			"business.owner.added", "business.updated", "business.blocked", "business.created"}) {
 			t.Errorf("events = %v", got)
 		}
-		if evs[2]["reason"] != "fraud review" {
-			t.Errorf("block reason = %v", evs[2]["reason"])
+		if evs[4]["reason"] != "fraud review" {
+			t.Errorf("block reason = %v", evs[4]["reason"])
 		}
 		c.call("business/block", map[string]any{"user_id": uid, "business_id": bid, "reason": strings.Repeat("r", 501)}).
 			wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "reason")
