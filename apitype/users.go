@@ -49,6 +49,10 @@ type CreateUserRequest struct {
 	TermsAccepted bool       `json:"terms_accepted,omitempty"`
 	MetaData      []MetaData `json:"meta_data,omitempty"`
 	BusinessID    string     `json:"business_id,omitempty"`
+	// IsVendor, with BusinessID, makes the user a vendor of that business
+	// rather than a customer; Vendor is its alias (both sent must agree).
+	IsVendor *bool `json:"is_vendor,omitempty"`
+	Vendor   *bool `json:"vendor,omitempty"`
 }
 
 // ListUsersRequest is the body of /user/get-all. Pointers distinguish "not

@@ -70,13 +70,20 @@ var (
 	// ErrUnauthenticated: API key or HMAC signature refused (401), including
 	// a signing clock more than five minutes off the server's.
 	ErrUnauthenticated = &Error{Code: "unauthenticated", Message: "unauthenticated"}
-	// ErrNotFound: no such user in the caller's program (404).
+	// ErrNotFound: no such user, business, owner or document in the
+	// caller's program (404).
 	ErrNotFound = &Error{Code: "not_found", Message: "not found"}
 	// ErrConflict: the transition is not allowed in the current state, the
 	// email is taken (409, returned at once), or the idempotent_key's first
 	// request was still in flight after every retry (409, message
 	// apitype.MessageIdempotencyInFlight).
 	ErrConflict = &Error{Code: "conflict", Message: "conflict"}
+	// ErrBlocked: the entity, its owning user, or the account involved is
+	// blocked (409), e.g. sending a blocked business to KYB.
+	ErrBlocked = &Error{Code: "blocked", Message: "blocked"}
+	// ErrNotVerified: the entity involved has not passed KYC/KYB (409), e.g.
+	// sending a business to KYB before its owning user passed KYC.
+	ErrNotVerified = &Error{Code: "not_verified", Message: "not verified"}
 	// ErrTooLarge: the body is over the server's limit (413).
 	ErrTooLarge = &Error{Code: "too_large", Message: "request too large"}
 	// ErrUnsupportedMediaType: the body was not sent as JSON (415).

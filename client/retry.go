@@ -20,9 +20,15 @@ import (
 // any path this version does not know, is treated as a mutation, because
 // guessing wrong there could act twice.
 var readPaths = map[string]bool{
-	"user/get-all": true,
-	"user/get":     true,
-	"user/events":  true,
+	"user/get-all":                          true,
+	"user/get":                              true,
+	"user/events":                           true,
+	"business/get":                          true,
+	"business/get-all":                      true,
+	"business/events":                       true,
+	"business/get-business-owners":          true,
+	"business/get-business-owner-documents": true,
+	"business/customers/get-all":            true,
 }
 
 // delay is the backoff before retry number attempt+1: exponential from the

@@ -143,8 +143,9 @@ func scanPostgres(t *testing.T, dsn string, needles map[string][]byte) (rowsSeen
 }
 
 // TestBlackboxSecretsAtRest runs real traffic (programs, users with SSNs, an
-// SSN change, a KYC check, blocks) and then searches everything the database
-// keeps: no full SSN, API key or HMAC secret may appear in plain text.
+// SSN change, a KYC check, blocks, business owners with SSNs and a KYB
+// check) and then searches everything the database keeps: no full SSN, API
+// key or HMAC secret may appear in plain text.
 func TestBlackboxSecretsAtRest(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -165,6 +166,29 @@ func TestBlackboxSecretsAtRest(t *testing.T) {
 			b.call("user/send-verification-request", map[string]any{"user_id": id2}).ok(t)
 			waitKYC(t, b, id2)
 			a.call("user/block", map[string]any{"user_id": id0, "reason": "check"}).ok(t)
+			// Business owners' SSNs are sealed like users': added, then sent
+			// to KYB (the provider gets them in clear).
+			ownerSSNs := []string{"611-22-4471", "722-33-5582"}
+			bid := b.call("business/create", map[string]any{"user_id": id2, "business_name": "Sealed LLC",
+				"ein": "12-3456789", "business_type": "llc", "business_address": "1 Market St", "city": "San Francisco",
+				"state": "CA", "zipcode": "94105", "country": "US", "email": "ops@sealed.example",
+				"phone_number": "+14155550100"}).ok(t).items(t)[0]["id"]
+			for i, ssn := range ownerSSNs {
+				b.call("business/add-business-owner", map[string]any{"user_id": id2, "business_id": bid,
+					"name": "Owner " + string(rune('A'+i)), "email": "o@sealed.example", "address": "1 Way",
+					"phone_number": "+14155550111", "ownership_percent": 50, "date_of_birth": "1970-01-01", "ssn": ssn}).ok(t)
+			}
+			b.call("business/send-verification-request", map[string]any{"user_id": id2, "business_id": bid}).ok(t)
+			for deadline := time.Now().Add(kycTimeout); ; time.Sleep(20 * time.Millisecond) {
+				kyb := b.call("business/get", map[string]any{"user_id": id2, "business_id": bid}).ok(t).items(t)[0]["kyb_status"]
+				if kyb == "verified" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("kyb_status %v after %v", kyb, kycTimeout)
+				}
+			}
+			ssns = append(ssns, ownerSSNs...)
 
 			needles := secretNeedles(t, ssns, credsA, credsB)
 			if strings.HasPrefix(dsn, "postgres") {

@@ -17,6 +17,15 @@ type NewUserInput struct {
 	BusinessID                      string
 	TermsAccepted                   bool
 	MetaData                        []MetaData
+	// IsVendor and its alias Vendor make the user a vendor of the business
+	// named by BusinessID rather than a customer; nil when not sent.
+	IsVendor, Vendor *bool
+}
+
+// ContactType is the type of the contact a valid in creates: "" without a
+// business_id.
+func (in NewUserInput) ContactType() ContactType {
+	return contactType(fieldErrors{}, strings.TrimSpace(in.BusinessID), in.IsVendor, in.Vendor)
 }
 
 // UserPatch is a partial update: nil means "leave as it is".
@@ -74,19 +83,19 @@ func (uf userFields) validate(f fieldErrors, now time.Time) {
 		checkText(f, c.name, c.v, c.max)
 	}
 	if required(f, "phone_number", uf.PhoneNumber) {
-		checkPhone(f, uf.PhoneNumber)
+		checkPhone(f, "phone_number", uf.PhoneNumber)
 	}
 	if required(f, "country", uf.Country) {
-		checkCountry(f, uf.Country)
+		checkCountry(f, "country", uf.Country)
 	}
 	if required(f, "state", uf.State) {
-		checkState(f, uf.State, uf.Country)
+		checkState(f, "state", uf.State, uf.Country)
 	}
 	if required(f, "postal_code", uf.PostalCode) {
-		checkPostal(f, uf.PostalCode)
+		checkPostal(f, "postal_code", uf.PostalCode)
 	}
 	if uf.DateOfBirth != "" {
-		checkDOB(f, uf.DateOfBirth, now)
+		checkPastDate(f, "date_of_birth", uf.DateOfBirth, now, minBirthYear)
 	}
 }
 
@@ -108,7 +117,7 @@ func NewUser(pid ProgramID, in NewUserInput, now time.Time) (User, string, error
 	f := fieldErrors{}
 	uf.validate(f, now)
 	if required(f, "email", email) {
-		checkEmail(f, email)
+		checkEmail(f, "email", email)
 	}
 	ssn := strings.TrimSpace(in.SSN)
 	if ssn != "" {
@@ -118,6 +127,7 @@ func NewUser(pid ProgramID, in NewUserInput, now time.Time) (User, string, error
 	if in.BusinessID != "" {
 		checkText(f, "business_id", in.BusinessID, maxBusinessIDLen)
 	}
+	contactType(f, strings.TrimSpace(in.BusinessID), in.IsVendor, in.Vendor)
 	if err := f.err(); err != nil {
 		return User{}, "", err
 	}

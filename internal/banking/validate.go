@@ -2,6 +2,7 @@ package banking
 
 import (
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,32 +78,34 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-func checkEmail(f fieldErrors, v string) {
-	checkText(f, "email", v, maxEmail)
-	if _, bad := f["email"]; bad {
+// checkEmail validates an email address sent as field.
+func checkEmail(f fieldErrors, field, v string) {
+	checkText(f, field, v, maxEmail)
+	if _, bad := f[field]; bad {
 		return
 	}
 	a, err := mail.ParseAddress(v)
 	at := strings.LastIndexByte(v, '@')
 	if err != nil || a.Address != v || at < 1 || !strings.Contains(v[at+1:], ".") ||
 		strings.ContainsAny(v, " \t") {
-		f.add("email", "must be a valid email address")
+		f.add(field, "must be a valid email address")
 	}
 }
 
-// checkPhone accepts an E.164 number that can exist: libphonenumber's
-// length rules for its country (github.com/nyaruka/phonenumbers, Google's
-// metadata), and for the North American Numbering Plan (+1) an area code and
-// exchange that do not start with 0 or 1. It does not require the number to
-// be assigned (IsValidNumber): Ingo's documentation samples +12125551234 and
-// +15555551234, which integrators copy, use the fictional 555 (issue 17).
-func checkPhone(f fieldErrors, v string) {
+// checkPhone accepts, as field, an E.164 number that can exist:
+// libphonenumber's length rules for its country (github.com/nyaruka/
+// phonenumbers, Google's metadata), and for the North American Numbering
+// Plan (+1) an area code and exchange that do not start with 0 or 1. It does
+// not require the number to be assigned (IsValidNumber): Ingo's
+// documentation samples +12125551234 and +15555551234, which integrators
+// copy, use the fictional 555 (issue 17).
+func checkPhone(f fieldErrors, field, v string) {
 	if !phoneRE.MatchString(v) {
-		f.add("phone_number", "must be an E.164 number such as +14155550123")
+		f.add(field, "must be an E.164 number such as +14155550123")
 		return
 	}
 	if !possiblePhone(v) {
-		f.add("phone_number", "is not a possible phone number for its country code")
+		f.add(field, "is not a possible phone number for its country code")
 	}
 }
 
@@ -121,41 +124,52 @@ func possiblePhone(v string) bool {
 	return true
 }
 
-func checkState(f fieldErrors, state, country string) {
+// checkState validates a subdivision code sent as field, against the
+// country it belongs to.
+func checkState(f fieldErrors, field, state, country string) {
 	if !stateRE.MatchString(state) {
-		f.add("state", "must be a two-letter ISO 3166-2 subdivision code such as CA")
+		f.add(field, "must be a two-letter ISO 3166-2 subdivision code such as CA")
 		return
 	}
 	if country == "US" && !usStates[state] {
-		f.add("state", "must be a US state or territory code")
+		f.add(field, "must be a US state or territory code")
 	}
 }
 
-func checkCountry(f fieldErrors, v string) {
+// checkCountry validates an ISO 3166-1 alpha-2 code sent as field.
+func checkCountry(f fieldErrors, field, v string) {
 	if len(v) != 2 || !strings.Contains(isoCountries, " "+v+" ") {
-		f.add("country", "must be an ISO 3166-1 alpha-2 country code such as US")
+		f.add(field, "must be an ISO 3166-1 alpha-2 country code such as US")
 	}
 }
 
-func checkPostal(f fieldErrors, v string) {
+// checkPostal validates a ZIP code sent as field.
+func checkPostal(f fieldErrors, field, v string) {
 	if !postalRE.MatchString(v) {
-		f.add("postal_code", "must be a 5-digit ZIP code or ZIP+4")
+		f.add(field, "must be a 5-digit ZIP code or ZIP+4")
 	}
 }
 
-// checkDOB accepts a real calendar date strictly before today (UTC) and not
-// absurdly old.
-func checkDOB(f fieldErrors, v string, now time.Time) {
+// Earliest dates accepted: a person's birth, and a business's incorporation
+// (companies incorporated in the 1600s still trade).
+const (
+	minBirthYear         = 1900
+	minIncorporationYear = 1600
+)
+
+// checkPastDate accepts, as field, a real calendar date strictly before
+// today (UTC) and not before January 1 of minYear.
+func checkPastDate(f fieldErrors, field, v string, now time.Time, minYear int) {
 	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		f.add("date_of_birth", "must be a real date in the form YYYY-MM-DD")
+		f.add(field, "must be a real date in the form YYYY-MM-DD")
 		return
 	}
 	today := now.UTC().Truncate(24 * time.Hour)
 	if !d.Before(today) {
-		f.add("date_of_birth", "must be in the past")
-	} else if d.Year() < 1900 {
-		f.add("date_of_birth", "must not be before 1900-01-01")
+		f.add(field, "must be in the past")
+	} else if d.Year() < minYear {
+		f.add(field, "must not be before "+itoa(minYear)+"-01-01")
 	}
 }
 
@@ -198,4 +212,34 @@ func CheckReason(reason string) error {
 	f := fieldErrors{}
 	checkText(f, "reason", reason, MaxReason)
 	return f.err()
+}
+
+// maxURL bounds a URL field; browsers and CDNs refuse much longer ones.
+const maxURL = 2048
+
+// checkHTTPSURL validates, as field, an absolute https URL with a host: a
+// reference ingot stores and never fetches (businesses.md sections 2 and 4).
+func checkHTTPSURL(f fieldErrors, field, v string) {
+	checkText(f, field, v, maxURL)
+	if _, bad := f[field]; bad {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.Opaque != "" ||
+		strings.ContainsAny(v, " \t") {
+		f.add(field, "must be an https URL such as https://files.example.com/doc.pdf")
+	}
+}
+
+// allDigits reports whether s is non-empty and only ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

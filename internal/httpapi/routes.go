@@ -25,6 +25,19 @@ func (h *handler) routes(mux *http.ServeMux) {
 		mutation(h, "user/unblock", h.unblockUser, userPage),
 		mutation(h, "user/send-verification-request", h.sendVerification, empty[banking.User]),
 		read(h, "user/events", h.userEvents),
+		mutation(h, "business/create", h.createBusiness, businessPage),
+		read(h, "business/get", h.getBusiness),
+		mutation(h, "business/update", h.updateBusiness, businessPage),
+		mutation(h, "business/block", h.blockBusiness, businessPage),
+		mutation(h, "business/unblock", h.unblockBusiness, businessPage),
+		read(h, "business/get-all", h.listBusinesses),
+		read(h, "business/events", h.businessEvents),
+		mutation(h, "business/send-verification-request", h.sendBusinessVerification, empty[banking.Business]),
+		mutation(h, "business/add-business-owner", h.addOwner, ownerPage),
+		read(h, "business/get-business-owners", h.listOwners),
+		mutation(h, "business/add-business-owner-document", h.addDocument, documentPage),
+		read(h, "business/get-business-owner-documents", h.listDocuments),
+		read(h, "business/customers/get-all", h.listContacts),
 	} {
 		mux.Handle("POST /api/v4/"+rt.path, rt.handler)
 		// The same path with any other method: 405 in the error envelope

@@ -43,6 +43,7 @@ func (h *handler) createUser(ctx context.Context, c service.Caller, r *apitype.C
 		AddressOne: r.AddressOne, AddressTwo: r.AddressTwo, City: r.City, State: r.State,
 		Country: r.Country, PostalCode: r.PostalCode, SSN: r.SSN, Username: r.Username,
 		BusinessID: r.BusinessID, TermsAccepted: r.TermsAccepted, MetaData: metaData(r.MetaData),
+		IsVendor: r.IsVendor, Vendor: r.Vendor,
 	})
 }
 
@@ -146,18 +147,5 @@ func (h *handler) userEvents(ctx context.Context, c service.Caller, r *apitype.U
 	if err != nil {
 		return nil, err
 	}
-	items := make([]apitype.Event, len(evs))
-	for i, ev := range evs {
-		ch := make(map[string]apitype.Change, len(ev.Changes))
-		for k, v := range ev.Changes {
-			ch[k] = apitype.Change{From: v.From, To: v.To}
-		}
-		items[i] = apitype.Event{
-			ID: string(ev.ID), Type: string(ev.Type), Actor: ev.Actor, Reason: ev.Reason,
-			Changes: ch, CreatedAt: ev.CreatedAt.UTC().Format(apitype.TimeFormat),
-		}
-	}
-	return apitype.Page[apitype.Event]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: "created_at:desc",
-	}}, nil
+	return eventPage(evs, total, page, perPage), nil
 }

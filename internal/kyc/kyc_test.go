@@ -3,6 +3,7 @@ package kyc_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,5 +108,67 @@ func TestSandboxAlreadyCancelled(t *testing.T) {
 	_, err := kyc.Sandbox{Delay: time.Hour}.Check(ctx, subject("123456789"))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Check(cancelled ctx) error = %v, want context.Canceled", err)
+	}
+}
+
+func business(ein string, ssns ...string) kyc.Business {
+	b := kyc.Business{ID: "buss-1", Name: "Acme LLC", EIN: ein, Type: "llc"}
+	for _, s := range ssns {
+		b.Owners = append(b.Owners, subject(s))
+	}
+	return b
+}
+
+var (
+	verified     = kyc.Decision{Outcome: kyc.Verified}
+	ssnRejected  = kyc.Decision{Outcome: kyc.Rejected, Reason: "SSN_MISMATCH"}
+	manualReview = kyc.Decision{Outcome: kyc.Review, Reason: "MANUAL_REVIEW"}
+)
+
+// TestSandboxBusinessOutcomes: the rules of businesses.md section 5.
+func TestSandboxBusinessOutcomes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		b      kyc.Business
+		want   kyc.Decision
+		owners []kyc.Decision
+	}{
+		{"verified", business("12-3456789", "123456789", "123450002"),
+			verified, []kyc.Decision{verified, verified}},
+		{"EIN 0001", business("12-3450001", "123456789"),
+			kyc.Decision{Outcome: kyc.Rejected, Reason: "EIN_MISMATCH"}, []kyc.Decision{verified}},
+		{"EIN 0001 and an owner 0001", business("12-3450001", "123450001"),
+			kyc.Decision{Outcome: kyc.Rejected, Reason: "EIN_MISMATCH"}, []kyc.Decision{ssnRejected}},
+		{"EIN 0002", business("12-3450002", "123450001", "123456789"),
+			manualReview, []kyc.Decision{manualReview, manualReview}},
+		{"one owner 0001", business("12-3456789", "123456789", "123-45-0001"),
+			kyc.Decision{Outcome: kyc.Rejected, Reason: "OWNER_KYC_FAILED"}, []kyc.Decision{verified, ssnRejected}},
+		{"0001 elsewhere in the EIN", business("00-0010000", "123456789"), verified, []kyc.Decision{verified}},
+		{"EIN ending 1001", business("12-3451001", "123456789"), verified, []kyc.Decision{verified}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := kyc.Sandbox{}.CheckBusiness(context.Background(), tc.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Decision != tc.want || !slices.Equal(got.Owners, tc.owners) {
+				t.Errorf("CheckBusiness = %+v, want %+v with owners %+v", got, tc.want, tc.owners)
+			}
+		})
+	}
+}
+
+func TestManualBusinessWaits(t *testing.T) {
+	got, err := kyc.Manual{}.CheckBusiness(context.Background(), business("12-3456789", "123456789"))
+	if err != nil || got.Decision != manualReview || !slices.Equal(got.Owners, []kyc.Decision{manualReview}) {
+		t.Errorf("Manual.CheckBusiness = %+v, %v; want review for all", got, err)
+	}
+}
+
+func TestSandboxBusinessDelayHonoured(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := (kyc.Sandbox{Delay: time.Hour}).CheckBusiness(ctx, business("12-3456789")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("CheckBusiness error = %v, want context.DeadlineExceeded", err)
 	}
 }

@@ -48,14 +48,22 @@ func (s *Service) SubmitKYC(ctx context.Context, c Caller, rawID string) (bankin
 	return v.(banking.User), nil
 }
 
-// ResumeKYC applies the configured decision delay to checks already waiting:
-// a check scheduled by an earlier process with a longer delay (say, the
-// sandbox's --kyc-delay 1h) becomes due by now plus this process's delay.
-// Waiting checks are jobs and need no other resuming; it reports how many it
-// brought forward, touching only those.
+// ResumeKYC applies the configured decision delay to checks already waiting,
+// KYC and KYB alike: a check scheduled by an earlier process with a longer
+// delay (say, the sandbox's --kyc-delay 1h) becomes due by now plus this
+// process's delay. Waiting checks are jobs and need no other resuming; it
+// reports how many it brought forward, touching only those.
 func (s *Service) ResumeKYC(ctx context.Context) (int, error) {
-	n, err := s.store.PullJobsIn(ctx, jobKYCCheck, s.clock().Add(s.kycDelay))
-	return int(n), err
+	by := s.clock().Add(s.kycDelay)
+	total := 0
+	for _, kind := range []string{jobKYCCheck, jobKYBCheck} {
+		n, err := s.store.PullJobsIn(ctx, kind, by)
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
 // runKYCCheck is the handler of a KYC check job. The decision and the job's

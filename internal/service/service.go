@@ -39,7 +39,7 @@ type Service struct {
 	store  *store.Store
 	sealer *vault.Sealer
 	kyc    kyc.Provider
-	// kycDelay is how long after submission a KYC check is due.
+	// kycDelay is how long after submission a KYC or KYB check is due.
 	kycDelay time.Duration
 	now      func() time.Time
 	log      *slog.Logger
@@ -76,6 +76,7 @@ func New(cfg Config) *Service {
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
+	s.handle(jobKYBCheck, s.runKYBCheck)
 	if !cfg.NoJobs {
 		s.bg.Add(1)
 		go func() {

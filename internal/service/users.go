@@ -44,25 +44,43 @@ func userID(v string) (banking.UserID, error) {
 	return id, nil
 }
 
-// ssnAAD binds a sealed SSN to its user, so a ciphertext moved to another row
-// does not open.
-func ssnAAD(id banking.UserID) []byte { return []byte("ssn:" + string(id)) }
+// ssnAAD binds a sealed SSN to its user or business owner, so a ciphertext
+// moved to another row does not open.
+func ssnAAD[T banking.UserID | banking.OwnerID](id T) []byte { return []byte("ssn:" + string(id)) }
 
 // CreateUser validates and stores a new user with its user.created event.
+// With a business_id the user is created as that business's contact, in the
+// same transaction (businesses.md section 6); the business must be the
+// program's.
 func (s *Service) CreateUser(ctx context.Context, c Caller, in banking.NewUserInput) (banking.User, error) {
 	u, ssn, err := banking.NewUser(c.ProgramID, in, s.clock())
 	if err != nil {
 		return u, err
 	}
+	var bid banking.BusinessID
 	if in.BusinessID != "" {
-		// Businesses do not exist yet, so no business_id can name one.
-		return banking.User{}, banking.Errorf(banking.CodeNotFound, "business not found")
+		var ok bool
+		if bid, ok = banking.ParseID[banking.BusinessID](in.BusinessID); !ok {
+			return banking.User{}, errNoBusiness
+		}
 	}
 	if ssn != "" {
 		u.SSNSealed = s.sealer.Seal([]byte(ssn), ssnAAD(u.ID))
 	}
-	ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", banking.CreatedChanges(&u), u.CreatedAt)
-	if err := s.store.CreateUser(ctx, u, ev, c.finish()); err != nil {
+	changes := banking.CreatedChanges(&u)
+	if bid == "" {
+		ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", changes, u.CreatedAt)
+		if err := s.store.CreateUser(ctx, u, ev, c.finish()); err != nil {
+			return banking.User{}, err
+		}
+		return u, nil
+	}
+	contact := banking.NewContact(&u, bid, in.ContactType())
+	banking.ContactChanges(changes, &contact)
+	ev := banking.NewEvent(&u, banking.EventUserCreated, c.actor(), "", changes, u.CreatedAt)
+	w := store.CreateContactUserWork(u, ev, contact)
+	w.Idem = c.finish()
+	if _, err := s.store.Do(ctx, w); err != nil {
 		return banking.User{}, err
 	}
 	return u, nil

@@ -12,9 +12,10 @@ import (
 // SealedValue is one secret sealed at rest, with the associated data it was
 // sealed under.
 type SealedValue struct {
-	// Kind is "ssn" (users.ssn_sealed) or "hmac_secret" (programs.hmac_secret).
+	// Kind is "ssn" (users.ssn_sealed), "owner_ssn"
+	// (business_owners.ssn_sealed) or "hmac_secret" (programs.hmac_secret).
 	Kind string
-	// Owner is the row's id: a user id or a program id.
+	// Owner is the row's id: a user, business owner or program id.
 	Owner  string
 	AAD    []byte
 	Sealed []byte
@@ -30,7 +31,8 @@ type ResealCount struct {
 // returns a value's replacement, or nil to leave it unchanged (a value
 // already under the new key). If the callback fails for any value, nothing is
 // written. The associated data follows internal/service: "ssn:"+user id for
-// an SSN, the HMAC username for an HMAC secret.
+// a user's SSN, "ssn:"+owner id for a business owner's, the HMAC username
+// for an HMAC secret.
 //
 // When newSandboxKey is not nil, the sandbox key row (PostgreSQL sandboxes)
 // is replaced in the same transaction, so key and data change together.
@@ -45,7 +47,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
@@ -67,22 +69,24 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT id, ssn_sealed FROM users WHERE ssn_sealed IS NOT NULL ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			var sealed []byte
-			if err := rows.Scan(&id, &sealed); err != nil {
-				rows.Close()
+		for _, t := range []struct{ kind, table string }{{"ssn", "users"}, {"owner_ssn", "business_owners"}} {
+			rows, err = tx.QueryContext(ctx, `SELECT id, ssn_sealed FROM `+t.table+` WHERE ssn_sealed IS NOT NULL ORDER BY id`)
+			if err != nil {
 				return err
 			}
-			vals = append(vals, SealedValue{Kind: "ssn", Owner: id, AAD: []byte("ssn:" + id), Sealed: sealed})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			for rows.Next() {
+				var id string
+				var sealed []byte
+				if err := rows.Scan(&id, &sealed); err != nil {
+					rows.Close()
+					return err
+				}
+				vals = append(vals, SealedValue{Kind: t.kind, Owner: id, AAD: []byte("ssn:" + id), Sealed: sealed})
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		for _, v := range vals {
 			out, err := reseal(v)
@@ -94,7 +98,10 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 				continue
 			}
 			q := `UPDATE users SET ssn_sealed = ? WHERE id = ?`
-			if v.Kind == "hmac_secret" {
+			switch v.Kind {
+			case "owner_ssn":
+				q = `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`
+			case "hmac_secret":
 				q = `UPDATE programs SET hmac_secret = ? WHERE id = ?`
 			}
 			if _, err := tx.ExecContext(ctx, s.q(q), out, v.Owner); err != nil {

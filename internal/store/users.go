@@ -69,17 +69,7 @@ var userUpdateCols = func() []string {
 // names, changed or not: a block named all 24 columns and dirtied every
 // index of users, each page one more WAL frame to write and sync.
 func changedSet(before, after []any) (string, []any) {
-	var set []string
-	var args []any
-	for i, col := range userUpdateCols {
-		b, a := before[i+2], after[i+2]
-		if sameValue(b, a) {
-			continue
-		}
-		set = append(set, col+" = ?")
-		args = append(args, a)
-	}
-	return strings.Join(set, ", "), args
+	return changedColumns(userUpdateCols, before[2:], after[2:])
 }
 
 // sameValue compares two userArgs values; []byte (the sealed SSN) is not

@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/ingot-dev/ingot/apitype"
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+)
+
+// wireBusiness is the business object of businesses.md section 1: exactly
+// the documented keys.
+func wireBusiness(b *banking.Business) apitype.Business {
+	return apitype.Business{
+		ID: string(b.ID), UUID: banking.UUIDOf(b.ID), UserID: string(b.UserID),
+		Name: b.Name, DBA: b.DBA, EIN: b.EIN, BusinessType: b.BusinessType,
+		BusinessIndustry: b.Industry, BusinessEmail: b.Email, BusinessPhoneNumber: b.Phone,
+		SupportEmail: b.SupportEmail, SupportPhoneNumber: b.SupportPhone,
+		AddressOne: b.AddressOne, AddressTwo: b.AddressTwo, City: b.City, State: b.State,
+		Country: b.Country, PostalCode: b.PostalCode,
+		Status: string(b.Status), KYBStatus: string(b.KYBStatus),
+		CreatedAt: b.CreatedAt.UTC().Format(apitype.TimeFormat),
+		UpdatedAt: b.UpdatedAt.UTC().Format(apitype.TimeFormat),
+	}
+}
+
+// businessPage is the answer of single-business calls.
+func businessPage(b banking.Business) any { return apitype.One(wireBusiness(&b)) }
+
+func (h *handler) createBusiness(ctx context.Context, c service.Caller, r *apitype.CreateBusinessRequest) (banking.Business, error) {
+	rep := &r.BusinessRepresentative
+	return h.svc.CreateBusiness(ctx, c, r.UserID, banking.NewBusinessInput{
+		BusinessProfile: banking.BusinessProfile{
+			Name: r.BusinessName, DBA: r.DBA, EIN: r.EIN, BusinessType: r.BusinessType,
+			Industry: r.BusinessIndustry, Description: r.BusinessDescription, NAICSCode: r.NAICSCode,
+			IncorporatedDate: r.IncorporatedDate, IncorporatedState: r.IncorporatedState,
+			Email: r.Email, Phone: r.PhoneNumber, SupportEmail: r.SupportEmail,
+			SupportPhone: r.SupportPhoneNumber, AddressOne: r.BusinessAddress,
+			AddressTwo: r.BusinessAddress2, City: r.City, State: r.State, Country: r.Country,
+			PostalCode: r.Zipcode, RepName: rep.RepName, RepEmail: rep.RepEmail,
+			RepJobTitle: rep.RepJobTitle, RepDOB: rep.RepDOB, RepAddress: rep.RepAddress,
+			RepAddress2: rep.RepAddress2, RepZipcode: rep.RepZipcode, RepCity: rep.RepCity,
+			RepState: rep.RepState, RepCountry: rep.RepCountry, RepPhone: rep.RepPhone,
+		},
+		NameAlias: r.Name, BusinessEmail: r.BusinessEmail, BusinessPhone: r.BusinessPhone,
+		MetaData: metaData(r.MetaData),
+	})
+}
+
+func (h *handler) getBusiness(ctx context.Context, c service.Caller, r *apitype.BusinessRequest) (any, error) {
+	b, err := h.svc.GetBusiness(ctx, c, r.UserID, r.BusinessID)
+	if err != nil {
+		return nil, err
+	}
+	return businessPage(b), nil
+}
+
+func (h *handler) updateBusiness(ctx context.Context, c service.Caller, r *apitype.UpdateBusinessRequest) (banking.Business, error) {
+	p := banking.BusinessPatch{
+		ProfilePatch: banking.ProfilePatch{
+			Name: r.BusinessName, DBA: r.DBA, EIN: r.EIN, BusinessType: r.BusinessType,
+			Industry: r.BusinessIndustry, Description: r.BusinessDescription, NAICSCode: r.NAICSCode,
+			IncorporatedDate: r.IncorporatedDate, IncorporatedState: r.IncorporatedState,
+			Email: r.Email, Phone: r.PhoneNumber, SupportEmail: r.SupportEmail,
+			SupportPhone: r.SupportPhoneNumber, AddressOne: r.BusinessAddress,
+			AddressTwo: r.BusinessAddress2, City: r.City, State: r.State, Country: r.Country,
+			PostalCode: r.Zipcode, SupportAddressOne: r.SupportAddressOne,
+			SupportAddressTwo: r.SupportAddressTwo, SupportCity: r.SupportCity,
+			SupportState: r.SupportState, SupportZipcode: r.SupportZipcode,
+			SupportCountry: r.SupportCountry, BusinessProof: r.BusinessProof,
+			PersonalID: r.PersonalID, Logo: r.Logo, RepName: r.RepName, RepEmail: r.RepEmail,
+			RepJobTitle: r.RepJobTitle, RepDOB: r.RepDOB, RepAddress: r.RepAddress,
+			RepAddress2: r.RepAddress2, RepZipcode: r.RepZipcode, RepCity: r.RepCity,
+			RepState: r.RepState, RepCountry: r.RepCountry, RepPhone: r.RepPhone,
+		},
+		NameAlias: r.Name, BusinessEmail: r.BusinessEmail, BusinessPhone: r.BusinessPhone,
+	}
+	if r.MetaData != nil {
+		md := metaData(*r.MetaData)
+		if md == nil {
+			md = []banking.MetaData{}
+		}
+		p.MetaData = &md
+	}
+	return h.svc.UpdateBusiness(ctx, c, r.UserID, r.BusinessID, p)
+}
+
+func (h *handler) blockBusiness(ctx context.Context, c service.Caller, r *apitype.BlockBusinessRequest) (banking.Business, error) {
+	return h.svc.BlockBusiness(ctx, c, r.UserID, r.BusinessID, r.Reason)
+}
+
+func (h *handler) unblockBusiness(ctx context.Context, c service.Caller, r *apitype.BlockBusinessRequest) (banking.Business, error) {
+	return h.svc.UnblockBusiness(ctx, c, r.UserID, r.BusinessID, r.Reason)
+}
+
+func (h *handler) sendBusinessVerification(ctx context.Context, c service.Caller, r *apitype.BusinessRequest) (banking.Business, error) {
+	return h.svc.SubmitKYB(ctx, c, r.UserID, r.BusinessID)
+}
+
+func (h *handler) listBusinesses(ctx context.Context, c service.Caller, r *apitype.ListBusinessesRequest) (any, error) {
+	page, perPage, err := banking.Paging(r.Page, r.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	f := banking.BusinessFilter{Search: r.Search, Status: banking.Status(r.Status),
+		KYBStatus: banking.KYCStatus(r.KYBStatus), Page: page, PerPage: perPage}
+	if err := banking.CheckBusinessFilter(&f, r.Sort); err != nil {
+		return nil, err
+	}
+	list, total, err := h.svc.ListBusinesses(ctx, c, r.UserID, f)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]apitype.Business, len(list))
+	for i := range list {
+		items[i] = wireBusiness(&list[i])
+	}
+	sort := banking.SortCreatedDesc
+	if f.Ascending {
+		sort = banking.SortCreatedAsc
+	}
+	return apitype.Page[apitype.Business]{Items: items, Pagination: apitype.Pagination{
+		Page: page, PerPage: perPage, Total: total, Sort: sort, Search: r.Search,
+	}}, nil
+}
+
+func (h *handler) businessEvents(ctx context.Context, c service.Caller, r *apitype.BusinessPageRequest) (any, error) {
+	page, perPage, err := banking.Paging(r.Page, r.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	evs, total, err := h.svc.BusinessEvents(ctx, c, r.UserID, r.BusinessID, page, perPage)
+	if err != nil {
+		return nil, err
+	}
+	return eventPage(evs, total, page, perPage), nil
+}
+
+// eventPage is a page of an audit trail, newest first.
+func eventPage(evs []banking.Event, total, page, perPage int) apitype.Page[apitype.Event] {
+	items := make([]apitype.Event, len(evs))
+	for i, ev := range evs {
+		ch := make(map[string]apitype.Change, len(ev.Changes))
+		for k, v := range ev.Changes {
+			ch[k] = apitype.Change{From: v.From, To: v.To}
+		}
+		items[i] = apitype.Event{
+			ID: string(ev.ID), Type: string(ev.Type), Actor: ev.Actor, Reason: ev.Reason,
+			Changes: ch, CreatedAt: ev.CreatedAt.UTC().Format(apitype.TimeFormat),
+		}
+	}
+	return apitype.Page[apitype.Event]{Items: items, Pagination: apitype.Pagination{
+		Page: page, PerPage: perPage, Total: total, Sort: apitype.SortCreatedDesc,
+	}}
+}
