@@ -38,6 +38,10 @@ or, with --bulk-db, directly in the database), then it runs --op for
   toggle   user/block or user/unblock of a random pre-created user: each user
            is blocked, then unblocked, in turn, one request at a time (a 409
            counts as an error)
+  business-create  business/create of a new business owned by a random
+           pre-created user
+  business-get     business/get of one of the businesses created before the
+           run (one per pre-created user)
 
 Without --rate the loop is closed: each worker sends its next request as soon
 as the previous one is answered, and latency is measured from each request's
@@ -59,7 +63,11 @@ Flags:
 `
 
 // benchOps are the operations --op accepts; the ones that need users are true.
-var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true}
+var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true,
+	"business-create": true, "business-get": true}
+
+// benchOpNames lists benchOps for usage messages.
+const benchOpNames = "create, get, list, search, toggle, business-create or business-get"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -69,7 +77,7 @@ func (e cliEnv) bench(args []string) error {
 	fs.Usage = func() { fmt.Fprint(e.stderr, benchUsage); fs.PrintDefaults() }
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
-	op := fs.String("op", "get", "operation: create, get, list, search or toggle")
+	op := fs.String("op", "get", "operation: "+benchOpNames)
 	users := fs.Int("users", 100, "users to create before the run")
 	bulkDB := fs.String("bulk-db", "", "insert the --users users directly into this database (SQLite path, sqlite:PATH or postgres:// URL) instead of through the API: the fast path for 1,000,000 users; bulk users have no SSN, so no master key is needed")
 	concurrency := fs.Int("concurrency", 8, "workers sending requests (and creating users)")
@@ -86,7 +94,7 @@ func (e cliEnv) bench(args []string) error {
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("bench: unexpected argument %q", fs.Arg(0))}
 	case !ok:
-		return usageError{fmt.Sprintf("bench: --op %q: want create, get, list, search or toggle", *op)}
+		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpNames)}
 	case *users < 0:
 		return usageError{"bench: --users must be >= 0"}
 	case needUsers && *users == 0:
@@ -149,6 +157,13 @@ func (e cliEnv) bench(args []string) error {
 	if *op == "toggle" {
 		b.toggle = newToggler(len(b.ids))
 	}
+	if *op == "business-get" {
+		start := time.Now()
+		if b.businesses, err = b.seedBusinesses(e.ctx, *concurrency); err != nil {
+			return fmt.Errorf("bench: create businesses: %w", err)
+		}
+		fmt.Fprintf(e.stderr, "ingot bench: created %d businesses in %.1fs\n", len(b.businesses), time.Since(start).Seconds())
+	}
 
 	var samples []sample
 	var elapsed time.Duration
@@ -184,6 +199,9 @@ type bencher struct {
 	ids              []string // pre-created users; seedEmail(run, i) is ids[i]'s email
 	creates          atomic.Int64
 	toggle           *toggler
+	// businesses are the pre-created businesses of business-get, each
+	// owned by ids[i] for its index i.
+	businesses []string
 }
 
 // signError is a request that could not be signed (bad credentials given).
@@ -270,17 +288,11 @@ func (b *bencher) createOne(email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var env struct {
-		Data struct {
-			Items []struct {
-				ID string `json:"id"`
-			} `json:"items"`
-		} `json:"data"`
-	}
-	if status != http.StatusOK || json.Unmarshal(answer, &env) != nil || len(env.Data.Items) != 1 || env.Data.Items[0].ID == "" {
+	id := firstID(answer)
+	if status != http.StatusOK || id == "" {
 		return "", fmt.Errorf("user/create answered %d: %s", status, strings.TrimSpace(string(answer)))
 	}
-	return env.Data.Items[0].ID, nil
+	return id, nil
 }
 
 // bulkChunk is how many users one BulkCreateUsers transaction carries.
@@ -383,6 +395,11 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 		// The part of one user's email that no other user's contains.
 		term := strings.TrimSuffix(seedEmail(b.run, rng.IntN(len(b.ids))), "example.com")
 		return "user/get-all", []byte(`{"search":"` + term + `"}`), nop
+	case "business-create":
+		return "business/create", businessBody(b.ids[rng.IntN(len(b.ids))], b.ein(b.creates.Add(1))), nop
+	case "business-get":
+		i := rng.IntN(len(b.businesses))
+		return "business/get", []byte(`{"user_id":"` + b.ids[i] + `","business_id":"` + b.businesses[i] + `"}`), nop
 	case "toggle":
 		i, blocked := b.toggle.acquire(rng)
 		if blocked {

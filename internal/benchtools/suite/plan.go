@@ -37,12 +37,17 @@ const (
 	// maxBigStartup: start-up to the first /healthz 200 ≤ Limit ms with the
 	// big user count.
 	maxBigStartup
+	// minShareOfOp: closed-loop requests/s ≥ Limit × Of's requests/s in the
+	// same run (a new domain's op against the user op it mirrors).
+	minShareOfOp
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
 type target struct {
 	Kind  targetKind
 	Limit float64
+	// Of is the op a minShareOfOp target compares with.
+	Of string
 	// Engines limits the target to these engines ("sqlite", "pg"); nil: all.
 	Engines []string
 }
@@ -82,6 +87,10 @@ var ops = []opSpec{
 			{Kind: minShareOfRaw, Limit: 0.5},
 			{Kind: maxP99AtHalf, Limit: 10},
 		}},
+	// Issue 11: each business op within 25 % of the user op it mirrors.
+	{Op: "business-create", Work: "a group-commit insert of the business, after reading its owning user",
+		Targets: []target{{Kind: minShareOfOp, Limit: 0.75, Of: "create"}}},
+	{Op: "business-get", Targets: []target{{Kind: minShareOfOp, Limit: 0.75, Of: "get"}}},
 }
 
 // suiteTargets are the goals of the big runs, after the ops' targets.

@@ -5,6 +5,7 @@ package main
 // missed target, as far as the run shows.
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -90,6 +91,8 @@ func (w *report) label(o opSpec, t target) string {
 			strings.Join(opNames(func(o opSpec) bool { return o.Big }), ", "), only)
 	case maxBigStartup:
 		return fmt.Sprintf("start-up ≤ %s with %s users%s", msOrS(t.Limit), f0(float64(m.BigUsers)), only)
+	case minShareOfOp:
+		return fmt.Sprintf("%s requests/s ≥ %s of %s's in the same run%s", o.Op, pct(t.Limit), t.Of, only)
 	}
 	return fmt.Sprintf("target kind %d", t.Kind)
 }
@@ -155,6 +158,14 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		}
 		v.missed = float64(e.Big.StartupMS) > t.Limit
 		v.cell = fmt.Sprintf("%s ms: %s", f0(float64(e.Big.StartupMS)), met(!v.missed))
+	case minShareOfOp:
+		r, of := e.run(o.Op), e.run(t.Of)
+		if r == nil || of == nil || of.Bench.RPS == 0 {
+			return v
+		}
+		ratio := r.Bench.RPS / of.Bench.RPS
+		v.missed = ratio < t.Limit
+		v.cell = fmt.Sprintf("%s ÷ %s = %s: %s", f0(r.Bench.RPS), f0(of.Bench.RPS), pct(ratio), met(!v.missed))
 	}
 	return v
 }
@@ -178,6 +189,11 @@ func (w *report) explain(v verdict) string {
 			c.MachineBusyPct, why, others(c))
 	case maxBigPeakRSS:
 		return fmt.Sprintf("%s memory above %g MB with %s users.", name, v.t.Limit, f0(float64(m.BigUsers)))
+	case minShareOfOp:
+		r := e.run(v.op.Op)
+		return fmt.Sprintf("%s %s at %s requests/s, below %s of %s: it does %s; the machine was %.0f%% busy.%s",
+			name, v.op.Op, f0(r.Bench.RPS), pct(v.t.Limit), v.t.Of, cmp.Or(v.op.Work, "its own statements"),
+			r.CPU.MachineBusyPct, others(r.CPU))
 	case maxBigStartup:
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The business ops of ingot bench (issue 11): business-create creates a
+// business owned by a random pre-created user; business-get reads one of the
+// businesses created before the run, one per pre-created user.
+
+// ein returns the run's n-th EIN. EINs are unique per program, so a run's
+// EINs start with two digits of its token and count in the seven after: two
+// runs against one program collide only when their tokens share that prefix.
+func (b *bencher) ein(n int64) string {
+	prefix, _ := strconv.ParseUint(b.run[:2], 16, 8)
+	return fmt.Sprintf("%02d%07d", prefix%100, n%10_000_000)
+}
+
+func businessBody(userID, ein string) []byte {
+	b, _ := json.Marshal(map[string]string{
+		"user_id": userID, "business_name": "Bench Widgets " + ein, "ein": ein, "business_type": "LLC",
+		"business_address": "1 Main St", "city": "San Francisco", "state": "CA", "zipcode": "94105",
+		"country": "US", "email": "ops-" + ein + "@example.com", "phone_number": "+14155550123",
+	})
+	return b
+}
+
+// seedBusinesses creates one business for every pre-created user, with c
+// workers, and returns their ids in the users' order. Its EINs count down
+// from the top of the run's range, away from business-create's.
+func (b *bencher) seedBusinesses(ctx context.Context, c int) ([]string, error) {
+	ids := make([]string, len(b.ids))
+	var next atomic.Int64
+	var once sync.Once
+	var first error
+	var wg sync.WaitGroup
+	for range min(c, len(ids)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
+				}
+				status, answer, err := b.post("business/create", businessBody(b.ids[i], b.ein(9_999_999-int64(i))), true)
+				id := firstID(answer)
+				if err == nil && (status != http.StatusOK || id == "") {
+					err = fmt.Errorf("business/create answered %d: %s", status, strings.TrimSpace(string(answer)))
+				}
+				if err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+				ids[i] = id
+			}
+		})
+	}
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = ctx.Err()
+	}
+	return ids, first
+}
+
+// firstID is the id of the first item of a success answer, or "".
+func firstID(answer []byte) string {
+	var env struct {
+		Data struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(answer, &env) != nil || len(env.Data.Items) == 0 {
+		return ""
+	}
+	return env.Data.Items[0].ID
+}
