@@ -75,7 +75,7 @@ func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, er
 	if key == "" {
 		key = inBody
 	}
-	if key == "" || (header != "" && inBody != "" && header != inBody) || !prog.APIKeyMatches(key) {
+	if key == "" || (header != "" && inBody != "" && header != inBody) || !prog.APIKeyMatches(key, h.now()) {
 		return service.Caller{}, unauthenticated(msgBadAPIKey)
 	}
 	info(r.Context()).programID = string(prog.ID)

@@ -12,9 +12,11 @@ import (
 // SealedValue is one secret sealed at rest, with the associated data it was
 // sealed under.
 type SealedValue struct {
-	// Kind is "ssn" (users.ssn_sealed) or "hmac_secret" (programs.hmac_secret).
+	// Kind is "ssn" (users.ssn_sealed), "hmac_secret" (programs.hmac_secret)
+	// or "retired_hmac_secret" (retired_credentials.hmac_secret).
 	Kind string
-	// Owner is the row's id: a user id or a program id.
+	// Owner is the row's id: a user id, a program id, or a retired
+	// credential's HMAC username.
 	Owner  string
 	AAD    []byte
 	Sealed []byte
@@ -30,7 +32,7 @@ type ResealCount struct {
 // returns a value's replacement, or nil to leave it unchanged (a value
 // already under the new key). If the callback fails for any value, nothing is
 // written. The associated data follows internal/service: "ssn:"+user id for
-// an SSN, the HMAC username for an HMAC secret.
+// an SSN, the HMAC username for an HMAC secret (current or retired).
 //
 // When newSandboxKey is not nil, the sandbox key row (PostgreSQL sandboxes)
 // is replaced in the same transaction, so key and data change together.
@@ -45,7 +47,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, retired_credentials IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
@@ -62,6 +64,23 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 				return err
 			}
 			vals = append(vals, SealedValue{Kind: "hmac_secret", Owner: id, AAD: []byte(username), Sealed: sealed})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT hmac_username, hmac_secret FROM retired_credentials ORDER BY hmac_username`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var username string
+			var sealed []byte
+			if err := rows.Scan(&username, &sealed); err != nil {
+				rows.Close()
+				return err
+			}
+			vals = append(vals, SealedValue{Kind: "retired_hmac_secret", Owner: username, AAD: []byte(username), Sealed: sealed})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -94,8 +113,11 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 				continue
 			}
 			q := `UPDATE users SET ssn_sealed = ? WHERE id = ?`
-			if v.Kind == "hmac_secret" {
+			switch v.Kind {
+			case "hmac_secret":
 				q = `UPDATE programs SET hmac_secret = ? WHERE id = ?`
+			case "retired_hmac_secret":
+				q = `UPDATE retired_credentials SET hmac_secret = ? WHERE hmac_username = ?`
 			}
 			if _, err := tx.ExecContext(ctx, s.q(q), out, v.Owner); err != nil {
 				return err
