@@ -33,7 +33,8 @@ const eventTime = "2006-01-02T15:04:05.000Z"
 // program's, keeps the ones they replace as a retired credential until
 // r.GraceEnd, and records a program.credentials_rotated event naming both
 // HMAC usernames (never a key or secret). It answers the program as it now
-// is (a banking.Program, without Retired). An unknown program is not_found.
+// is (a banking.Program) with Retired holding just the credential this
+// rotation retired. An unknown program is not_found.
 func RotateCredentialsWork(r Rotation) Work {
 	return Work{Program: r.Program, Locks: []string{LockKey("program", string(r.Program))},
 		Run: func(ctx context.Context, tx *Tx) (any, error) {
@@ -75,6 +76,8 @@ func RotateCredentialsWork(r Rotation) Work {
 					"previous_valid_until": {From: "", To: r.GraceEnd.UTC().Format(eventTime)},
 				},
 				CreatedAt: r.At})
+			p.Retired = []banking.RetiredCredential{{APIKeyHash: p.APIKeyHash, HMACUsername: p.HMACUsername,
+				HMACSecretSealed: p.HMACSecretSealed, RetiredAt: r.At, ExpiresAt: r.GraceEnd}}
 			p.APIKeyHash, p.HMACUsername, p.HMACSecretSealed = r.APIKeyHash, r.HMACUsername, r.HMACSecretSealed
 			return p, nil
 		}}

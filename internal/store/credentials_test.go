@@ -29,8 +29,10 @@ func TestRotateCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != p.ID || got.HMACUsername != "hu_new" || string(got.HMACSecretSealed) != "sealed-hu_new" {
-			t.Fatalf("rotate answered %s %s %q, want %s hu_new", got.ID, got.HMACUsername, got.HMACSecretSealed, p.ID)
+		if got.ID != p.ID || got.HMACUsername != "hu_new" || string(got.HMACSecretSealed) != "sealed-hu_new" ||
+			len(got.Retired) != 1 || got.Retired[0].HMACUsername != "hu_old" {
+			t.Fatalf("rotate answered %s %s %q retiring %+v, want %s hu_new retiring hu_old", got.ID, got.HMACUsername,
+				got.HMACSecretSealed, got.Retired, p.ID)
 		}
 
 		// Both usernames find the program, with the retired credential.
