@@ -87,11 +87,17 @@ func HashAPIKey(key string) []byte {
 	return h[:]
 }
 
-// APIKeyMatches reports whether key is the program's API key at now: the
-// current one, or a retired one whose grace period has not ended. It
+// APIKeyMatches reports whether key is the program's current API key. It
 // compares in constant time so response timing reveals nothing about how
 // much of a guessed key was right.
-func (p *Program) APIKeyMatches(key string, now time.Time) bool {
+func (p *Program) APIKeyMatches(key string) bool {
+	return subtle.ConstantTimeCompare(HashAPIKey(key), p.APIKeyHash) == 1
+}
+
+// APIKeyValid reports whether key authenticates the program at now: the
+// current key, or a retired one whose grace period has not ended. Every
+// comparison is constant-time, as in APIKeyMatches.
+func (p *Program) APIKeyValid(key string, now time.Time) bool {
 	h := HashAPIKey(key)
 	ok := subtle.ConstantTimeCompare(h, p.APIKeyHash) == 1
 	for i := range p.Retired {

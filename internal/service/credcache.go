@@ -81,6 +81,18 @@ func (c *credCache) put(username string, p banking.Program, secret []byte, now t
 	c.m[username] = e
 }
 
+// dropProgram removes every entry of program pid, so a change of its
+// credentials made by this process is seen by its next request at once.
+func (c *credCache) dropProgram(pid banking.ProgramID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.prog.ID == pid {
+			delete(c.m, k)
+		}
+	}
+}
+
 // evict makes room for one entry: expired entries go first; when none has
 // expired, one arbitrary entry (map order is random) is dropped. The caller
 // holds mu.

@@ -26,8 +26,9 @@ type Rotated struct {
 // secret. The replaced ones keep authenticating for grace (0: they stop at
 // once, give or take the credential cache of running servers, see
 // credCacheTTL). The rotation is a program.credentials_rotated event in the
-// program's audit trail. An unknown program is not_found; a negative grace
-// is invalid.
+// program's audit trail. This process's cached credentials of the program
+// are dropped; other processes see the rotation when their cache entries
+// expire. An unknown program is not_found; a negative grace is invalid.
 func (s *Service) RotateCredentials(ctx context.Context, pid banking.ProgramID, grace time.Duration) (Rotated, error) {
 	if grace < 0 {
 		return Rotated{}, banking.Invalid("grace", "must not be negative")
@@ -41,6 +42,7 @@ func (s *Service) RotateCredentials(ctx context.Context, pid banking.ProgramID, 
 	if err != nil {
 		return Rotated{}, err
 	}
+	s.creds.dropProgram(pid)
 	c.Name = p.Name
 	return Rotated{Credentials: c, PreviousHMACUsername: p.Retired[0].HMACUsername, PreviousValidUntil: now.Add(grace)}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -170,6 +171,10 @@ func (s *Service) newProgram(name string) (Credentials, banking.Program, banking
 	return c, p, ev, nil
 }
 
+// ErrCredentialExpired is the cause of SigningKey's not_found for an HMAC
+// username a rotation replaced and whose grace period is over.
+var ErrCredentialExpired = errors.New("credential past its grace period")
+
 // SigningKey returns the program an HMAC username signs for and that
 // credential's secret in clear, for signature verification. The username may
 // be the program's current one or one a rotation replaced whose grace period
@@ -190,9 +195,9 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 	if username != p.HMACUsername {
 		r, _ := p.RetiredByUsername(username)
 		if !r.Live(now) {
-			return banking.Program{}, nil, banking.Errorf(banking.CodeNotFound,
-				"HMAC username %s was replaced by a credential rotation at %s and its grace period ended at %s",
-				username, r.RetiredAt.UTC().Format(time.RFC3339), r.ExpiresAt.UTC().Format(time.RFC3339))
+			return banking.Program{}, nil, &banking.Error{Code: banking.CodeNotFound, Err: ErrCredentialExpired,
+				Message: fmt.Sprintf("HMAC username %s was replaced by a credential rotation at %s and its grace period ended at %s",
+					username, r.RetiredAt.UTC().Format(time.RFC3339), r.ExpiresAt.UTC().Format(time.RFC3339))}
 		}
 		sealed = r.HMACSecretSealed
 	}
