@@ -186,3 +186,25 @@ func TestBlackboxCallHelps(t *testing.T) {
 		}
 	})
 }
+
+// TestBlackboxDebugLogsAuthCause: outside the sandbox a 401 has no hint,
+// and with --log-level debug its cause is logged (api-v4.md section 2.5).
+func TestBlackboxDebugLogsAuthCause(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "prod.db")
+	env := childEnv("INGOT_MASTER_KEY=" + randomMasterKey(t))
+	creds := createProgram(t, env, "P", "--db", db)
+	srv := startServe(t, env, false, "--db", db, "--log-level", "debug")
+	c := newClient(t, srv, creds)
+	r := c.send("user/get-all", map[string]any{}, creds.APIKey, []byte("not-the-secret"))
+	r.fails(t, 401, "unauthenticated", "HMAC signature does not match")
+	if strings.Contains(string(r.body), "hint") {
+		t.Errorf("a production 401 carries a hint: %s", r.body)
+	}
+	srv.stop(syscall.SIGTERM)
+	logs := srv.stderr.String()
+	if !strings.Contains(logs, `msg="authentication refused"`) || !strings.Contains(logs, "signature check") ||
+		!strings.Contains(logs, "level=DEBUG") || strings.Contains(logs, creds.HMACSecret) {
+		t.Errorf("debug log lacks the refusal's cause (or holds the secret):\n%s", logs)
+	}
+}
