@@ -45,8 +45,8 @@ func TestBlackboxLostCredentials(t *testing.T) {
 	srv = startServe(t, childEnv(), false, "--sandbox", "--db", db)
 	out := srv.stdout.String()
 	pid := regexp.MustCompile(`prog-[0-9a-f-]+`).FindString(out)
-	for _, want := range []string{"has program " + pid, `"sandbox", 1 users`, "Lost them?",
-		"program rotate-credentials --program " + pid + " --db " + db, "export INGOT_URL=" + srv.url} {
+	for _, want := range []string{"has program " + pid, `"sandbox", 1 user,`, "Lost them?",
+		"program rotate-credentials --program " + pid + " --db " + db + " --sandbox", "export INGOT_URL=" + srv.url} {
 		if pid == "" || !strings.Contains(out, want) {
 			t.Errorf("second start lacks %q:\n%s", want, out)
 		}

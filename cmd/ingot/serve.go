@@ -237,11 +237,15 @@ func (e cliEnv) existingSandbox(ps []service.ProgramInfo, f dbFlags, url string)
 		db = u.Redacted() // a postgres:// URL's password stays off the screen
 	}
 	for _, p := range ps {
-		fmt.Fprintf(e.stdout, "Sandbox database %s has program %s (%q, %d users, HMAC username %s); its credentials were shown when it was created.\n",
-			db, p.ID, p.Name, p.Users, p.HMACUsername)
+		users := "users"
+		if p.Users == 1 {
+			users = "user"
+		}
+		fmt.Fprintf(e.stdout, "Sandbox database %s has program %s (%q, %d %s, HMAC username %s); its credentials were shown when it was created.\n",
+			db, p.ID, p.Name, p.Users, users, p.HMACUsername)
 	}
 	fmt.Fprintf(e.stdout, `Lost them? From a second shell in this directory, replace them (the old ones keep working for %s):
-  %s program rotate-credentials --program %s --db %s
+  %s program rotate-credentials --program %s --db %s --sandbox
 then paste the export lines it prints, and: export INGOT_URL=%s
 `, fmtGrace(service.DefaultGrace), e.self, ps[0].ID, shellQuote(db), url)
 	return nil
