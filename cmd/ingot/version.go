@@ -64,7 +64,7 @@ Print ingot's version, the commit it was built from, and the Go version.
 		return usageError{fmt.Sprintf("version: unexpected argument %q", fs.Arg(0))}
 	}
 	b := readBuildInfo()
-	commitLine := "commit unknown (built without VCS information, e.g. by \"go run\"; \"go build\" in a git checkout records it)"
+	commitLine := "commit unknown (this build has no VCS information; \"make build\" records the commit)"
 	if b.Commit != "" {
 		commitLine = "commit " + b.Commit
 		if b.Modified {

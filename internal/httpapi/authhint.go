@@ -150,6 +150,17 @@ func hintMismatch(r *http.Request, body []byte, secret []byte) string {
 	if decodeErr == nil && hmac.Equal(got, want) {
 		return hintDigest(r, body)
 	}
+	if n := len(r.Header.Values("Content-Sha512")); n != 1 && containsFold(a.Headers, "content-sha512") {
+		// The client signed a digest it did not send (or sent twice): the
+		// server's signing string cannot match, and the digest is the cause.
+		what := "no Content-sha512 header"
+		if n > 1 {
+			what = fmt.Sprintf("%d Content-sha512 headers", n)
+		}
+		return fmt.Sprintf("body digest check: the request has %s, yet content-sha512 is signed (the server signed the line %q). "+
+			"Send exactly one: standard Base64 of the raw SHA-512 of the exact body bytes (for the %d bytes received: %s).",
+			what, "content-sha512: "+strings.Join(r.Header.Values("Content-Sha512"), ", "), len(body), signature.ContentDigest(body))
+	}
 	var b strings.Builder
 	b.WriteString("signature check: ")
 	switch {
@@ -182,10 +193,6 @@ func hintMismatch(r *http.Request, body []byte, secret []byte) string {
 			return hintDigest(r, body) + " (The signature does not match either: it covers headers that changed with the body.)"
 		}
 		b.WriteString("the signature does not match the one computed with this username's secret. ")
-	}
-	if n := len(r.Header.Values("Content-Sha512")); n != 1 && containsFold(a.Headers, "content-sha512") {
-		fmt.Fprintf(&b, "The request has %d Content-sha512 headers, yet content-sha512 is signed (the server signed the line %q). ",
-			n, "content-sha512: "+strings.Join(r.Header.Values("Content-Sha512"), ", "))
 	}
 	reqLine, _, _ := strings.Cut(signature.SigningString(r, []string{"request-line"}), "\n")
 	fmt.Fprintf(&b, "The server signed request line %q and headers %q; its signing string was %q. "+

@@ -79,7 +79,7 @@ func hintCases(t *testing.T, a *apiClient, at time.Time, expired *apiClient) []h
 			a.resign(r, signature.RequiredHeaders...)
 		}, msgMismatch, []string{"body digest check", "no Content-sha512 header", signature.ContentDigest([]byte(`{"per_page":5}`))}},
 		{"Content-sha512 missing after signing", func(r *http.Request) { r.Header.Del("Content-Sha512") }, msgMismatch,
-			[]string{"signature check", "0 Content-sha512 headers", `"content-sha512: "`}},
+			[]string{"body digest check", "no Content-sha512 header, yet content-sha512 is signed", `"content-sha512: "`}},
 		{"content-sha512 not signed", func(r *http.Request) {
 			r.Header.Del("Content-Sha512")
 			a.resign(r, "request-line", "x-date", "content-type", "content-length")
