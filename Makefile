@@ -3,11 +3,12 @@
 
 GO ?= go
 
-.PHONY: test deps check build fuzz bench
+.PHONY: test deps check lint-openapi build fuzz bench
 
-## test: install what the tests need, then gofmt check, vet, and every test with -race.
-test: deps check
-	$(GO) test -race -count=1 ./...
+## test: install what the tests need, then gofmt check, vet, the OpenAPI lint, and every test
+## with -race, one line per package as each finishes (scripts/test.sh).
+test: deps check lint-openapi
+	@GO=$(GO) bash scripts/test.sh
 
 ## deps: PostgreSQL server binaries (for the store and HTTP suites) and Go modules.
 deps:
@@ -15,13 +16,20 @@ deps:
 
 ## check: formatting and vet, the cheap failures first.
 check:
+	@echo "check: gofmt, then go vet (a cold vet compiles every package first)"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## build: the ingot binary in ./bin.
+## lint-openapi: Redocly CLI's recommended rules on internal/httpapi/openapi.yaml; skipped
+## with a notice where Node.js or npm is missing (scripts/lint-openapi.sh).
+lint-openapi:
+	@bash scripts/lint-openapi.sh
+
+## build: the ingot binary in ./bin, with the commit it was built from ("ingot version").
 build:
-	$(GO) build -o bin/ingot ./cmd/ingot
+	@echo "build: bin/ingot (the first build compiles every dependency, about 90 s; later ones take seconds)"
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse HEAD 2>/dev/null)" -o bin/ingot ./cmd/ingot
 
 ## fuzz: run the fuzz targets longer than the seed corpus in `go test`.
 fuzz:

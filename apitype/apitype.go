@@ -67,6 +67,10 @@ type ErrorDetail struct {
 	Code      string            `json:"code"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id"`
+	// Hint, only in a sandbox's 401s, says which authentication check
+	// failed and what the server saw (api-v4.md section 2.5): for people
+	// fixing a client, never for matching on.
+	Hint string `json:"hint,omitempty"`
 }
 
 // MessageIdempotencyInFlight is the message of the 409 conflict answered

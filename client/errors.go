@@ -24,6 +24,10 @@ type Error struct {
 	Fields map[string]string
 	// RequestID identifies the request in the server's log.
 	RequestID string
+	// Hint, from a sandbox server only, says which authentication check a
+	// 401 failed and how to fix it (api-v4.md section 2.5). For people:
+	// branch on Code.
+	Hint string
 }
 
 // Error describes the answer in one line, including the failing fields, so
@@ -49,6 +53,9 @@ func (e *Error) Error() string {
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request %s)", e.RequestID)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "; hint: %s", e.Hint)
 	}
 	return b.String()
 }
@@ -137,11 +144,12 @@ func decodeError(status int, h http.Header, body []byte) *Error {
 			Code      string            `json:"code"`
 			Fields    map[string]string `json:"fields"`
 			RequestID string            `json:"request_id"`
+			Hint      string            `json:"hint"`
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &env) == nil && env.Error.Code != "" {
 		e.Code, e.Message = env.Error.Code, env.Message
-		e.Fields, e.RequestID = env.Error.Fields, env.Error.RequestID
+		e.Fields, e.RequestID, e.Hint = env.Error.Fields, env.Error.RequestID, env.Error.Hint
 	} else {
 		e.Code = codeOfStatus(status)
 	}

@@ -40,6 +40,8 @@ type serverOptions struct {
 	observe func(op string, d time.Duration)
 	// wrap, when set, wraps the API handler (to count requests).
 	wrap func(http.Handler) http.Handler
+	// sandbox serves as "ingot serve --sandbox" does (401 hints).
+	sandbox bool
 }
 
 // startIngot serves a fresh database under dir. It takes no *testing.T so
@@ -59,7 +61,7 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
-	h := httpapi.NewHandler(httpapi.Config{Service: svc})
+	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: opt.sandbox})
 	if opt.wrap != nil {
 		h = opt.wrap(h)
 	}

@@ -252,3 +252,24 @@ func TestClientDoesNotPrintSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxHint: a sandbox's 401 hint reaches the SDK's error, and its
+// text; a production server's 401 has none.
+func TestSandboxHint(t *testing.T) {
+	ctx := context.Background()
+	for _, sandbox := range []bool{true, false} {
+		in := newIngotWith(t, serverOptions{sandbox: sandbox})
+		bad := client.New(in.URL, in.creds.APIKey, in.creds.HMACUsername, "0123456789abcdef-wrong-secret")
+		_, err := bad.ListUsers(ctx, apitype.ListUsersRequest{})
+		e := wantAPIError(t, err, 401, client.ErrUnauthenticated)
+		switch {
+		case sandbox && (!strings.Contains(e.Hint, "signature check") || !strings.Contains(err.Error(), "hint: signature check")):
+			t.Errorf("sandbox: Hint = %q, Error() = %q; want the signature check named in both", e.Hint, err)
+		case !sandbox && e.Hint != "":
+			t.Errorf("production: Hint = %q, want none", e.Hint)
+		}
+		if strings.Contains(err.Error(), in.creds.HMACSecret) {
+			t.Errorf("error %q contains the secret", err)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 )
 
@@ -9,10 +8,15 @@ import (
 // and exits 0 when all are intact, or 1 naming the first broken event. It
 // reads hashes only, so it needs no master key.
 func (e cliEnv) auditVerify(args []string) error {
-	fs := flag.NewFlagSet("ingot audit verify", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.newFlagSet("audit verify", `usage: ingot audit verify [--db DSN]
+
+Walk every program's hash-chained audit trail: exit 0 when all are intact, or 1
+naming the first tampered, deleted or inserted event. Reads hashes only: no
+master key needed, safe while servers run.
+`)
 	var f dbFlags
 	e.addDBFlags(fs, &f) // key flags are accepted and unused: verify needs no key
+	fs.Lookup("sandbox").Usage = "accepted as by every command that opens the database; verify needs no master key"
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}

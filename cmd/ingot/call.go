@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ingot-dev/ingot/apitype"
@@ -19,8 +21,9 @@ const callUsage = `usage: ingot call [flags] PATH [JSON]
 
 Sign one request with a program's credentials, send it, and print the answer's
 body on stdout. PATH is like user/unblock or /api/v4/user/unblock; JSON is the
-body ({} when omitted, - to read it from standard input). Exit status: 0 on a
-2xx answer, 1 on an API error (its message on stderr), 2 on a usage error.
+body ({} when omitted, - to read it from standard input). Flags may come before
+or after PATH and JSON. Exit status: 0 on a 2xx answer, 1 on an API error (its
+message on stderr), 2 on a usage error.
 
 Flags:
 `
@@ -32,23 +35,28 @@ func (e cliEnv) call(args []string) error {
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
 	url, apiKey, username, secret := &cred.url, &cred.apiKey, &cred.username, &cred.secret
-	explain := fs.Bool("explain", false, "also print, on stderr, the signing string and the headers sent (never the secret)")
+	explain := fs.Bool("explain", false, "also print, on stderr, the headers sent, the expected X-Date format and the signing string (never the secret)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return flagError(err)
 	}
 	cred.fromEnv(e.getenv)
-	if fs.NArg() < 1 || fs.NArg() > 2 {
+	if len(pos) == 0 {
 		fs.Usage()
-		return usageError{"call: want PATH and at most one JSON body"}
+		return usageError{"call: want PATH (e.g. user/get-all) and at most one JSON body"}
+	}
+	if len(pos) > 2 {
+		return usageError{fmt.Sprintf("call: want PATH and at most one JSON body, got %d arguments (%q); "+
+			"quote the JSON body as one argument, e.g. '{\"per_page\":5}'; \"ingot call --help\" for more", len(pos), pos)}
 	}
 	if err := cred.check("call"); err != nil {
 		return err
 	}
 	body := []byte("{}")
-	if fs.NArg() == 2 {
-		body = []byte(fs.Arg(1))
-		if fs.Arg(1) == "-" {
+	if len(pos) == 2 {
+		body = []byte(pos[1])
+		if pos[1] == "-" {
 			var err error
 			if body, err = io.ReadAll(e.stdin); err != nil {
 				return fmt.Errorf("call: read body: %w", err)
@@ -58,7 +66,7 @@ func (e cliEnv) call(args []string) error {
 	if !json.Valid(body) {
 		return usageError{"call: the body is not valid JSON"}
 	}
-	path := "/api/v4/" + strings.TrimPrefix(strings.TrimPrefix(fs.Arg(0), "/"), "api/v4/")
+	path := "/api/v4/" + strings.TrimPrefix(strings.TrimPrefix(pos[0], "/"), "api/v4/")
 
 	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, strings.TrimSuffix(*url, "/")+path, nil)
 	if err != nil {
@@ -74,6 +82,10 @@ func (e cliEnv) call(args []string) error {
 		explainRequest(e.stderr, req, sts)
 	}
 	resp, err := (&http.Client{Timeout: *timeout}).Do(req)
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("call: nothing is listening at %s (connection refused): is \"ingot serve\" running? "+
+			"Start it in another shell (%s serve --sandbox), or point --url / INGOT_URL at it", *url, e.self)
+	}
 	if err != nil {
 		return fmt.Errorf("call: %w", err)
 	}
@@ -94,7 +106,8 @@ func (e cliEnv) call(args []string) error {
 	}
 	var env apitype.ErrorEnvelope
 	msg := resp.Status
-	if json.Unmarshal(answer, &env) == nil && env.Message != "" {
+	decoded := json.Unmarshal(answer, &env) == nil
+	if decoded && env.Message != "" {
 		msg = fmt.Sprintf("%s (%d %s, request %s)", env.Message, resp.StatusCode, env.Error.Code, env.Error.RequestID)
 		if len(env.Error.Fields) > 0 {
 			var fields []string
@@ -105,8 +118,37 @@ func (e cliEnv) call(args []string) error {
 			msg += "\n  " + strings.Join(fields, "\n  ")
 		}
 	}
-	fmt.Fprintln(e.stderr, "ingot call:", msg)
+	if decoded && env.Error.Hint != "" {
+		msg += "\n  hint: " + env.Error.Hint
+	}
+	if resp.StatusCode == http.StatusUnauthorized && !*explain {
+		msg += "\n  To see the signing string and headers sent, run the same command with --explain."
+	}
+	fmt.Fprintln(e.stderr, "ingot: call:", msg)
 	return exitError{1}
+}
+
+// parseInterspersed parses fs's flags wherever they are among the
+// positional arguments ("ingot call user/get-all --explain '{}'") and returns
+// the positionals in order. "--" ends the flags; "-" is a positional (the
+// body from standard input). No positional of call starts with "-" but that
+// one: a path does not, nor does a JSON object.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }
 
 // explainRequest prints what was signed and sent. The API key is shortened
@@ -121,6 +163,13 @@ func explainRequest(w io.Writer, req *http.Request, signingString string) {
 			v = v[:8] + "..."
 		}
 		fmt.Fprintf(&b, "> %s: %s\n", h, v)
+		switch h {
+		case "X-Date":
+			fmt.Fprintf(&b, "    # format %s: RFC 1123 in GMT, two-digit day, within %v of the server's clock\n",
+				http.TimeFormat, signature.MaxSkew)
+		case "Api_key":
+			b.WriteString("    # the api_key header: Go writes its name as Api_key; header names are case-insensitive\n")
+		}
 	}
 	fmt.Fprintf(&b, "signing string (lines joined by \\n, no trailing newline):\n")
 	for _, line := range strings.Split(signingString, "\n") {

@@ -24,7 +24,7 @@ func (e cliEnv) addDBFlags(fs *flag.FlagSet, f *dbFlags) {
 		def = "./ingot.db"
 	}
 	fs.StringVar(&f.db, "db", def, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL (env INGOT_DB)")
-	fs.BoolVar(&f.sandbox, "sandbox", false, "sandbox mode: sandbox KYC provider, a bootstrap program, and a local master key file if none is set")
+	fs.BoolVar(&f.sandbox, "sandbox", false, keySandboxUsage) // serve describes its own --sandbox
 	fs.StringVar(&f.masterKeyFile, "master-key-file", e.getenv("INGOT_MASTER_KEY_FILE"),
 		"file holding the master key (32 bytes, raw or base64) that encrypts SSNs and HMAC secrets (env INGOT_MASTER_KEY_FILE; or INGOT_MASTER_KEY, base64)")
 	fs.StringVar(&f.synchronous, "sqlite-synchronous", e.getenv("INGOT_SQLITE_SYNCHRONOUS"),

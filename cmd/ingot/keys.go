@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,10 +23,15 @@ import (
 // new one: on PostgreSQL in the same transaction; next to a SQLite file,
 // atomically (temporary file, fsync, rename) right after the commit.
 func (e cliEnv) keysRotate(args []string) error {
-	fs := flag.NewFlagSet("ingot keys rotate", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.newFlagSet("keys rotate", `usage: ingot keys rotate [--db DSN] [--master-key-file PATH] --new-key-file PATH
+
+Re-encrypt every sealed value (SSNs, HMAC secrets) from the current master key to
+a new one, in one transaction. Stop the servers first and restart them with the
+new key.
+`)
 	var f dbFlags
 	e.addDBFlags(fs, &f)
+	fs.Lookup("sandbox").Usage = keySandboxUsage
 	newKeyFile := fs.String("new-key-file", e.getenv("INGOT_NEW_MASTER_KEY_FILE"),
 		"file holding the new master key, 32 bytes raw or base64 (env INGOT_NEW_MASTER_KEY_FILE; or INGOT_NEW_MASTER_KEY, base64)")
 	if err := fs.Parse(args); err != nil {

@@ -4,11 +4,14 @@
 // Usage:
 //
 //	ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]
+//	ingot program list [--db DSN] [--json]
 //	ingot program create --name NAME [--db DSN] [--json]
+//	ingot program rotate-credentials --program ID [--grace D] [--db DSN] [--json]
 //	ingot migrate [--db DSN]
 //	ingot call [--explain] PATH [JSON]
 //	ingot audit verify [--db DSN]
 //	ingot keys rotate [--db DSN] --new-key-file PATH
+//	ingot version
 //
 // Run "ingot COMMAND --help" for every flag and its environment variable.
 package main
@@ -21,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -61,13 +65,17 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `ingot serves the Ingo Payments Banking Platform API v4.
 
 Usage:
-  ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]   serve the API
-  ingot program create --name NAME [--db DSN] [--json]    create a program (tenant)
+  ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]   serve the API (runs until Ctrl-C)
+  ingot program list [--json]                             list programs (tenants), without secrets
+  ingot program create --name NAME [--db DSN] [--json]    create a program and print its credentials
+  ingot program rotate-credentials --program ID [--grace D]
+                                                          new credentials for a program (lost ones too)
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
   ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency
   ingot audit verify [--db DSN]                           check the tamper-evident audit trail
   ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
+  ingot version                                           version, commit and Go version
 
 Run "ingot COMMAND --help" for a command's flags.
 `
@@ -80,15 +88,12 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprint(stderr, usage)
 		return usageError{"missing command"}
 	}
-	env := cliEnv{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	env := cliEnv{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, self: selfName(args[0])}
 	switch cmd, rest := args[1], args[2:]; cmd {
 	case "serve":
 		return env.serve(rest)
 	case "program":
-		if len(rest) == 0 || rest[0] != "create" {
-			return usageError{`program: want "ingot program create --name NAME"`}
-		}
-		return env.programCreate(rest[1:])
+		return env.program(rest)
 	case "migrate":
 		return env.migrate(rest)
 	case "call":
@@ -96,16 +101,12 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	case "bench":
 		return env.bench(rest)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			return usageError{`audit: want "ingot audit verify [--db DSN]"`}
-		}
-		return env.auditVerify(rest[1:])
+		return env.group(rest, "audit", "verify", "ingot audit verify [--db DSN]    check the tamper-evident audit trail", env.auditVerify)
 	case "keys":
-		if len(rest) == 0 || rest[0] != "rotate" {
-			return usageError{`keys: want "ingot keys rotate --new-key-file PATH"`}
-		}
-		return env.keysRotate(rest[1:])
-	case "help", "-h", "--help":
+		return env.group(rest, "keys", "rotate", "ingot keys rotate [--db DSN] --new-key-file PATH    re-encrypt secrets under a new master key", env.keysRotate)
+	case "version", "--version":
+		return env.version(rest)
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
@@ -114,10 +115,41 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	}
 }
 
+// group dispatches a command with a single subcommand (audit verify, keys
+// rotate): --help prints its usage and exits 0, anything else but sub is a
+// usage error that shows it.
+func (e cliEnv) group(args []string, name, sub, line string, fn func([]string) error) error {
+	text := "usage:\n  " + line + "\n\nRun \"ingot " + name + " " + sub + " --help\" for its flags.\n"
+	switch {
+	case len(args) > 0 && args[0] == sub:
+		return fn(args[1:])
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprint(e.stdout, text)
+		return nil
+	}
+	fmt.Fprint(e.stderr, text)
+	return usageError{fmt.Sprintf("%s: want %q", name, "ingot "+name+" "+sub)}
+}
+
 // cliEnv is what every subcommand gets from run.
 type cliEnv struct {
 	ctx            context.Context
 	getenv         func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// self is how the user runs this binary, for the commands ingot
+	// suggests: "go run ./cmd/ingot" under go run, else as invoked.
+	self string
+}
+
+// selfName derives cliEnv.self from os.Args[0]. Under "go run" it is a file
+// in a temporary go-build directory, which would be no use to print.
+func selfName(arg0 string) string {
+	switch {
+	case strings.Contains(arg0, "go-build"):
+		return "go run ./cmd/ingot"
+	case arg0 == "":
+		return "ingot"
+	}
+	return arg0
 }

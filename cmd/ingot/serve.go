@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/httpapi"
@@ -19,17 +21,33 @@ import (
 // shutdownGrace bounds how long in-flight requests may run after a stop signal.
 const shutdownGrace = 30 * time.Second
 
+const serveUsage = `usage: ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox] [flags]
+
+Serve the Banking Platform API v4 until interrupted (Ctrl-C or SIGTERM: in-flight
+requests finish, then it exits 0). It keeps its terminal: run other commands, such
+as "ingot call", from a second shell. It prints "ingot listening on URL" once it
+accepts requests.
+
+--sandbox is for local development: KYC decided by the SSN's last four digits, a
+program created on first start (its credentials printed once, with export lines
+for "ingot call"), 401 answers that say which check failed (error.hint), and a
+master key kept next to the database. Without --sandbox a master key is required
+(INGOT_MASTER_KEY or --master-key-file).
+`
+
 func (e cliEnv) serve(args []string) error {
-	fs := flag.NewFlagSet("ingot serve", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.newFlagSet("serve", serveUsage)
 	var f dbFlags
 	e.addDBFlags(fs, &f)
+	fs.Lookup("sandbox").Usage = "sandbox mode: KYC by SSN rule, a program created (credentials printed) when the database has none, " +
+		"401s with error.hint, and a master key file next to the database if none is set"
 	addr := fs.String("addr", envOr(e.getenv, "INGOT_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env INGOT_ADDR)")
 	kycDelay := fs.Duration("kyc-delay", 0, "sandbox KYC provider: how long a verification takes, e.g. 2s (env INGOT_KYC_DELAY)")
 	maxBody := fs.Int64("max-body-bytes", httpapi.DefaultMaxBody, "largest request body accepted; larger ones get 413 (env INGOT_MAX_BODY_BYTES)")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second allowed per program in this process; 0 means no limit; over it, 429 with Retry-After (env INGOT_RATE_LIMIT)")
 	rateBurst := fs.Int("rate-burst", 0, "burst size per program for --rate-limit; 0 means the rate rounded up (env INGOT_RATE_BURST)")
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr(e.getenv, "INGOT_LOG_LEVEL", "info"), "lowest level logged: debug (adds why each 401 was refused), info, warn or error (env INGOT_LOG_LEVEL)")
 	pprofAddr := fs.String("pprof-addr", envOr(e.getenv, "INGOT_PPROF_ADDR", ""), "serve net/http/pprof on this separate address, HOST:PORT; off when empty; never expose it publicly (env INGOT_PPROF_ADDR)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
 		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
@@ -41,7 +59,7 @@ func (e cliEnv) serve(args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
 	}
-	log, err := newLogger(*logFormat, e)
+	log, err := newLogger(*logFormat, *logLevel, e)
 	if err != nil {
 		return err
 	}
@@ -79,7 +97,7 @@ func (e cliEnv) serve(args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if f.sandbox {
-		if err := e.bootstrapSandbox(svc, "http://"+ln.Addr().String()); err != nil {
+		if err := e.bootstrapSandbox(svc, f, "http://"+ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
 		}
@@ -102,7 +120,7 @@ func (e cliEnv) serve(args []string) error {
 		log.Info("serving pprof", "addr", pln.Addr().String())
 	}
 	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
-		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes}), log)
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes, Sandbox: f.sandbox}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {
@@ -182,14 +200,21 @@ func newPprofServer(log *slog.Logger) *http.Server {
 }
 
 // bootstrapSandbox creates a program when the database has none and prints its
-// credentials once, with shell lines that configure "ingot call".
-func (e cliEnv) bootstrapSandbox(svc *service.Service, url string) error {
+// credentials once, with shell lines that configure "ingot call". On a
+// database that has programs it says which, and how to get working
+// credentials again: they are stored hashed and encrypted, so the only way
+// back from lost ones is a rotation.
+func (e cliEnv) bootstrapSandbox(svc *service.Service, f dbFlags, url string) error {
 	c, created, err := svc.CreateFirstProgram(e.ctx, "sandbox")
 	if err != nil {
 		return fmt.Errorf("sandbox program: %w", err)
 	}
 	if !created {
-		return nil
+		ps, err := svc.Programs(e.ctx)
+		if err != nil || len(ps) == 0 {
+			return err
+		}
+		return e.existingSandbox(ps, f, url)
 	}
 	fmt.Fprintf(e.stdout, `Created sandbox program %s. Its credentials are shown only this once:
   api_key:       %s
@@ -204,12 +229,47 @@ export INGOT_HMAC_SECRET=%s
 	return nil
 }
 
-func newLogger(format string, e cliEnv) (*slog.Logger, error) {
+// existingSandbox is bootstrapSandbox's message for a database that already
+// has programs. It never prints a credential: it has none to print.
+func (e cliEnv) existingSandbox(ps []service.ProgramInfo, f dbFlags, url string) error {
+	db := f.db
+	if u, err := neturl.Parse(db); err == nil && u.User != nil {
+		db = u.Redacted() // a postgres:// URL's password stays off the screen
+	}
+	for _, p := range ps {
+		users := "users"
+		if p.Users == 1 {
+			users = "user"
+		}
+		fmt.Fprintf(e.stdout, "Sandbox database %s has program %s (%q, %d %s, HMAC username %s); its credentials were shown when it was created.\n",
+			db, p.ID, p.Name, p.Users, users, p.HMACUsername)
+	}
+	fmt.Fprintf(e.stdout, `Lost them? From a second shell in this directory, replace them (the old ones keep working for %s):
+  %s program rotate-credentials --program %s --db %s --sandbox
+then paste the export lines it prints, and: export INGOT_URL=%s
+`, fmtGrace(service.DefaultGrace), e.self, ps[0].ID, shellQuote(db), url)
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func newLogger(format, level string, e cliEnv) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, usageError{fmt.Sprintf("--log-format %q: want text or json", format)}
 }

@@ -50,6 +50,10 @@ type Error struct {
 	Fields map[string]string
 	// Err is the underlying cause; never sent to clients.
 	Err error
+	// Hint tells a client's developer what to fix, in more detail than
+	// Message, which clients may match on. It is set only where the detail
+	// is safe to show: the sandbox's 401s (api-v4.md section 2.5).
+	Hint string
 }
 
 // Error implements error. It includes the cause so logs carry it.

@@ -8,13 +8,16 @@ type EventType string
 // Event types of the user audit trail (spec section 5, /user/events).
 const (
 	EventProgramCreated EventType = "program.created"
-	EventUserCreated    EventType = "user.created"
-	EventUserUpdated    EventType = "user.updated"
-	EventUserBlocked    EventType = "user.blocked"
-	EventUserUnblocked  EventType = "user.unblocked"
-	EventKYCSubmitted   EventType = "user.kyc.submitted"
-	EventKYCVerified    EventType = "user.kyc.verified"
-	EventKYCRejected    EventType = "user.kyc.rejected"
+	// EventCredentialsRotated: an operator replaced the program's
+	// credentials; the old ones work until the grace period ends.
+	EventCredentialsRotated EventType = "program.credentials_rotated"
+	EventUserCreated        EventType = "user.created"
+	EventUserUpdated        EventType = "user.updated"
+	EventUserBlocked        EventType = "user.blocked"
+	EventUserUnblocked      EventType = "user.unblocked"
+	EventKYCSubmitted       EventType = "user.kyc.submitted"
+	EventKYCVerified        EventType = "user.kyc.verified"
+	EventKYCRejected        EventType = "user.kyc.rejected"
 )
 
 // Change is one field's old and new value. Values are strings, or lists for

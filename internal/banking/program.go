@@ -18,6 +18,40 @@ type Program struct {
 	// HMACSecretSealed is the signing secret encrypted with the master key.
 	HMACSecretSealed []byte
 	CreatedAt        time.Time
+	// Retired are the credentials rotations replaced, oldest first, with
+	// when each stops (or stopped) authenticating. Filled by the store's
+	// credential lookups and program listing; nil elsewhere.
+	Retired []RetiredCredential
+}
+
+// RetiredCredential is a program's credential set that a rotation replaced
+// ("ingot program rotate-credentials", api-v4.md section 8). It keeps
+// authenticating the program until ExpiresAt, the end of the grace period
+// the operator chose, so integrations can switch without downtime.
+type RetiredCredential struct {
+	// APIKeyHash is SHA-256 of the replaced API key.
+	APIKeyHash []byte
+	// HMACUsername names the replaced signing credential.
+	HMACUsername string
+	// HMACSecretSealed is its signing secret, sealed with the master key
+	// (associated data: HMACUsername), as Program.HMACSecretSealed is.
+	HMACSecretSealed []byte
+	RetiredAt        time.Time
+	ExpiresAt        time.Time
+}
+
+// Live reports whether the credential still authenticates at now: its grace
+// period ends at ExpiresAt, exclusive.
+func (r *RetiredCredential) Live(now time.Time) bool { return now.Before(r.ExpiresAt) }
+
+// RetiredByUsername returns the retired credential named username, if any.
+func (p *Program) RetiredByUsername(username string) (*RetiredCredential, bool) {
+	for i := range p.Retired {
+		if p.Retired[i].HMACUsername == username {
+			return &p.Retired[i], true
+		}
+	}
+	return nil, false
 }
 
 // ValidateProgramName checks an operator-supplied program name.
@@ -53,10 +87,26 @@ func HashAPIKey(key string) []byte {
 	return h[:]
 }
 
-// APIKeyMatches compares in constant time so response timing reveals nothing
-// about how much of a guessed key was right.
+// APIKeyMatches reports whether key is the program's current API key. It
+// compares in constant time so response timing reveals nothing about how
+// much of a guessed key was right.
 func (p *Program) APIKeyMatches(key string) bool {
 	return subtle.ConstantTimeCompare(HashAPIKey(key), p.APIKeyHash) == 1
+}
+
+// APIKeyValid reports whether key authenticates the program at now: the
+// current key, or a retired one whose grace period has not ended. Every
+// comparison is constant-time, as in APIKeyMatches.
+func (p *Program) APIKeyValid(key string, now time.Time) bool {
+	h := HashAPIKey(key)
+	ok := subtle.ConstantTimeCompare(h, p.APIKeyHash) == 1
+	for i := range p.Retired {
+		r := &p.Retired[i]
+		if subtle.ConstantTimeCompare(h, r.APIKeyHash) == 1 && r.Live(now) {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // Paging validates page and per_page (nil = default). Out-of-range values are

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -30,41 +31,53 @@ func unauthenticated(msg string) error {
 // authenticate checks both layers of spec section 2: the HMAC signature, then
 // the program API key, which must belong to the signer's program. It runs
 // before anything else touches the request, so a failure executes nothing.
+// A refusal keeps the gateway's message; refuse adds the cause (authhint.go).
 func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, error) {
+	now := h.now()
 	// A repeated credential header is ambiguous (which one did the client
 	// mean, which one did a proxy add?): refuse rather than pick one.
 	if len(r.Header.Values("Authorization")) > 1 {
-		return service.Caller{}, unauthenticated(msgUnauthorized)
+		return service.Caller{}, h.refuse(r, msgUnauthorized, func() string {
+			return hintSignature(r, body, now, signature.ErrNoAuthorization, nil, "")
+		})
 	}
 	if len(r.Header[apiKeyHeader]) > 1 {
-		return service.Caller{}, unauthenticated(msgBadAPIKey)
+		return service.Caller{}, h.refuse(r, msgBadAPIKey, func() string {
+			return hintAPIKey(nil, "", "", true, now)
+		})
 	}
 	var prog banking.Program
+	var secret []byte
 	var lookupErr error
-	_, err := signature.Verify(r, body, h.now(), func(username string) ([]byte, error) {
-		p, secret, err := h.svc.SigningKey(r.Context(), username)
+	miss := ""
+	_, err := signature.Verify(r, body, now, func(username string) ([]byte, error) {
+		p, s, err := h.svc.SigningKey(r.Context(), username)
 		if banking.IsCode(err, banking.CodeNotFound) {
+			if errors.Is(err, service.ErrCredentialExpired) {
+				miss = banking.AsError(err).Message
+			}
 			return nil, signature.ErrUnknownUsername
 		}
 		if err != nil {
 			lookupErr = err
 			return nil, err
 		}
-		prog = p
-		return secret, nil
+		prog, secret = p, s
+		return s, nil
 	})
+	cause := func() string { return hintSignature(r, body, now, err, secret, miss) }
 	switch {
 	case err == nil:
 	case lookupErr != nil:
 		return service.Caller{}, lookupErr
 	case errors.Is(err, signature.ErrNoAuthorization):
-		return service.Caller{}, unauthenticated(msgUnauthorized)
+		return service.Caller{}, h.refuse(r, msgUnauthorized, cause)
 	case errors.Is(err, signature.ErrBadDate):
-		return service.Caller{}, unauthenticated(msgBadDate)
+		return service.Caller{}, h.refuse(r, msgBadDate, cause)
 	case errors.Is(err, signature.ErrCannotVerify):
-		return service.Caller{}, unauthenticated(msgCannotVerify)
+		return service.Caller{}, h.refuse(r, msgCannotVerify, cause)
 	case errors.Is(err, signature.ErrMismatch):
-		return service.Caller{}, unauthenticated(msgMismatch)
+		return service.Caller{}, h.refuse(r, msgMismatch, cause)
 	default:
 		return service.Caller{}, banking.Internal(err)
 	}
@@ -75,9 +88,33 @@ func (h *handler) authenticate(r *http.Request, body []byte) (service.Caller, er
 	if key == "" {
 		key = inBody
 	}
-	if key == "" || (header != "" && inBody != "" && header != inBody) || !prog.APIKeyMatches(key) {
-		return service.Caller{}, unauthenticated(msgBadAPIKey)
+	if key == "" || (header != "" && inBody != "" && header != inBody) || !prog.APIKeyValid(key, now) {
+		return service.Caller{}, h.refuse(r, msgBadAPIKey, func() string {
+			return hintAPIKey(&prog, header, inBody, false, now)
+		})
 	}
 	info(r.Context()).programID = string(prog.ID)
 	return service.Caller{ProgramID: prog.ID}, nil
+}
+
+// refuse builds the 401 with msg. In the sandbox the answer carries the
+// cause as error.hint (api-v4.md section 2.5); anywhere, the cause is logged
+// at debug level, so an operator can find it without showing it to clients.
+// cause runs only when one of the two wants it: a refusal in production at
+// the default log level costs nothing more than before.
+func (h *handler) refuse(r *http.Request, msg string, cause func() string) error {
+	e := &banking.Error{Code: banking.CodeUnauthenticated, Message: msg}
+	debug := h.log.Enabled(r.Context(), slog.LevelDebug)
+	if !h.sandbox && !debug {
+		return e
+	}
+	why := cause()
+	if debug {
+		h.log.DebugContext(r.Context(), "authentication refused", "request_id", requestID(r.Context()),
+			"message", msg, "cause", why)
+	}
+	if h.sandbox {
+		e.Hint = why
+	}
+	return e
 }

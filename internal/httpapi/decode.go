@@ -170,7 +170,12 @@ func decodeError(err error) error {
 	case errors.As(err, &se):
 		return banking.Errorf(banking.CodeInvalid, "malformed JSON at byte %d", se.ByteOffset)
 	case errors.As(err, &te) && te.Err == jsonv2.ErrUnknownName:
-		return unknownField(te.JSONPointer.LastToken())
+		name := te.JSONPointer.LastToken()
+		if want := suggestField(te.GoType, name); want != "" {
+			return &banking.Error{Code: banking.CodeInvalid, Message: "unknown field " + name,
+				Fields: map[string]string{name: "unknown field; did you mean " + want + "?"}}
+		}
+		return unknownField(name)
 	case errors.As(err, &te) && te.GoType != nil:
 		return banking.Invalid(fieldName(te.JSONPointer), "must be "+jsonKind(te.GoType))
 	}

@@ -64,7 +64,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, statusOf(e.Code), apitype.ErrorEnvelope{
 		Status:  apitype.StatusError,
 		Message: e.Message,
-		Error:   apitype.ErrorDetail{Code: string(e.Code), Fields: e.Fields, RequestID: rid},
+		Error:   apitype.ErrorDetail{Code: string(e.Code), Fields: e.Fields, RequestID: rid, Hint: e.Hint},
 	})
 }
 

@@ -78,6 +78,8 @@ type env struct {
 	logs *logBuffer
 	// maxBody is the body limit the next start uses; 0 means the default.
 	maxBody int64
+	// sandbox is whether the next start serves in sandbox mode (401 hints).
+	sandbox bool
 	store   *store.Store
 	svc     *service.Service
 	srv     *httptest.Server
@@ -130,7 +132,8 @@ func (e *env) start() {
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
 	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log})
-	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics}))
+	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics,
+		Sandbox: e.sandbox}))
 	e.t.Cleanup(e.stop)
 	// As `ingot serve` does before it accepts requests: checks left in flight
 	// by a previous process are started again.

@@ -10,11 +10,14 @@ import (
 // Limits of the signing-credential cache.
 const (
 	// credCacheTTL bounds how long a cached credential is trusted without
-	// looking at the store again. Programs are immutable today (no call
-	// changes or deletes one), so any TTL is correct within one process; the
-	// TTL is there to bound staleness across the processes sharing a
-	// database if programs ever become mutable (a rotated or revoked secret
-	// would stop working everywhere within a minute).
+	// looking at the store again. It bounds staleness across the processes
+	// sharing a database: "ingot program rotate-credentials" changes the
+	// store, not the caches of running servers, so a server that cached a
+	// program's credentials before a rotation learns of it at most this
+	// long after it read them. A replaced credential therefore stops
+	// working at the end of its grace period or at most credCacheTTL after
+	// the rotation, whichever is later (docs/cli.md); within the grace
+	// period's last minute, an entry never outlives the grace end (put).
 	credCacheTTL = 60 * time.Second
 	// credCacheMax bounds memory: far more programs than one deployment
 	// signs with at once. When full, an arbitrary entry is dropped.
@@ -58,14 +61,36 @@ func (c *credCache) get(username string, now time.Time) (banking.Program, []byte
 }
 
 // put stores a successful lookup made at now. It keeps its own copy of secret.
+// The entry expires after the TTL, or earlier when one of the program's
+// retired credentials stops working before that: the entry carries the
+// program's API keys and may be a retired credential itself, and neither
+// may be trusted past its grace end on the strength of the cache.
 func (c *credCache) put(username string, p banking.Program, secret []byte, now time.Time) {
-	e := credEntry{prog: p, secret: append([]byte(nil), secret...), expires: now.Add(c.ttl)}
+	expires := now.Add(c.ttl)
+	for _, r := range p.Retired {
+		if r.ExpiresAt.After(now) && r.ExpiresAt.Before(expires) {
+			expires = r.ExpiresAt
+		}
+	}
+	e := credEntry{prog: p, secret: append([]byte(nil), secret...), expires: expires}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[username]; !ok && len(c.m) >= c.max {
 		c.evict(now)
 	}
 	c.m[username] = e
+}
+
+// dropProgram removes every entry of program pid, so a change of its
+// credentials made by this process is seen by its next request at once.
+func (c *credCache) dropProgram(pid banking.ProgramID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.prog.ID == pid {
+			delete(c.m, k)
+		}
+	}
 }
 
 // evict makes room for one entry: expired entries go first; when none has

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -153,13 +154,7 @@ func (s *Service) newProgram(name string) (Credentials, banking.Program, banking
 		return Credentials{}, banking.Program{}, banking.Event{}, err
 	}
 	now := s.clock()
-	c := Credentials{
-		ProgramID:    string(banking.NewProgramID(now)),
-		Name:         name,
-		APIKey:       "ak_" + randomHex(20),
-		HMACUsername: "hu_" + randomHex(8),
-		HMACSecret:   randomHex(32),
-	}
+	c := newCredentials(string(banking.NewProgramID(now)), name)
 	p := banking.Program{
 		ID:               banking.ProgramID(c.ProgramID),
 		Name:             name,
@@ -177,23 +172,41 @@ func (s *Service) newProgram(name string) (Credentials, banking.Program, banking
 	return c, p, ev, nil
 }
 
-// SigningKey returns the program owning an HMAC username and its secret in
-// clear, for signature verification. It runs on every signed request, so a
-// found credential is cached for credCacheTTL; a miss or an error is not
+// ErrCredentialExpired is the cause of SigningKey's not_found for an HMAC
+// username a rotation replaced and whose grace period is over.
+var ErrCredentialExpired = errors.New("credential past its grace period")
+
+// SigningKey returns the program an HMAC username signs for and that
+// credential's secret in clear, for signature verification. The username may
+// be the program's current one or one a rotation replaced whose grace period
+// has not ended; a replaced one past its grace is not_found, with a message
+// saying so (for the sandbox's 401 hint). It runs on every signed request,
+// so a found credential is cached (credcache.go); a miss or an error is not
 // cached. The secret returned is the caller's own copy.
 func (s *Service) SigningKey(ctx context.Context, username string) (banking.Program, []byte, error) {
-	if p, secret, ok := s.creds.get(username, s.now()); ok {
+	now := s.now()
+	if p, secret, ok := s.creds.get(username, now); ok {
 		return p, secret, nil
 	}
-	p, err := s.store.ProgramByHMACUsername(ctx, username)
+	p, err := s.store.ProgramByCredential(ctx, username)
 	if err != nil {
 		return p, nil, err
 	}
-	secret, err := s.sealer.Open(p.HMACSecretSealed, []byte(p.HMACUsername))
+	sealed := p.HMACSecretSealed
+	if username != p.HMACUsername {
+		r, _ := p.RetiredByUsername(username)
+		if !r.Live(now) {
+			return banking.Program{}, nil, &banking.Error{Code: banking.CodeNotFound, Err: ErrCredentialExpired,
+				Message: fmt.Sprintf("HMAC username %s was replaced by a credential rotation at %s and its grace period ended at %s",
+					username, r.RetiredAt.UTC().Format(time.RFC3339), r.ExpiresAt.UTC().Format(time.RFC3339))}
+		}
+		sealed = r.HMACSecretSealed
+	}
+	secret, err := s.sealer.Open(sealed, []byte(username))
 	if err != nil {
 		return p, nil, banking.Internal(err)
 	}
-	s.creds.put(username, p, secret, s.now())
+	s.creds.put(username, p, secret, now)
 	return p, secret, nil
 }
 

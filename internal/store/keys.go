@@ -13,9 +13,11 @@ import (
 // sealed under.
 type SealedValue struct {
 	// Kind is "ssn" (users.ssn_sealed), "owner_ssn"
-	// (business_owners.ssn_sealed) or "hmac_secret" (programs.hmac_secret).
+	// (business_owners.ssn_sealed), "hmac_secret" (programs.hmac_secret) or
+	// "retired_hmac_secret" (retired_credentials.hmac_secret).
 	Kind string
-	// Owner is the row's id: a user, business owner or program id.
+	// Owner is the row's id: a user, business owner or program id, or a
+	// retired credential's HMAC username.
 	Owner  string
 	AAD    []byte
 	Sealed []byte
@@ -32,7 +34,7 @@ type ResealCount struct {
 // already under the new key). If the callback fails for any value, nothing is
 // written. The associated data follows internal/service: "ssn:"+user id for
 // a user's SSN, "ssn:"+owner id for a business owner's, the HMAC username
-// for an HMAC secret.
+// for an HMAC secret (current or retired).
 //
 // When newSandboxKey is not nil, the sandbox key row (PostgreSQL sandboxes)
 // is replaced in the same transaction, so key and data change together.
@@ -47,41 +49,25 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, retired_credentials IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
 		var vals []SealedValue
-		rows, err := tx.QueryContext(ctx, `SELECT id, hmac_username, hmac_secret FROM programs ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, username string
-			var sealed []byte
-			if err := rows.Scan(&id, &username, &sealed); err != nil {
-				rows.Close()
-				return err
-			}
-			vals = append(vals, SealedValue{Kind: "hmac_secret", Owner: id, AAD: []byte(username), Sealed: sealed})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, t := range []struct{ kind, table string }{{"ssn", "users"}, {"owner_ssn", "business_owners"}} {
-			rows, err = tx.QueryContext(ctx, `SELECT id, ssn_sealed FROM `+t.table+` WHERE ssn_sealed IS NOT NULL ORDER BY id`)
+		for _, src := range sealedSources {
+			rows, err := tx.QueryContext(ctx, src.query)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
-				var id string
-				var sealed []byte
-				if err := rows.Scan(&id, &sealed); err != nil {
+				v := SealedValue{Kind: src.kind}
+				var aad string
+				if err := rows.Scan(&v.Owner, &aad, &v.Sealed); err != nil {
 					rows.Close()
 					return err
 				}
-				vals = append(vals, SealedValue{Kind: t.kind, Owner: id, AAD: []byte("ssn:" + id), Sealed: sealed})
+				v.AAD = []byte(aad)
+				vals = append(vals, v)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -97,14 +83,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 				count.Skipped++
 				continue
 			}
-			q := `UPDATE users SET ssn_sealed = ? WHERE id = ?`
-			switch v.Kind {
-			case "owner_ssn":
-				q = `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`
-			case "hmac_secret":
-				q = `UPDATE programs SET hmac_secret = ? WHERE id = ?`
-			}
-			if _, err := tx.ExecContext(ctx, s.q(q), out, v.Owner); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(sealedUpdate[v.Kind]), out, v.Owner); err != nil {
 				return err
 			}
 			count.Resealed++
@@ -122,6 +101,23 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 		return nil
 	})
 	return count, err
+}
+
+// sealedSources lists every sealed value at rest: each query answers the
+// owner, the associated data the value was sealed under, and the value.
+var sealedSources = []struct{ kind, query string }{
+	{"hmac_secret", `SELECT id, hmac_username, hmac_secret FROM programs ORDER BY id`},
+	{"retired_hmac_secret", `SELECT hmac_username, hmac_username, hmac_secret FROM retired_credentials ORDER BY hmac_username`},
+	{"ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM users WHERE ssn_sealed IS NOT NULL ORDER BY id`},
+	{"owner_ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM business_owners WHERE ssn_sealed IS NOT NULL ORDER BY id`},
+}
+
+// sealedUpdate writes a resealed value back, by kind.
+var sealedUpdate = map[string]string{
+	"hmac_secret":         `UPDATE programs SET hmac_secret = ? WHERE id = ?`,
+	"retired_hmac_secret": `UPDATE retired_credentials SET hmac_secret = ? WHERE hmac_username = ?`,
+	"ssn":                 `UPDATE users SET ssn_sealed = ? WHERE id = ?`,
+	"owner_ssn":           `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`,
 }
 
 // StoredSandboxKey returns the sandbox key kept in the database (PostgreSQL

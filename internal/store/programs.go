@@ -73,7 +73,8 @@ func (s *Store) ProgramByHMACUsername(ctx context.Context, username string) (ban
 	return p, s.translate(err)
 }
 
-// Programs lists every program, oldest first.
+// Programs lists every program, oldest first, each with its retired
+// credentials.
 func (s *Store) Programs(ctx context.Context) ([]banking.Program, error) {
 	defer s.timed("programs", time.Now())
 	rows, err := s.db.QueryContext(ctx, `SELECT `+programCols+` FROM programs ORDER BY created_at, id`)
@@ -89,5 +90,36 @@ func (s *Store) Programs(ctx context.Context) ([]banking.Program, error) {
 		}
 		ps = append(ps, p)
 	}
-	return ps, s.translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.translate(err)
+	}
+	retired, err := s.retired(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		ps[i].Retired = retired[ps[i].ID]
+	}
+	return ps, nil
+}
+
+// UserCounts returns how many users each program has (programs without
+// users are absent), from the per-program counts kept with every write.
+func (s *Store) UserCounts(ctx context.Context) (map[banking.ProgramID]int, error) {
+	defer s.timed("user_counts", time.Now())
+	rows, err := s.db.QueryContext(ctx, `SELECT program_id, CAST(sum(n) AS BIGINT) FROM user_counts GROUP BY program_id`)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	out := map[banking.ProgramID]int{}
+	for rows.Next() {
+		var id banking.ProgramID
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, s.translate(err)
+		}
+		out[id] = n
+	}
+	return out, s.translate(rows.Err())
 }

@@ -1,0 +1,100 @@
+package main
+
+// What a new user meets first (issue 19): help that exits 0, version, the
+// program commands' usage mistakes. In process, no server.
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunHelpAndVersion(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		args           []string
+		code           int
+		stdout, stderr []string // substrings
+		notStderr      []string
+	}{
+		{"program --help", []string{"program", "--help"}, 0, []string{"ingot program list", "ingot program create", "rotate-credentials --program ID"}, nil, nil},
+		{"program -h", []string{"program", "-h"}, 0, []string{"rotate-credentials"}, nil, nil},
+		{"program help", []string{"program", "help"}, 0, []string{"rotate-credentials"}, nil, nil},
+		{"program unknown", []string{"program", "delete"}, 2, nil, []string{"ingot program list", `unknown command "delete"`}, nil},
+		{"audit --help", []string{"audit", "--help"}, 0, []string{"ingot audit verify"}, nil, nil},
+		{"keys --help", []string{"keys", "--help"}, 0, []string{"ingot keys rotate"}, nil, nil},
+		{"audit alone", []string{"audit"}, 2, nil, []string{"ingot audit verify"}, nil},
+		{"serve --help describes serve", []string{"serve", "--help"}, 0, nil,
+			[]string{"Serve the Banking Platform API", "second shell", "Ctrl-C", "-log-level", "error.hint"}, nil},
+		{"program create --help: --sandbox is about the key", []string{"program", "create", "--help"}, 0, nil,
+			[]string{"Create a program", "-sandbox", "master key"}, []string{"KYC", "bootstrap"}},
+		{"program list --help", []string{"program", "list", "--help"}, 0, nil, []string{"-json", "Never a secret"}, nil},
+		{"rotate --help", []string{"program", "rotate-credentials", "--help"}, 0, nil,
+			[]string{"-program", "-grace", "24h", "grace period ends"}, nil},
+		{"rotate without --program", []string{"program", "rotate-credentials"}, 2, nil, []string{"--program is required", "ingot program list"}, nil},
+		{"rotate with a negative grace", []string{"program", "rotate-credentials", "--program", "prog-x", "--grace", "-1s"}, 2, nil,
+			[]string{"--grace must not be negative"}, nil},
+		{"version", []string{"version"}, 0, []string{"ingot ", "commit", runtime.Version()}, nil, nil},
+		{"--version", []string{"--version"}, 0, []string{runtime.Version()}, nil, nil},
+		{"version with an argument", []string{"version", "x"}, 2, nil, []string{`unexpected argument "x"`}, nil},
+		{"serve bad --log-level", []string{"serve", "--log-level", "loud"}, 2, nil, []string{`--log-level "loud"`}, nil},
+		{"call without a path prints usage", []string{"call"}, 2, nil, []string{"usage: ingot call", "want PATH"}, nil},
+		{"call with three arguments says why", []string{"call", "user/create", `{"a":`, `1}`}, 2, nil,
+			[]string{"got 3 arguments", "quote the JSON body"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runIngot(t, map[string]string{"INGOT_DB": t.TempDir() + "/never.db"}, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.stdout, r.stderr)
+			}
+			for _, s := range tt.stdout {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
+				}
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+			for _, s := range tt.notStderr {
+				if strings.Contains(r.stderr, s) {
+					t.Errorf("stderr has %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestRunVersionCommit: a commit set at link time is printed.
+func TestRunVersionCommit(t *testing.T) {
+	defer func(v, c string) { version, commit = v, c }(version, commit)
+	version, commit = "v1.2.3", "0123abc"
+	r := runIngot(t, nil, "version")
+	if r.code != 0 || !strings.Contains(r.stdout, "ingot v1.2.3\n") || !strings.Contains(r.stdout, "commit 0123abc") {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestSelfName(t *testing.T) {
+	for arg0, want := range map[string]string{
+		"/tmp/go-build123/b001/exe/ingot": "go run ./cmd/ingot",
+		"./ingot":                         "./ingot",
+		"ingot":                           "ingot",
+		"":                                "ingot",
+	} {
+		if got := selfName(arg0); got != want {
+			t.Errorf("selfName(%q) = %q, want %q", arg0, got, want)
+		}
+	}
+}
+
+func TestFmtGrace(t *testing.T) {
+	for d, want := range map[string]string{"24h0m0s": "24h", "30m0s": "30m", "1h30m0s": "1h30m", "0s": "0s", "1m30s": "1m30s"} {
+		dur, _ := time.ParseDuration(d)
+		if got := fmtGrace(dur); got != want {
+			t.Errorf("fmtGrace(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
