@@ -176,3 +176,38 @@ func TestContentEncodingIs415(t *testing.T) {
 		r.Header.Set("Content-Encoding", "identity")
 	}).want(t, http.StatusOK, "")
 }
+
+// TestEveryErrorCarriesEnvelopeAndID: every error ingot answers itself
+// (404, 405, 413, 415 and a 401; 431 needs serve's header limit and is
+// tested against the binary, cmd/ingot) comes in the error envelope with an
+// X-Request-Id equal to error.request_id; only requests Go's HTTP server
+// refuses before routing are exempt (api-v4.md section 3).
+func TestEveryErrorCarriesEnvelopeAndID(t *testing.T) {
+	e := newEnv(t)
+	c := e.program("acme")
+	get, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v4/user/get-all", nil)
+	put, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/api/v4/user/create", strings.NewReader(`{}`))
+	missing, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v4/no/such", strings.NewReader(`{}`))
+	big, _ := c.signed("user/get-all", bytes.Repeat([]byte(" "), 2<<20))
+	text, _ := c.signed("user/get-all", []byte(`{}`))
+	text.Header.Set("Content-Type", "text/plain")
+	unsigned, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v4/user/get-all", strings.NewReader(`{}`))
+	unsigned.Header.Set("Content-Type", "application/json")
+	for _, tc := range []struct {
+		name   string
+		req    *http.Request
+		status int
+		code   string
+	}{
+		{"405 GET", get, http.StatusMethodNotAllowed, "method_not_allowed"},
+		{"405 PUT", put, http.StatusMethodNotAllowed, "method_not_allowed"},
+		{"404", missing, http.StatusNotFound, "not_found"},
+		{"413", big, http.StatusRequestEntityTooLarge, "too_large"},
+		{"415", text, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+		{"401", unsigned, http.StatusUnauthorized, "unauthenticated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			do(t, tc.req).wantError(t, tc.status, tc.code, "")
+		})
+	}
+}
