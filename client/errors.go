@@ -101,6 +101,10 @@ var (
 	// ErrRateLimited: over the program's rate limit (429) even after the
 	// retries the client was allowed.
 	ErrRateLimited = &Error{Code: "rate_limited", Message: "rate limited"}
+	// ErrUnavailable: the server's database cannot be reached for now (503),
+	// after every retry the client was allowed. A mutation that got it may
+	// or may not have been made: retry it under the same idempotent_key.
+	ErrUnavailable = &Error{Code: "unavailable", Message: "unavailable"}
 	// ErrInternal: the server failed (500, or any answer without a usable
 	// error envelope and no better-fitting code).
 	ErrInternal = &Error{Code: "internal", Message: "internal error"}
@@ -130,6 +134,8 @@ func codeOfStatus(status int) string {
 		return ErrRateLimited.Code
 	case http.StatusRequestHeaderFieldsTooLarge:
 		return "headers_too_large"
+	case http.StatusServiceUnavailable:
+		return ErrUnavailable.Code
 	}
 	return ErrInternal.Code
 }

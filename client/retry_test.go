@@ -262,7 +262,8 @@ func TestDoRetriesOnlyWhenSafe(t *testing.T) {
 	t.Run("raw mutation is sent once", func(t *testing.T) {
 		f := newFake(t, failThen(1, http.StatusServiceUnavailable))
 		err := f.client().Do(ctx, "/api/v4/user/block", []byte(`{"user_id":"user-1"}`), nil)
-		wantAPIError(t, err, 503, client.ErrInternal)
+		// A bare 503 is code unavailable (api-v4.md section 3).
+		wantAPIError(t, err, 503, client.ErrUnavailable)
 		if n := len(f.attempts()); n != 1 {
 			t.Errorf("attempts = %d, want 1", n)
 		}
