@@ -111,17 +111,7 @@ func (h *handler) listBusinesses(ctx context.Context, c service.Caller, r *apity
 	if err != nil {
 		return nil, err
 	}
-	items := make([]apitype.Business, len(list))
-	for i := range list {
-		items[i] = wireBusiness(&list[i])
-	}
-	sort := banking.SortCreatedDesc
-	if f.Ascending {
-		sort = banking.SortCreatedAsc
-	}
-	return apitype.Page[apitype.Business]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: sort, Search: r.Search,
-	}}, nil
+	return listOf(list, wireBusiness, total, page, perPage, sortName(f.Ascending), r.Search), nil
 }
 
 func (h *handler) businessEvents(ctx context.Context, c service.Caller, r *apitype.BusinessPageRequest) (any, error) {
@@ -134,22 +124,4 @@ func (h *handler) businessEvents(ctx context.Context, c service.Caller, r *apity
 		return nil, err
 	}
 	return eventPage(evs, total, page, perPage), nil
-}
-
-// eventPage is a page of an audit trail, newest first.
-func eventPage(evs []banking.Event, total, page, perPage int) apitype.Page[apitype.Event] {
-	items := make([]apitype.Event, len(evs))
-	for i, ev := range evs {
-		ch := make(map[string]apitype.Change, len(ev.Changes))
-		for k, v := range ev.Changes {
-			ch[k] = apitype.Change{From: v.From, To: v.To}
-		}
-		items[i] = apitype.Event{
-			ID: string(ev.ID), Type: string(ev.Type), Actor: ev.Actor, Reason: ev.Reason,
-			Changes: ch, CreatedAt: ev.CreatedAt.UTC().Format(apitype.TimeFormat),
-		}
-	}
-	return apitype.Page[apitype.Event]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: apitype.SortCreatedDesc,
-	}}
 }

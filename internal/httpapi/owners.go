@@ -39,16 +39,6 @@ func wireContact(c *banking.Contact) apitype.Contact {
 		CreatedAt: c.CreatedAt.UTC().Format(apitype.TimeFormat)}
 }
 
-// listOf wires a page of domain values.
-func listOf[T, W any](list []T, wire func(*T) W, total, page, perPage int, sort string) apitype.Page[W] {
-	items := make([]W, len(list))
-	for i := range list {
-		items[i] = wire(&list[i])
-	}
-	return apitype.Page[W]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: sort}}
-}
-
 func (h *handler) addOwner(ctx context.Context, c service.Caller, r *apitype.AddOwnerRequest) (banking.Owner, error) {
 	return h.svc.AddOwner(ctx, c, r.UserID, r.BusinessID, banking.NewOwnerInput{
 		Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, Email: r.Email,
@@ -66,7 +56,7 @@ func (h *handler) listOwners(ctx context.Context, c service.Caller, r *apitype.B
 	if err != nil {
 		return nil, err
 	}
-	return listOf(owners, wireOwner, total, page, perPage, apitype.SortCreatedAsc), nil
+	return listOf(owners, wireOwner, total, page, perPage, apitype.SortCreatedAsc, ""), nil
 }
 
 func (h *handler) addDocument(ctx context.Context, c service.Caller, r *apitype.AddDocumentRequest) (banking.Document, error) {
@@ -90,7 +80,7 @@ func (h *handler) listDocuments(ctx context.Context, c service.Caller, r *apityp
 	if err != nil {
 		return nil, err
 	}
-	return listOf(docs, wireDocument, total, page, pp, apitype.SortCreatedAsc), nil
+	return listOf(docs, wireDocument, total, page, pp, apitype.SortCreatedAsc, ""), nil
 }
 
 func (h *handler) listContacts(ctx context.Context, c service.Caller, r *apitype.ContactsRequest) (any, error) {
@@ -106,5 +96,5 @@ func (h *handler) listContacts(ctx context.Context, c service.Caller, r *apitype
 	if err != nil {
 		return nil, err
 	}
-	return listOf(contacts, wireContact, total, page, perPage, apitype.SortCreatedDesc), nil
+	return listOf(contacts, wireContact, total, page, perPage, apitype.SortCreatedDesc, ""), nil
 }

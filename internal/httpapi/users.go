@@ -71,17 +71,7 @@ func (h *handler) listUsers(ctx context.Context, c service.Caller, r *apitype.Li
 	if err != nil {
 		return nil, err
 	}
-	items := make([]apitype.User, len(users))
-	for i := range users {
-		items[i] = wireUser(&users[i])
-	}
-	sort := banking.SortCreatedDesc
-	if f.Ascending {
-		sort = banking.SortCreatedAsc
-	}
-	return apitype.Page[apitype.User]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: sort, Search: r.Search,
-	}}, nil
+	return listOf(users, wireUser, total, page, perPage, sortName(f.Ascending), r.Search), nil
 }
 
 // updateUserBody is the body of /user/update as the server decodes it: the
