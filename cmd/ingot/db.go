@@ -4,7 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"time"
+
+	"github.com/ingot-dev/ingot/internal/service"
 
 	"github.com/ingot-dev/ingot/internal/store"
 	"github.com/ingot-dev/ingot/internal/vault"
@@ -56,6 +59,15 @@ func (e cliEnv) sealer(f dbFlags, s *store.Store, allowLocal bool) (*vault.Seale
 	if sandboxKey && s.Path() != "" {
 		src.SandboxFile = s.Path() + ".key"
 	}
+	if src.File == "" && src.Env == "" && sandboxKey {
+		// A sandbox key is generated only for a database that has no program
+		// yet: the programs of any other were sealed with a key that is not
+		// here, and a new key would seal new secrets that their server
+		// cannot open (it would refuse to start).
+		if err := e.checkNewSandboxKey(s, src.SandboxFile); err != nil {
+			return nil, err
+		}
+	}
 	key, from, err := vault.Load(src)
 	switch {
 	case errors.Is(err, vault.ErrNoKey) && sandboxKey && s.Engine() == store.Postgres:
@@ -70,7 +82,41 @@ func (e cliEnv) sealer(f dbFlags, s *store.Store, allowLocal bool) (*vault.Seale
 	case from == vault.FromSandboxFile && !f.sandbox:
 		fmt.Fprintf(e.stderr, "ingot: no master key set; using the sandbox key file %s (set INGOT_MASTER_KEY in production)\n", src.SandboxFile)
 	}
-	return vault.New(key)
+	sealer, err := vault.New(key)
+	if err != nil {
+		return nil, err
+	}
+	// Every command that seals a value (program create, rotate-credentials,
+	// serve) checks first that the key is the one the database's secrets
+	// were sealed with, so it never mixes keys in one database.
+	if err := service.CheckKey(e.ctx, s, sealer); err != nil {
+		return nil, err
+	}
+	return sealer, nil
+}
+
+// checkNewSandboxKey refuses to generate a sandbox key (no key configured)
+// for a database that already has programs but no sandbox key of its own.
+func (e cliEnv) checkNewSandboxKey(s *store.Store, file string) error {
+	if file != "" {
+		if _, err := os.Stat(file); err == nil {
+			return nil // the sandbox's own key
+		}
+	} else if s.Engine() == store.Postgres {
+		if k, err := s.StoredSandboxKey(e.ctx); err != nil || k != nil {
+			return err
+		}
+	}
+	ps, err := s.Programs(e.ctx)
+	if err != nil {
+		return err
+	}
+	if len(ps) > 0 {
+		return fmt.Errorf("%w: the database has %d program(s) sealed with a master key that is not configured here; "+
+			"set INGOT_MASTER_KEY or --master-key-file to that key (a new sandbox key would seal secrets its server cannot open)",
+			vault.ErrNoKey, len(ps))
+	}
+	return nil
 }
 
 // requireKey fails fast, before the database is touched, when a command that

@@ -213,15 +213,20 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 // CheckKey verifies that the master key opens every program's secret, so a
 // wrong key is reported at start with the key ids involved, instead of as a
 // 500 on the first signed request.
-func (s *Service) CheckKey(ctx context.Context) error {
-	ps, err := s.store.Programs(ctx)
+func (s *Service) CheckKey(ctx context.Context) error { return CheckKey(ctx, s.store, s.sealer) }
+
+// CheckKey verifies that sealer's master key opens every program's HMAC
+// secret in st. A command that seals new values with a key that does not fit
+// the database would make it unusable: its server then refuses to start.
+func CheckKey(ctx context.Context, st *store.Store, sealer *vault.Sealer) error {
+	ps, err := st.Programs(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
-		if _, err := s.sealer.Open(p.HMACSecretSealed, []byte(p.HMACUsername)); err != nil {
-			return fmt.Errorf("the master key (id %s) cannot open program %s's secret: %w; start ingot with the key its programs were created with",
-				s.sealer.KeyID(), p.ID, err)
+		if _, err := sealer.Open(p.HMACSecretSealed, []byte(p.HMACUsername)); err != nil {
+			return fmt.Errorf("the master key (id %s) cannot open program %s's secret: %w; use the key its programs were created with",
+				sealer.KeyID(), p.ID, err)
 		}
 	}
 	return nil
