@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,38 @@ func TestRotationSeenByOtherProcess(t *testing.T) {
 		e.clock.Advance(time.Millisecond)
 		old.call("user/get-all", map[string]any{}).wantError(t, http.StatusUnauthorized, "unauthenticated", msgCannotVerify)
 		fresh.call("user/get-all", map[string]any{}).want(t, http.StatusOK, "")
+	})
+}
+
+// TestNewKeyWithOldSignerAtOnce: during the grace any live api_key goes with
+// any live HMAC username, also at once after another process rotated, while
+// this server still has the old signing credential cached (a review found a
+// 401 for up to the cache's 60 s).
+func TestNewKeyWithOldSignerAtOnce(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		old := e.program("acme")
+		old.call("user/get-all", map[string]any{}).want(t, http.StatusOK, "") // cached now
+		st, err := store.Open(ctx, e.dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		sealer, err := vault.New(e.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cli := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true, Now: e.clock.Now})
+		defer cli.Close()
+		rot, err := cli.RotateCredentials(ctx, banking.ProgramID(old.creds.ProgramID), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mixed := &apiClient{e: e, creds: old.creds}
+		mixed.creds.APIKey = rot.Credentials.APIKey
+		mixed.call("user/get-all", map[string]any{}).want(t, http.StatusOK, "")
+		// A key no program has is still refused.
+		mixed.creds.APIKey = "ak_" + strings.Repeat("0", 40)
+		mixed.call("user/get-all", map[string]any{}).wantError(t, http.StatusUnauthorized, "unauthenticated", msgBadAPIKey)
 	})
 }

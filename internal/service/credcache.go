@@ -81,6 +81,13 @@ func (c *credCache) put(username string, p banking.Program, secret []byte, now t
 	c.m[username] = e
 }
 
+// drop removes username's entry.
+func (c *credCache) drop(username string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, username)
+}
+
 // dropProgram removes every entry of program pid, so a change of its
 // credentials made by this process is seen by its next request at once.
 func (c *credCache) dropProgram(pid banking.ProgramID) {

@@ -210,6 +210,14 @@ func (s *Service) SigningKey(ctx context.Context, username string) (banking.Prog
 	return p, secret, nil
 }
 
+// FreshSigningKey is SigningKey read from the store, not the cache, which it
+// then refreshes: for a request whose api_key the cached program does not
+// know, because a rotation (perhaps by another process) made it live since.
+func (s *Service) FreshSigningKey(ctx context.Context, username string) (banking.Program, []byte, error) {
+	s.creds.drop(username)
+	return s.SigningKey(ctx, username)
+}
+
 // CheckKey verifies that the master key opens every program's secret, so a
 // wrong key is reported at start with the key ids involved, instead of as a
 // 500 on the first signed request.
