@@ -15,12 +15,16 @@ import (
 // business owned by a random pre-created user; business-get reads one of the
 // businesses created before the run, one per pre-created user.
 
+// einPrefixes are prefixes the IRS assigns (the server refuses the others).
+var einPrefixes = []string{"10", "12", "20", "27", "33", "45", "52", "61", "74", "81", "84", "86", "90", "93", "95", "98"}
+
 // ein returns the run's n-th EIN. EINs are unique per program, so a run's
-// EINs start with two digits of its token and count in the seven after: two
-// runs against one program collide only when their tokens share that prefix.
+// EINs start with a prefix picked by its token and count in the seven digits
+// after: two runs against one program collide only when their tokens pick
+// the same prefix.
 func (b *bencher) ein(n int64) string {
-	prefix, _ := strconv.ParseUint(b.run[:2], 16, 8)
-	return fmt.Sprintf("%02d%07d", prefix%100, n%10_000_000)
+	i, _ := strconv.ParseUint(b.run[:2], 16, 8)
+	return fmt.Sprintf("%s%07d", einPrefixes[int(i)%len(einPrefixes)], n%10_000_000)
 }
 
 func businessBody(userID, ein string) []byte {

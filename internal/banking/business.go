@@ -50,6 +50,19 @@ func NormalizeEIN(v string) (string, bool) {
 	return d[:2] + "-" + d[2:], true
 }
 
+// issuedEINPrefix reports whether the IRS assigns EINs with this two-digit
+// prefix (IRS, "How EINs are assigned and valid EIN prefixes"): 00, 07-09,
+// 17-19, 28, 29, 49, 69, 70, 78, 79, 89, 96 and 97 are never used, so an EIN
+// with one cannot be any business's, as a never-issued SSN cannot be
+// anyone's (issue 17: "fix the whole kind").
+func issuedEINPrefix(p string) bool {
+	switch p {
+	case "00", "07", "08", "09", "17", "18", "19", "28", "29", "49", "69", "70", "78", "79", "89", "96", "97":
+		return false
+	}
+	return true
+}
+
 // Business is a business a user of a program owns (businesses.md). Its
 // profile holds every field a program may send; the answer shows those of
 // section 1 only.

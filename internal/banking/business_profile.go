@@ -199,8 +199,10 @@ func (p *BusinessProfile) validate(f fieldErrors, now time.Time) {
 		case kindURL:
 			checkHTTPSURL(f, d.req, v)
 		case kindEIN:
-			if _, ok := NormalizeEIN(v); !ok {
+			if e, ok := NormalizeEIN(v); !ok {
 				f.add(d.req, "must be 9 digits, as NN-NNNNNNN or NNNNNNNNN")
+			} else if !issuedEINPrefix(e[:2]) {
+				f.add(d.req, "is not an EIN that is ever issued (prefix "+e[:2]+" is not one the IRS assigns)")
 			}
 		case kindBusinessType:
 			if _, ok := ParseBusinessType(v); !ok {

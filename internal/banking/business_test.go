@@ -119,6 +119,11 @@ func TestNewBusinessFieldRules(t *testing.T) {
 		msg   string
 	}{
 		{"ein", func(in *banking.NewBusinessInput) { in.EIN = "12-345" }, "9 digits"},
+		// Prefixes the IRS never assigns (issue 17's "whole kind" of never-issued ids).
+		{"ein", func(in *banking.NewBusinessInput) { in.EIN = "00-0000000" }, "ever issued"},
+		{"ein", func(in *banking.NewBusinessInput) { in.EIN = "070000001" }, "ever issued"},
+		{"ein", func(in *banking.NewBusinessInput) { in.EIN = "96-1234567" }, "ever issued"},
+		{"ein", func(in *banking.NewBusinessInput) { in.EIN = "89-1234567" }, "ever issued"},
 		{"business_type", func(in *banking.NewBusinessInput) { in.BusinessType = "trust" }, "one of llc"},
 		{"zipcode", func(in *banking.NewBusinessInput) { in.PostalCode = "9410" }, "ZIP"},
 		{"email", func(in *banking.NewBusinessInput) { in.Email = "ops@" }, "valid email"},
