@@ -17,8 +17,8 @@ master key needed, safe while servers run.
 	var f dbFlags
 	e.addDBFlags(fs, &f) // key flags are accepted and unused: verify needs no key
 	fs.Lookup("sandbox").Usage = "accepted as by every command that opens the database; verify needs no master key"
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("audit verify: unexpected argument %q", fs.Arg(0))}

@@ -73,8 +73,7 @@ func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
 	defer tuneGC(e.getenv, serveGCPercent, 0)()
 	fs := flag.NewFlagSet("ingot bench", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(e.stderr, benchUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
 	op := fs.String("op", "get", "operation: "+benchOpNames)
@@ -85,8 +84,8 @@ func (e cliEnv) bench(args []string) error {
 	rate := fs.Float64("rate", 0, "fixed arrival rate in requests/s (open loop); 0: closed loop")
 	asJSON := fs.Bool("json", false, "print the results as one JSON object on stdout instead of the table")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on one request after this long (a transport error)")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	cred.fromEnv(e.getenv)
 	needUsers, ok := benchOps[*op]

@@ -30,19 +30,19 @@ Flags:
 
 func (e cliEnv) call(args []string) error {
 	fs := flag.NewFlagSet("ingot call", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(e.stderr, callUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), callUsage); fs.PrintDefaults() }
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
 	url, apiKey, username, secret := &cred.url, &cred.apiKey, &cred.username, &cred.secret
 	explain := fs.Bool("explain", false, "also print, on stderr, the headers sent, the expected X-Date format and the signing string (never the secret)")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := e.parseInterspersed(fs, args)
 	if err != nil {
-		return flagError(err)
+		return err
 	}
 	cred.fromEnv(e.getenv)
 	if len(pos) == 0 {
+		fs.SetOutput(e.stderr)
 		fs.Usage()
 		return usageError{"call: want PATH (e.g. user/get-all) and at most one JSON body"}
 	}
@@ -133,10 +133,10 @@ func (e cliEnv) call(args []string) error {
 // the positionals in order. "--" ends the flags; "-" is a positional (the
 // body from standard input). No positional of call starts with "-" but that
 // one: a path does not, nor does a JSON object.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+func (e cliEnv) parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := e.parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		rest := fs.Args()

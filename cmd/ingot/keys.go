@@ -34,8 +34,8 @@ new key.
 	fs.Lookup("sandbox").Usage = keySandboxUsage
 	newKeyFile := fs.String("new-key-file", e.getenv("INGOT_NEW_MASTER_KEY_FILE"),
 		"file holding the new master key, 32 bytes raw or base64 (env INGOT_NEW_MASTER_KEY_FILE; or INGOT_NEW_MASTER_KEY, base64)")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("keys rotate: unexpected argument %q", fs.Arg(0))}

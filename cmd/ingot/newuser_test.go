@@ -25,13 +25,13 @@ func TestRunHelpAndVersion(t *testing.T) {
 		{"audit --help", []string{"audit", "--help"}, 0, []string{"ingot audit verify"}, nil, nil},
 		{"keys --help", []string{"keys", "--help"}, 0, []string{"ingot keys rotate"}, nil, nil},
 		{"audit alone", []string{"audit"}, 2, nil, []string{"ingot audit verify"}, nil},
-		{"serve --help describes serve", []string{"serve", "--help"}, 0, nil,
-			[]string{"Serve the Banking Platform API", "second shell", "Ctrl-C", "-log-level", "error.hint"}, nil},
-		{"program create --help: --sandbox is about the key", []string{"program", "create", "--help"}, 0, nil,
-			[]string{"Create a program", "-sandbox", "master key"}, []string{"KYC", "bootstrap"}},
-		{"program list --help", []string{"program", "list", "--help"}, 0, nil, []string{"-json", "Never a secret"}, nil},
-		{"rotate --help", []string{"program", "rotate-credentials", "--help"}, 0, nil,
-			[]string{"-program", "-grace", "24h", "grace period ends"}, nil},
+		{"serve --help describes serve", []string{"serve", "--help"}, 0, []string{"Serve the Banking Platform API", "second shell", "Ctrl-C", "-log-level", "error.hint"},
+			nil, nil},
+		{"program create --help: --sandbox is about the key", []string{"program", "create", "--help"}, 0, []string{"Create a program", "-sandbox", "master key"},
+			nil, []string{"KYC", "bootstrap"}},
+		{"program list --help", []string{"program", "list", "--help"}, 0, []string{"-json", "Never a secret"}, nil, nil},
+		{"rotate --help", []string{"program", "rotate-credentials", "--help"}, 0, []string{"-program", "-grace", "24h", "grace period ends"},
+			nil, nil},
 		{"rotate without --program", []string{"program", "rotate-credentials"}, 2, nil, []string{"--program is required", "ingot program list"}, nil},
 		{"rotate with a negative grace", []string{"program", "rotate-credentials", "--program", "prog-x", "--grace", "-1s"}, 2, nil,
 			[]string{"--grace must not be negative"}, nil},
@@ -95,6 +95,39 @@ func TestFmtGrace(t *testing.T) {
 		dur, _ := time.ParseDuration(d)
 		if got := fmtGrace(dur); got != want {
 			t.Errorf("fmtGrace(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestFlagErrorsNameTheCommand: a flag error prints the usage and then, once,
+// "ingot: COMMAND: ..." like every other CLI error (a review found it printed
+// twice, without the command); --help of every subcommand goes to stdout.
+func TestFlagErrorsNameTheCommand(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"call", "--bogus", "user/get-all"}, "ingot: call: flag provided but not defined: -bogus"},
+		{[]string{"serve", "--bogus"}, "ingot: serve: flag provided but not defined: -bogus"},
+		{[]string{"version", "--json"}, "ingot: version: flag provided but not defined: -json"},
+		{[]string{"program", "rotate-credentials", "--grace", "abc"}, `ingot: program rotate-credentials: invalid value "abc" for flag -grace`},
+	} {
+		r := runIngot(t, map[string]string{"INGOT_DB": t.TempDir() + "/never.db"}, tt.args...)
+		if r.code != 2 {
+			t.Errorf("ingot %q: exit %d, want 2", tt.args, r.code)
+		}
+		if n := strings.Count(r.stderr, "provided but not defined") + strings.Count(r.stderr, "invalid value"); n != 1 {
+			t.Errorf("ingot %q: the error appears %d times on stderr, want once:\n%s", tt.args, n, r.stderr)
+		}
+		if !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("ingot %q: stderr lacks %q:\n%s", tt.args, tt.want, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"serve", "--help"}, {"call", "--help"}, {"bench", "--help"}, {"version", "--help"},
+		{"migrate", "--help"}, {"program", "list", "--help"}, {"audit", "verify", "--help"}, {"keys", "rotate", "--help"}} {
+		r := runIngot(t, map[string]string{"INGOT_DB": t.TempDir() + "/never.db"}, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "usage: ingot") || r.stderr != "" {
+			t.Errorf("ingot %q: exit %d, stdout %.60q, stderr %.60q; want the usage on stdout only", args, r.code, r.stdout, r.stderr)
 		}
 	}
 }

@@ -51,15 +51,13 @@ func (e cliEnv) program(args []string) error {
 	}
 }
 
-// newFlagSet is a subcommand's flag set: errors and --help go to stderr,
-// and --help prints usage (syntax and what the command does) before the
-// flags.
+// newFlagSet is a subcommand's flag set: --help prints usage (syntax and
+// what the command does) before the flags. Parse it with parseFlags.
 func (e cliEnv) newFlagSet(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ingot "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprint(e.stderr, usage)
-		fmt.Fprintln(e.stderr, "\nFlags:")
+		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprintln(fs.Output(), "\nFlags:")
 		fs.PrintDefaults()
 	}
 	return fs
@@ -83,8 +81,8 @@ once: only their hashed or encrypted forms are stored. Lost them later? Use
 	fs.Lookup("sandbox").Usage = keySandboxUsage
 	name := fs.String("name", "", "program name (required)")
 	asJSON := fs.Bool("json", false, "print the credentials as one JSON object on stdout")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *name == "" {
 		return usageError{"program create: --name is required"}
@@ -160,8 +158,8 @@ to get working credentials for a program, rotate them
 	e.addDBFlags(fs, &f)
 	fs.Lookup("sandbox").Usage = keySandboxUsage
 	asJSON := fs.Bool("json", false, "print one JSON array of programs on stdout")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("program list: unexpected argument %q", fs.Arg(0))}
@@ -230,8 +228,8 @@ the program's audit trail. "ingot program list" shows the ids.
 	pid := fs.String("program", "", "id of the program, prog-... (required; see ingot program list)")
 	grace := fs.Duration("grace", service.DefaultGrace, "how long the old credentials keep working, e.g. 24h, 30m, 0 (stop at once)")
 	asJSON := fs.Bool("json", false, "print the new credentials as one JSON object on stdout")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case *pid == "":
@@ -290,8 +288,8 @@ opens the database does this first; run it alone before upgrading servers.
 	var f dbFlags
 	e.addDBFlags(fs, &f)
 	fs.Lookup("sandbox").Usage = "accepted as by every command that opens the database; migrate needs no master key"
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("migrate: unexpected argument %q", fs.Arg(0))}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -53,8 +54,8 @@ func (e cliEnv) serve(args []string) error {
 		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
@@ -294,11 +295,24 @@ func (e cliEnv) envDefaults(fs *flag.FlagSet, vars map[string]string) error {
 	return nil
 }
 
-// flagError maps flag parsing failures to a usage error (exit 2); --help is
-// not an error.
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
+// parseFlags parses a subcommand's flags. --help prints the usage on
+// stdout (so "ingot serve --help | less" works) and returns flag.ErrHelp
+// (exit 0); a flag error prints the usage on stderr and returns the usage
+// error "COMMAND: what is wrong" (exit 2), printed once as "ingot: COMMAND:
+// ...", the form of every CLI error.
+func (e cliEnv) parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		fs.SetOutput(e.stderr)
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fs.Usage()
 		return err
 	}
-	return usageError{err.Error()}
+	fs.SetOutput(e.stderr)
+	fs.Usage()
+	return usageError{strings.TrimPrefix(fs.Name(), "ingot ") + ": " + err.Error()}
 }

@@ -57,8 +57,8 @@ func (e cliEnv) version(args []string) error {
 
 Print ingot's version, the commit it was built from, and the Go version.
 `)
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("version: unexpected argument %q", fs.Arg(0))}
