@@ -34,6 +34,20 @@ func (e cliEnv) addDBFlags(fs *flag.FlagSet, f *dbFlags) {
 		"SQLite synchronous pragma: FULL (default; durable on power loss), NORMAL, OFF (env INGOT_SQLITE_SYNCHRONOUS)")
 }
 
+// existingDB refuses a SQLite path with no file, for commands that only
+// read: opening it would create an empty database where the user expected
+// theirs (a mistyped --db, or the wrong directory).
+func existingDB(dsn string) error {
+	engine, path, err := store.ParseDSN(dsn)
+	if err != nil || engine != store.SQLite {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database at %s (is --db right? \"ingot serve --sandbox\" or \"ingot migrate\" creates one)", path)
+	}
+	return nil
+}
+
 // openStore opens the database and applies pending migrations. observe, if
 // not nil, receives store operation timings.
 func (e cliEnv) openStore(f dbFlags, observe func(string, time.Duration)) (*store.Store, error) {

@@ -92,3 +92,28 @@ func TestBlackboxOversizedHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestBlackboxOptionsStar: "OPTIONS *" is no documented call: 404 in the
+// envelope with X-Request-Id, not net/http's bare 200 (api-v4.md section 3;
+// a review found the bare 200).
+func TestBlackboxOptionsStar(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, childEnv(), false, "--sandbox", "--db", filepath.Join(t.TempDir(), "ingot.db"))
+	conn, err := net.DialTimeout("tcp", srv.addr, requestTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(requestTimeout))
+	fmt.Fprintf(conn, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-Request-Id") == "" || !strings.Contains(string(body), `"not_found"`) {
+		t.Errorf("OPTIONS * = %d, X-Request-Id %q, body %s; want 404 not_found in the envelope with an id",
+			resp.StatusCode, resp.Header.Get("X-Request-Id"), body)
+	}
+}

@@ -4,6 +4,7 @@ package main
 // program commands' usage mistakes. In process, no server.
 
 import (
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -129,5 +130,24 @@ func TestFlagErrorsNameTheCommand(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.stdout, "usage: ingot") || r.stderr != "" {
 			t.Errorf("ingot %q: exit %d, stdout %.60q, stderr %.60q; want the usage on stdout only", args, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// TestReadCommandsNeedADatabase: program list on a path with no database
+// says so instead of creating an empty one; a blank program name is refused
+// (review findings).
+func TestReadCommandsNeedADatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := dir + "/missing.db"
+	r := runIngot(t, map[string]string{"INGOT_DB": db}, "program", "list")
+	if r.code == 0 || !strings.Contains(r.stderr, "no database at") {
+		t.Errorf("program list on a missing database: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("program list created %s", db)
+	}
+	r = runIngot(t, map[string]string{"INGOT_DB": db}, "program", "create", "--name", "   ")
+	if r.code == 0 {
+		t.Errorf("program create --name '   ': exit 0, want a refusal")
 	}
 }

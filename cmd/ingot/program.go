@@ -164,6 +164,9 @@ to get working credentials for a program, rotate them
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("program list: unexpected argument %q", fs.Arg(0))}
 	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("program list: %w", err)
+	}
 	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package banking
 
 import (
+	"strings"
 	"crypto/sha256"
 	"crypto/subtle"
 	"time"
@@ -57,7 +58,7 @@ func (p *Program) RetiredByUsername(username string) (*RetiredCredential, bool) 
 // ValidateProgramName checks an operator-supplied program name.
 func ValidateProgramName(name string) error {
 	f := fieldErrors{}
-	if required(f, "name", name) {
+	if required(f, "name", strings.TrimSpace(name)) {
 		checkText(f, "name", name, maxName)
 	}
 	return f.err()
