@@ -3,6 +3,11 @@
 // and the Go SDK share them, so the two cannot disagree about a field name.
 package apitype
 
+import (
+	"errors"
+	"strconv"
+)
+
 // Status values of the envelope.
 const (
 	StatusSuccess = "success"
@@ -50,6 +55,36 @@ const (
 	SortCreatedDesc = "created_at:desc"
 	SortCreatedAsc  = "created_at:asc"
 )
+
+// Number is a JSON number kept as its literal text, so that a value such as
+// ownership_percent ("at most two decimals") is checked exactly as sent
+// rather than as the float64 nearest to it.
+type Number string
+
+// UnmarshalJSON accepts a JSON number and keeps its text; anything else is
+// an error (the server answers 400 "must be a number").
+func (n *Number) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || !(b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
+		return errNotNumber
+	}
+	*n = Number(b)
+	return nil
+}
+
+// NumberOf is f as a Number (for SDK callers: OwnershipPercent:
+// apitype.NumberOf(75.5)).
+func NumberOf(f float64) *Number {
+	n := Number(strconv.FormatFloat(f, 'f', -1, 64))
+	return &n
+}
+
+// MarshalJSON writes the literal as it was read.
+func (n Number) MarshalJSON() ([]byte, error) { return []byte(n), nil }
+
+// JSONKind names the type for error messages ("must be a number").
+func (Number) JSONKind() string { return "a number" }
+
+var errNotNumber = errors.New("not a JSON number")
 
 // Empty is the data of answers that return nothing ("data":{}).
 type Empty struct{}

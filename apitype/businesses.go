@@ -217,17 +217,17 @@ type BusinessPageRequest struct {
 // LastName are sent; OwnershipPercent defaults to 0 (a control person).
 type AddOwnerRequest struct {
 	Common
-	UserID           string   `json:"user_id"`
-	BusinessID       string   `json:"business_id"`
-	Name             string   `json:"name"`
-	FirstName        string   `json:"first_name,omitempty"`
-	LastName         string   `json:"last_name,omitempty"`
-	Email            string   `json:"email"`
-	Address          string   `json:"address"`
-	PhoneNumber      string   `json:"phone_number"`
-	OwnershipPercent *float64 `json:"ownership_percent,omitempty"`
-	DateOfBirth      string   `json:"date_of_birth,omitempty"`
-	SSN              string   `json:"ssn,omitempty"`
+	UserID           string  `json:"user_id"`
+	BusinessID       string  `json:"business_id"`
+	Name             string  `json:"name"`
+	FirstName        string  `json:"first_name,omitempty"`
+	LastName         string  `json:"last_name,omitempty"`
+	Email            string  `json:"email"`
+	Address          string  `json:"address"`
+	PhoneNumber      string  `json:"phone_number"`
+	OwnershipPercent *Number `json:"ownership_percent,omitempty"`
+	DateOfBirth      string  `json:"date_of_birth,omitempty"`
+	SSN              string  `json:"ssn,omitempty"`
 }
 
 // AddDocumentRequest is the body of /business/add-business-owner-document.

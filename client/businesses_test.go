@@ -57,16 +57,16 @@ func TestBusinessOnboarding(t *testing.T) {
 	if b, err = c.UpdateBusiness(ctx, apitype.UpdateBusinessRequest{UserID: u.ID, BusinessID: b.ID, DBA: &dba}); err != nil || b.DBA != "Acme" {
 		t.Fatalf("UpdateBusiness = %+v, %v", b, err)
 	}
-	share := 75.5
+	share := apitype.NumberOf(75.5)
 	o, err := c.AddBusinessOwner(ctx, apitype.AddOwnerRequest{UserID: u.ID, BusinessID: b.ID, Name: "Grace Hopper",
 		Email: "grace@acme.example", Address: "1 Navy Way", PhoneNumber: "+14155550111",
-		OwnershipPercent: &share, DateOfBirth: "1906-12-09", SSN: "123-45-6788"})
+		OwnershipPercent: share, DateOfBirth: "1906-12-09", SSN: "123-45-6788"})
 	if err != nil || o.OwnershipPercent != 75.5 || o.FirstName != "Grace" || o.KYCStatus != "not_started" {
 		t.Fatalf("AddBusinessOwner = %+v, %v", o, err)
 	}
-	over := 25.0
+	over := apitype.NumberOf(25)
 	_, err = c.AddBusinessOwner(ctx, apitype.AddOwnerRequest{UserID: u.ID, BusinessID: b.ID, Name: "Too Much",
-		Email: "x@acme.example", Address: "x", PhoneNumber: "+14155550112", OwnershipPercent: &over})
+		Email: "x@acme.example", Address: "x", PhoneNumber: "+14155550112", OwnershipPercent: over})
 	wantAPIError(t, err, 409, client.ErrConflict)
 	d, err := c.AddBusinessOwnerDocument(ctx, apitype.AddDocumentRequest{UserID: u.ID, BusinessID: b.ID,
 		BusinessOwnerID: o.ID, DocumentType: "passport", FileURL: "https://files.acme.example/p.pdf"})

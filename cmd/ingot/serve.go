@@ -180,7 +180,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		// "OPTIONS *" reaches the handler, which answers it 404 in the
 		// envelope with X-Request-Id, instead of net/http's bare 200.
 		DisableGeneralOptionsHandler: true,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 

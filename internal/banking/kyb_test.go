@@ -2,6 +2,7 @@ package banking_test
 
 import (
 	"maps"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,12 +59,15 @@ func TestNewOwner(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		p    float64
+		p    string // the JSON literal as sent
 		want int
 		ok   bool
 	}{
-		{0, 0, true}, {100, 10000, true}, {25.5, 2550, true}, {33.33, 3333, true}, {0.01, 1, true},
-		{99.99, 9999, true}, {33.333, 0, false}, {-0.01, 0, false}, {100.01, 0, false}, {0.001, 0, false},
+		{"0", 0, true}, {"100", 10000, true}, {"25.5", 2550, true}, {"33.33", 3333, true}, {"0.01", 1, true},
+		{"99.99", 9999, true}, {"33.333", 0, false}, {"-0.01", 0, false}, {"100.01", 0, false}, {"0.001", 0, false},
+		{"100.00", 10000, true}, {"2.5e1", 2500, true}, {"1e-2", 1, true}, {"1e3", 0, false},
+		// A float64 rounds this to 33.33; as sent it has 18 decimals (a review finding).
+		{"33.330000000000000001", 0, false},
 	} {
 		in := validOwner()
 		in.Ownership = &tc.p
@@ -110,7 +114,10 @@ func file(t *testing.T) *banking.BusinessFile {
 	return &banking.BusinessFile{Business: mustBusiness(t, validBusiness()), User: u}
 }
 
-func share(p float64) *float64 { return &p }
+func share(p float64) *string {
+	s := strconv.FormatFloat(p, 'f', -1, 64)
+	return &s
+}
 
 func TestAddOwnerRules(t *testing.T) {
 	f := file(t)

@@ -1,7 +1,7 @@
 package banking
 
 import (
-	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +54,7 @@ type NewOwnerInput struct {
 	Address, DateOfBirth, SSN string
 	// Ownership is ownership_percent as sent; nil means 0 (a control
 	// person).
-	Ownership *float64
+	Ownership *string
 }
 
 // NewOwner validates in and builds an owner of business bid with KYC not
@@ -130,15 +130,18 @@ func NewOwner(pid ProgramID, bid BusinessID, in NewOwnerInput, now time.Time) (O
 // in 0..100 and has at most two decimals. A float64 parsed from a decimal of
 // at most two places, times 100, is within rounding of an integer n, and n/100
 // is then that same float64; any finer value is not.
-func hundredths(p float64) (int, bool) {
-	if math.IsNaN(p) || p < 0 || p > 100 {
+func hundredths(p string) (int, bool) {
+	// Exact: the JSON literal as sent, as a rational (33.330000000000000001
+	// has more than two decimals, though a float64 would round it to 33.33).
+	r, ok := new(big.Rat).SetString(p)
+	if !ok || r.Sign() < 0 || r.Cmp(big.NewRat(100, 1)) > 0 {
 		return 0, false
 	}
-	n := math.Round(p * 100)
-	if n/100 != p {
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() {
 		return 0, false
 	}
-	return int(n), true
+	return int(r.Num().Int64()), true
 }
 
 // formatPercent writes hundredths of a percent as the answer would show them

@@ -1,9 +1,9 @@
 package banking
 
 import (
-	"strings"
 	"crypto/sha256"
 	"crypto/subtle"
+	"strings"
 	"time"
 )
 

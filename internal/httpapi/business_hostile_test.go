@@ -109,15 +109,19 @@ func TestBusinessHostileInput(t *testing.T) {
 		}
 
 		t.Run("ownership_percent of another type or size", func(t *testing.T) {
-			for _, v := range []string{`"25"`, `true`, `[25]`, `1e400`, `-0.001`, `1.005`, `100.0000001`} {
+			for _, v := range []string{`"25"`, `true`, `[25]`, `1e400`, `-0.001`, `1.005`, `100.0000001`, `33.330000000000000001`} {
 				before := e.rows(t)
 				body := validOwner(k.uid, k.bid, "6789", 1)
 				delete(body, "ownership_percent")
 				r := c.call("business/add-business-owner", raw(body, `,"ownership_percent":`+v))
 				if r.Status != http.StatusBadRequest {
 					t.Errorf("ownership_percent %s: status %d, want 400; %s", v, r.Status, r.Body)
-				} else if _, ok := r.fields()["ownership_percent"]; !ok {
+				} else if msg, ok := r.fields()["ownership_percent"]; !ok {
 					t.Errorf("ownership_percent %s: fields %v", v, r.fields())
+				} else if v[0] == '"' || v[0] == 't' || v[0] == '[' {
+					if msg != "must be a number" {
+						t.Errorf("ownership_percent %s: %q, want \"must be a number\"", v, msg)
+					}
 				}
 				e.wantNoRows(t, before)
 			}

@@ -279,6 +279,9 @@ func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if k, ok := reflect.Zero(t).Interface().(interface{ JSONKind() string }); ok {
+		return k.JSONKind()
+	}
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
@@ -286,6 +289,8 @@ func jsonKind(t reflect.Type) string {
 		return "a boolean"
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return "an integer"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
 	case reflect.Slice:
 		return "an array"
 	case reflect.Struct, reflect.Map:

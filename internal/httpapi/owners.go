@@ -43,7 +43,7 @@ func (h *handler) addOwner(ctx context.Context, c service.Caller, r *apitype.Add
 	return h.svc.AddOwner(ctx, c, r.UserID, r.BusinessID, banking.NewOwnerInput{
 		Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, Email: r.Email,
 		PhoneNumber: r.PhoneNumber, Address: r.Address, DateOfBirth: r.DateOfBirth, SSN: r.SSN,
-		Ownership: r.OwnershipPercent,
+		Ownership: (*string)(r.OwnershipPercent),
 	})
 }
 
