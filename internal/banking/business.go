@@ -167,7 +167,8 @@ func alias(f fieldErrors, aliasName, v, a, name string) string {
 		return v
 	case v == "":
 		return a
-	case v != a:
+	case v != a && !(name == "email" && NormalizeEmail(v) == NormalizeEmail(a)):
+		// Emails are equal case-insensitively, as everywhere else.
 		f.add(aliasName, "must equal "+name+" when both are sent")
 	}
 	return v

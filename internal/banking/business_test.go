@@ -288,3 +288,17 @@ func TestCheckBusinessFilter(t *testing.T) {
 		t.Errorf("valid filter: %v, ascending %v", err, f.Ascending)
 	}
 }
+
+// TestBusinessEmailAliasIgnoresCase: email and business_email sent both are
+// compared as emails are everywhere, case-insensitively (a review finding).
+func TestBusinessEmailAliasIgnoresCase(t *testing.T) {
+	in := validBusiness()
+	in.BusinessEmail = strings.ToUpper(in.Email)
+	b, err := banking.NewBusiness(testProgram, "user-x", in, now)
+	if err != nil {
+		t.Fatalf("email %q with business_email %q: %v", in.Email, in.BusinessEmail, err)
+	}
+	if b.Email != in.Email {
+		t.Errorf("business_email = %q, want the email as sent, %q", b.Email, in.Email)
+	}
+}
