@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -28,6 +29,14 @@ func suggestField(t reflect.Type, name string) string {
 			return f
 		}
 	}
+	// The names the API answers with, sent back in a request whose name
+	// differs (businesses.md section 1: postal_code answers what zipcode
+	// sets), and common short forms.
+	for _, f := range synonyms[snake] {
+		if slices.Contains(fields, f) {
+			return f
+		}
+	}
 	best, bestDist := "", 3
 	for _, f := range fields {
 		limit := 2
@@ -39,6 +48,27 @@ func suggestField(t reflect.Type, name string) string {
 		}
 	}
 	return best
+}
+
+// synonyms maps a field name a client is likely to send to the request
+// names it may have meant, most likely first; only those the request has
+// are suggested.
+var synonyms = map[string][]string{
+	"postal_code":            {"zipcode"},
+	"zip":                    {"zipcode", "postal_code"},
+	"zip_code":               {"zipcode", "postal_code"},
+	"address_one":            {"business_address"},
+	"address_two":            {"business_address_2"},
+	"address":                {"address_one", "business_address"},
+	"business_phone_number":  {"phone_number"},
+	"phone":                  {"phone_number"},
+	"mobile":                 {"phone_number"},
+	"business_email":         {"email"},
+	"dob":                    {"date_of_birth"},
+	"birth_date":             {"date_of_birth"},
+	"name":                   {"business_name"},
+	"legal_name":             {"business_name"},
+	"social_security_number": {"ssn"},
 }
 
 // jsonFields lists the JSON member names of struct type t (pointers

@@ -15,6 +15,7 @@ func TestUnknownFieldSuggestion(t *testing.T) {
 	create := func() any { return new(apitype.CreateUserRequest) }
 	list := func() any { return new(apitype.ListUsersRequest) }
 	update := func() any { return new(updateUserBody) }
+	business := func() any { return new(apitype.CreateBusinessRequest) }
 	for _, tc := range []struct {
 		dst        func() any
 		name, want string // want "" means no suggestion
@@ -30,6 +31,14 @@ func TestUnknownFieldSuggestion(t *testing.T) {
 		{list, "perPage", "per_page"},
 		{list, "kycStatus", "kyc_status"},
 		{update, "userId", "user_id"},
+		// The answer's names and short forms (a review finding).
+		{create, "phone", "phone_number"},
+		{create, "zip", "postal_code"},
+		{business, "postal_code", "zipcode"},
+		{business, "address_one", "business_address"},
+		{business, "address_two", "business_address_2"},
+		{business, "zip", "zipcode"},
+		{business, "phone", "phone_number"},
 		{create, "nickname", ""},
 		{create, "zzz", ""},
 		{list, "limit", ""},
