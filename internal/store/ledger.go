@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// The ledger's writes (money.md section 3). Every movement is one Work whose
+// Locks name both accounts' balances (LockKey("account", id)): on PostgreSQL
+// the committer takes them in one global order before the work runs, so
+// transfers in opposite directions never deadlock, and every write of a
+// balance (a movement, a settlement, a freeze or close) holds the lock of
+// the account it changes. The work reads both accounts (FOR UPDATE, under
+// those locks), checks, and writes the transaction, its entries, both
+// balances, its job and its event in one transaction.
+
+// partyCols reads an account with its holder's state: the user whose
+// account it is (or who owns the business whose account it is) and the
+// business.
+const partyCols = accountCols + `, COALESCE(u.status, ''), COALESCE(u.kyc_status, ''),
+	COALESCE(b.status, ''), COALESCE(b.kyb_status, '')`
+
+// readParties reads the ledger accounts ids of program pid with their
+// holders, locked for update, in tx. Missing ones are absent from the map.
+func readParties(ctx context.Context, tx *Tx, pid banking.ProgramID, ids ...banking.AccountID) (map[banking.AccountID]*banking.Party, error) {
+	lock := ""
+	if tx.ForUpdate() != "" {
+		lock = " FOR UPDATE OF a" // the joined rows are read, not locked
+	}
+	args := []any{pid}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+partyCols+` FROM accounts a
+		LEFT JOIN users u ON u.id = a.user_id LEFT JOIN businesses b ON b.id = a.business_id
+		WHERE a.program_id = ? AND a.id IN (`+placeholders(len(ids))+`)`+lock, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[banking.AccountID]*banking.Party{}
+	for rows.Next() {
+		p := &banking.Party{}
+		h := &p.Holder
+		a, err := scanAccount(rows, &h.UserStatus, &h.KYCStatus, &h.BusinessStatus, &h.KYBStatus)
+		if err != nil {
+			return nil, err
+		}
+		p.Account, h.Kind = a, a.Kind
+		out[a.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// Movement is a movement to record: the transaction (id, amount, category,
+// method, originator, accounts and texts set; status pending or completed)
+// and, for a pending one, the job that settles it.
+type Movement struct {
+	Tx banking.Transaction
+	// Settle is the settlement job scheduled with a pending movement.
+	Settle *NewJob
+	// Event is the transfer.created (pending) or transfer.completed event;
+	// its changes are filled in from the transaction as recorded.
+	Event banking.Event
+}
+
+// BookTransferWork is the Work of a book transfer (money.md section 4.1)
+// from side src to side dst, answering the pending transaction (a
+// banking.Transaction). It runs steps 2 to 6 of section 4 under both
+// accounts' locks: 404 unless each account is the program's and owned by
+// its side's entity, then banking.CheckMovement. m.Tx's accounts are src's
+// and dst's.
+func BookTransferWork(pid banking.ProgramID, src, dst banking.Side, m Movement) Work {
+	return Work{Program: pid, Locks: accountLocks(src.Account, dst.Account), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		parties, err := readParties(ctx, tx, pid, src.Account, dst.Account)
+		if err != nil {
+			return nil, err
+		}
+		from, to := parties[src.Account], parties[dst.Account]
+		switch {
+		case from == nil || !from.Owns(src):
+			return nil, banking.Errorf(banking.CodeNotFound, "source account not found")
+		case to == nil || !to.Owns(dst):
+			return nil, banking.Errorf(banking.CodeNotFound, "destination account not found")
+		}
+		if err := banking.CheckMovement(from, to, m.Tx.Amount); err != nil {
+			return nil, err
+		}
+		t := m.Tx
+		t.SourceEntityType, t.SourceEntityID = src.Type, src.EntityID
+		t.DestinationEntityType, t.DestinationEntityID = dst.Type, dst.EntityID
+		return record(ctx, tx, t, m)
+	}}
+}
+
+// InboundWork is the Work of money entering RBA id from outside (the
+// sandbox's simulated inbound transfer, sandbox.md section 1): a movement
+// from the program's clearing account, answering the transaction (pending
+// with its settlement job, or completed at once). The account must be an
+// RBA of the program (404) that is not closed (409 account_not_active).
+// m.Tx's destination is the RBA.
+func InboundWork(pid banking.ProgramID, m Movement) Work {
+	clearing, id := banking.ClearingAccountID(pid), m.Tx.DestinationAccountID
+	return Work{Program: pid, Locks: accountLocks(clearing, id), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		parties, err := readParties(ctx, tx, pid, clearing, id)
+		if err != nil {
+			return nil, err
+		}
+		to := parties[id]
+		if to == nil || !to.Account.IsRBA() {
+			return nil, errAccountNotFound
+		}
+		if parties[clearing] == nil {
+			return nil, fmt.Errorf("program %s has no clearing account", pid)
+		}
+		if err := banking.CheckMovement(nil, &banking.Party{Account: to.Account}, m.Tx.Amount); err != nil {
+			return nil, err
+		}
+		t := m.Tx
+		t.SourceAccountID = clearing
+		t.DestinationEntityType, t.DestinationEntityID = banking.EntityOf(&to.Account)
+		return record(ctx, tx, t, m)
+	}}
+}
+
+// accountLocks are the lock keys of a movement's accounts.
+func accountLocks(ids ...banking.AccountID) []string {
+	locks := make([]string, len(ids))
+	for i, id := range ids {
+		locks[i] = LockKey("account", string(id))
+	}
+	return locks
+}
+
+// record writes transaction t with its two entries, moves both balances,
+// schedules its settlement and emits its event, all in tx. A pending t's
+// entries are pending (the source's pending debits and the destination's
+// pending credits rise); a completed one's are posted at once.
+func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any, error) {
+	meta, err := json.Marshal(t.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	if t.Metadata == nil {
+		meta = []byte("{}")
+	}
+	var posting int64
+	if !t.PostingDate.IsZero() {
+		posting = millis(t.PostingDate)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_transactions (id, program_id, amount, status, category, method,
+		originator_type, originator_id, source_account_id, destination_account_id, source_entity_type,
+		source_entity_id, destination_entity_type, destination_entity_id, description, reference, metadata,
+		idempotent_key, failure_reason, posting_date, reversed_transaction_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.ProgramID, t.Amount, t.Status, t.Category, t.Method, t.OriginatorType, t.OriginatorID,
+		t.SourceAccountID, t.DestinationAccountID, t.SourceEntityType, t.SourceEntityID, t.DestinationEntityType,
+		t.DestinationEntityID, t.Description, t.Reference, string(meta), t.IdempotentKey, t.FailureReason, posting,
+		t.ReversedTransactionID, millis(t.CreatedAt), millis(t.UpdatedAt)); err != nil {
+		return nil, err
+	}
+	status := "pending"
+	src, dst := delta{pendingDebits: t.Amount}, delta{pendingCredits: t.Amount}
+	if t.Status == banking.TxCompleted {
+		status = "posted"
+		src, dst = delta{posted: -t.Amount}, delta{posted: t.Amount}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)`,
+		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, status, millis(t.CreatedAt),
+		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, status, millis(t.CreatedAt)); err != nil {
+		return nil, err
+	}
+	if err := moveBalances(ctx, tx, t.SourceAccountID, src, t.DestinationAccountID, dst); err != nil {
+		return nil, err
+	}
+	if t.Status == banking.TxPending && m.Settle != nil {
+		tx.Schedule(*m.Settle)
+	}
+	ev := m.Event
+	ev.Changes = banking.TransferChanges(&t, "")
+	tx.Emit(ev)
+	return t, nil
+}
+
+// delta is how one account's balance columns move, in cents.
+type delta struct{ posted, pendingDebits, pendingCredits int64 }
+
+// moveBalances applies two accounts' deltas in one statement (the casts
+// tell PostgreSQL the parameters' type, which CASE leaves open). The accounts
+// are locked by the work's keys; the table's CHECK refuses a negative
+// available balance of an RBA as a second guard.
+func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
+	res, err := tx.Exec(ctx, `UPDATE accounts SET
+		posted = posted + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+		pending_debits = pending_debits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+		pending_credits = pending_credits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
+		WHERE id IN (?, ?)`,
+		a, da.posted, db.posted, a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 2 {
+		return fmt.Errorf("move balances of %s and %s: %d rows (%v)", a, b, n, err)
+	}
+	return nil
+}
+
+// SettleWork is the Work that decides pending transaction id of program
+// pid, whose accounts are src and dst: completed (its entries posted: the
+// money leaves the source's posted balance and becomes available at the
+// destination) or failed (its entries voided: the funds are released), with
+// the transfer.completed or transfer.failed event. A transaction no longer
+// pending is left alone (nil answer): it was decided already, so a job that
+// runs twice decides once. Otherwise it answers the transaction as decided.
+func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID,
+	decide func(t *banking.Transaction) banking.Event) Work {
+	return Work{Program: pid, Locks: accountLocks(src, dst), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		t, err := scanTransaction(tx.QueryRow(ctx, `SELECT `+txCols+` FROM ledger_transactions t
+			WHERE t.program_id = ? AND t.id = ?`+tx.ForUpdate(), pid, id))
+		if err == sql.ErrNoRows {
+			return nil, errTransactionNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.Status != banking.TxPending {
+			return nil, nil
+		}
+		if t.SourceAccountID != src || t.DestinationAccountID != dst {
+			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
+		}
+		ev := decide(&t)
+		entries, ds, dd := "posted", delta{posted: -t.Amount, pendingDebits: -t.Amount}, delta{posted: t.Amount, pendingCredits: -t.Amount}
+		switch t.Status {
+		case banking.TxCompleted:
+		case banking.TxFailed, banking.TxBlocked:
+			entries, ds, dd = "voided", delta{pendingDebits: -t.Amount}, delta{pendingCredits: -t.Amount}
+		default:
+			return nil, fmt.Errorf("settle %s: cannot become %s", id, t.Status)
+		}
+		var posting int64
+		if !t.PostingDate.IsZero() {
+			posting = millis(t.PostingDate)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?, posting_date = ?, updated_at = ?
+			WHERE id = ?`, t.Status, t.FailureReason, posting, millis(t.UpdatedAt), t.ID); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ledger_entries SET status = ? WHERE transaction_id = ? AND status = 'pending'`,
+			entries, t.ID); err != nil {
+			return nil, err
+		}
+		if err := moveBalances(ctx, tx, src, ds, dst, dd); err != nil {
+			return nil, err
+		}
+		ev.Changes = banking.TransferChanges(&t, banking.TxPending)
+		tx.Emit(ev)
+		return t, nil
+	}}
+}
