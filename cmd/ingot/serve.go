@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/httpapi"
 	"github.com/ingot-dev/ingot/internal/kyc"
 	"github.com/ingot-dev/ingot/internal/service"
@@ -31,8 +32,12 @@ func (e cliEnv) serve(args []string) error {
 	rateBurst := fs.Int("rate-burst", 0, "burst size per program for --rate-limit; 0 means the rate rounded up (env INGOT_RATE_BURST)")
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
 	pprofAddr := fs.String("pprof-addr", envOr(e.getenv, "INGOT_PPROF_ADDR", ""), "serve net/http/pprof on this separate address, HOST:PORT; off when empty; never expose it publicly (env INGOT_PPROF_ADDR)")
+	routing := fs.String("routing-number", envOr(e.getenv, "INGOT_ROUTING_NUMBER", banking.DefaultRoutingNumber), "the installation's ABA routing number, shown on every routable bank account: 9 digits with a valid check digit (env INGOT_ROUTING_NUMBER)")
+	achDelay := fs.Duration("ach-settle-delay", 0, "sandbox rail: how long an ACH movement (a simulated inbound transfer) stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_ACH_SETTLE_DELAY)")
+	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it; every job must finish well within it (env INGOT_JOB_LEASE)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
-		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
+		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST", "job-lease": "INGOT_JOB_LEASE",
+		"ach-settle-delay": "INGOT_ACH_SETTLE_DELAY"}); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
@@ -40,6 +45,15 @@ func (e cliEnv) serve(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	if !banking.ValidRoutingNumber(*routing) {
+		return usageError{fmt.Sprintf("serve: --routing-number %q: want 9 digits with a valid ABA check digit", *routing)}
+	}
+	if *achDelay < 0 {
+		return usageError{"serve: --ach-settle-delay must be >= 0"}
+	}
+	if *jobLease < time.Second {
+		return usageError{"serve: --job-lease must be at least 1s"}
 	}
 	log, err := newLogger(*logFormat, e)
 	if err != nil {
@@ -68,7 +82,8 @@ func (e cliEnv) serve(args []string) error {
 	if f.sandbox {
 		provider = kyc.Sandbox{Delay: *kycDelay}
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
+		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -102,7 +117,8 @@ func (e cliEnv) serve(args []string) error {
 		log.Info("serving pprof", "addr", pln.Addr().String())
 	}
 	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
-		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes}), log)
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes,
+		Sandbox: f.sandbox}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {

@@ -44,6 +44,9 @@ type Config struct {
 	// http.Server's own, larger MaxHeaderBytes stops anything beyond that
 	// before it reaches a handler (with net/http's plain-text 431).
 	MaxHeaderBytes int
+	// Sandbox serves the sandbox control plane (sandbox.md section 1):
+	// `ingot serve --sandbox` sets it. Without it those calls are 404.
+	Sandbox bool
 }
 
 type handler struct {
@@ -55,12 +58,14 @@ type handler struct {
 	maxBody int64
 	// maxHeader is Config.MaxHeaderBytes.
 	maxHeader int
+	// sandbox is Config.Sandbox.
+	sandbox bool
 }
 
 // NewHandler returns the complete HTTP API.
 func NewHandler(cfg Config) http.Handler {
 	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody, metrics: cfg.Metrics,
-		maxHeader: cfg.MaxHeaderBytes}
+		maxHeader: cfg.MaxHeaderBytes, sandbox: cfg.Sandbox}
 	if h.metrics == nil {
 		h.metrics = NewMetrics()
 	}

@@ -29,6 +29,17 @@ type Config struct {
 	// commands (program create, audit verify) that must not claim work they
 	// will not finish.
 	NoJobs bool
+	// RoutingNumber is the installation's ABA routing number shown on every
+	// RBA; "" means banking.DefaultRoutingNumber. The caller validates it.
+	RoutingNumber string
+	// ACHSettleDelay is how long an ACH movement of the sandbox rail stays
+	// pending before its settlement is due (money.md section 4.5); 0 means
+	// at once, in the background.
+	ACHSettleDelay time.Duration
+	// JobLease is how long a claimed job stays this process's before any
+	// process may claim it again (a process that died holds its jobs that
+	// long); 0 means 30 s. Every handler must finish well within it.
+	JobLease time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -41,6 +52,12 @@ type Service struct {
 	kyc    kyc.Provider
 	// kycDelay is how long after submission a KYC or KYB check is due.
 	kycDelay time.Duration
+	// routing is the routing number of every RBA.
+	routing string
+	// achDelay is Config.ACHSettleDelay.
+	achDelay time.Duration
+	// jobLease is Config.JobLease.
+	jobLease time.Duration
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -63,7 +80,14 @@ type Service struct {
 // New returns a Service. Call Close to stop background work.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
-		creds: newCredCache(credCacheTTL, credCacheMax)}
+		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
+		achDelay: cfg.ACHSettleDelay}
+	if s.routing == "" {
+		s.routing = banking.DefaultRoutingNumber
+	}
+	if s.jobLease <= 0 {
+		s.jobLease = jobLease
+	}
 	if s.kyc == nil {
 		s.kyc = kyc.Sandbox{}
 	}
@@ -77,6 +101,7 @@ func New(cfg Config) *Service {
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
+	s.handle(jobSettle, s.runSettle)
 	if !cfg.NoJobs {
 		s.bg.Add(1)
 		go func() {
