@@ -78,9 +78,13 @@ type env struct {
 	logs *logBuffer
 	// maxBody is the body limit the next start uses; 0 means the default.
 	maxBody int64
-	store   *store.Store
-	svc     *service.Service
-	srv     *httptest.Server
+	// production starts the server without --sandbox: no sandbox calls.
+	production bool
+	// achDelay is the sandbox rail's ACH settlement delay of the next start.
+	achDelay time.Duration
+	store    *store.Store
+	svc      *service.Service
+	srv      *httptest.Server
 }
 
 var testKey = bytes.Repeat([]byte{7}, 32)
@@ -129,8 +133,9 @@ func (e *env) start() {
 	}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
-	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log})
-	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics}))
+	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log,
+		ACHSettleDelay: e.achDelay})
+	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics, Sandbox: !e.production}))
 	e.t.Cleanup(e.stop)
 	// As `ingot serve` does before it accepts requests: checks left in flight
 	// by a previous process are started again.
