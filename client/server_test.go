@@ -59,7 +59,7 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
-	h := httpapi.NewHandler(httpapi.Config{Service: svc})
+	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: true})
 	if opt.wrap != nil {
 		h = opt.wrap(h)
 	}
