@@ -146,6 +146,8 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 	bg := context.WithoutCancel(ctx)
 	var retry *RetryAt
 	switch {
+	case err == nil && j.Completed():
+		// The handler's Work deleted the job with its effect.
 	case err == nil:
 		err = s.store.CompleteJob(bg, j)
 	case errors.As(err, &retry):
