@@ -137,9 +137,9 @@ func accountLocks(ids ...banking.AccountID) []string {
 }
 
 // record writes transaction t with its two entries, moves both balances,
-// schedules its settlement and emits its event, all in tx. A pending t's
-// entries are pending (the source's pending debits and the destination's
-// pending credits rise); a completed one's are posted at once.
+// schedules its settlement and emits its event, all in tx. While t is
+// pending its entries are (the source's pending debits and the
+// destination's pending credits rise); a completed t's are posted at once.
 func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any, error) {
 	meta, err := json.Marshal(t.Metadata)
 	if err != nil {
@@ -163,16 +163,14 @@ func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any
 		t.ReversedTransactionID, millis(t.CreatedAt), millis(t.UpdatedAt)); err != nil {
 		return nil, err
 	}
-	status := "pending"
 	src, dst := delta{pendingDebits: t.Amount}, delta{pendingCredits: t.Amount}
 	if t.Status == banking.TxCompleted {
-		status = "posted"
 		src, dst = delta{posted: -t.Amount}, delta{posted: t.Amount}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?)`,
-		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, status, millis(t.CreatedAt),
-		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, status, millis(t.CreatedAt)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, created_at)
+		VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`,
+		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, millis(t.CreatedAt),
+		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, millis(t.CreatedAt)); err != nil {
 		return nil, err
 	}
 	if err := moveBalances(ctx, tx, t.SourceAccountID, src, t.DestinationAccountID, dst); err != nil {
@@ -235,11 +233,14 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
 		}
 		ev := decide(&t)
-		entries, ds, dd := "posted", delta{posted: -t.Amount, pendingDebits: -t.Amount}, delta{posted: t.Amount, pendingCredits: -t.Amount}
+		// The entries' phase is the transaction's status: posting them
+		// moves the money out of the pending columns into posted; voiding
+		// them releases it.
+		ds, dd := delta{posted: -t.Amount, pendingDebits: -t.Amount}, delta{posted: t.Amount, pendingCredits: -t.Amount}
 		switch t.Status {
 		case banking.TxCompleted:
 		case banking.TxFailed, banking.TxBlocked:
-			entries, ds, dd = "voided", delta{pendingDebits: -t.Amount}, delta{pendingCredits: -t.Amount}
+			ds, dd = delta{pendingDebits: -t.Amount}, delta{pendingCredits: -t.Amount}
 		default:
 			return nil, fmt.Errorf("settle %s: cannot become %s", id, t.Status)
 		}
@@ -249,10 +250,6 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		}
 		if _, err := tx.Exec(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?, posting_date = ?, updated_at = ?
 			WHERE id = ?`, t.Status, t.FailureReason, posting, millis(t.UpdatedAt), t.ID); err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE ledger_entries SET status = ? WHERE transaction_id = ? AND status = 'pending'`,
-			entries, t.ID); err != nil {
 			return nil, err
 		}
 		if err := moveBalances(ctx, tx, src, ds, dst, dd); err != nil {

@@ -140,9 +140,10 @@ func directionOf(entry int64) banking.Direction {
 
 // UserTransaction finds the newest transaction of program pid that generic
 // names (its id, its uuid, its reference or its idempotent_key, tried in
-// that order) and that touches an account of user uid or of a business uid
-// owns, seen from that account: the leg of direction dir when dir is set;
-// else the debit when both legs are uid's. Anything else is not found.
+// that order) and that moves money from or to an account of user uid or of
+// a business uid owns, seen from that account: the leg of direction dir
+// when dir is set; else the debit when both accounts are uid's. Anything
+// else is not found.
 func (s *Store) UserTransaction(ctx context.Context, pid banking.ProgramID, uid banking.UserID, generic string, dir banking.Direction) (banking.Statement, error) {
 	defer s.timed("user_transaction", time.Now())
 	var conds []string
@@ -155,26 +156,36 @@ func (s *Store) UserTransaction(ctx context.Context, pid banking.ProgramID, uid 
 	// The '' conditions let the engines use the partial indexes.
 	conds = append(conds, "t.reference = ? AND t.reference <> ''", "t.idempotent_key = ? AND t.idempotent_key <> ''")
 	vals = append(vals, generic, generic)
-	legs := ""
+	// Whose the two accounts are: a user's own account and a business's
+	// both carry the user (accounts.user_id).
+	legs := "(src.user_id = ? OR dst.user_id = ?)"
 	switch dir {
 	case banking.Credit:
-		legs = " AND e.amount > 0"
+		legs = "(dst.user_id = ? AND dst.user_id = ?)"
 	case banking.Debit:
-		legs = " AND e.amount < 0"
+		legs = "(src.user_id = ? AND src.user_id = ?)"
 	}
 	for i, c := range conds {
-		var amount int64
-		t, err := scanTransaction(s.db.QueryRowContext(ctx, s.q(`SELECT `+txCols+`, e.amount FROM ledger_transactions t
-			JOIN ledger_entries e ON e.transaction_id = t.id JOIN accounts a ON a.id = e.account_id
-			WHERE t.program_id = ? AND `+c+` AND a.user_id = ?`+legs+`
-			ORDER BY t.created_at DESC, t.seq DESC, e.amount ASC LIMIT 1`), pid, vals[i], uid), &amount)
+		var srcUser string
+		t, err := scanTransaction(s.db.QueryRowContext(ctx, s.q(`SELECT `+txCols+`, COALESCE(src.user_id, '')
+			FROM ledger_transactions t JOIN accounts src ON src.id = t.source_account_id
+			JOIN accounts dst ON dst.id = t.destination_account_id
+			WHERE t.program_id = ? AND `+c+` AND `+legs+`
+			ORDER BY t.created_at DESC, t.seq DESC LIMIT 1`), pid, vals[i], uid, uid), &srcUser)
 		if err == sql.ErrNoRows {
 			continue
 		}
 		if err != nil {
 			return banking.Statement{}, s.translate(err)
 		}
-		return banking.Statement{Transaction: t, Direction: directionOf(amount)}, nil
+		d := dir
+		if d == "" {
+			d = banking.Credit
+			if srcUser == string(uid) {
+				d = banking.Debit
+			}
+		}
+		return banking.Statement{Transaction: t, Direction: d}, nil
 	}
 	return banking.Statement{}, errTransactionNotFound
 }
