@@ -38,6 +38,12 @@ or, with --bulk-db, directly in the database), then it runs --op for
   toggle   user/block or user/unblock of a random pre-created user: each user
            is blocked, then unblocked, in turn, one request at a time (a 409
            counts as an error)
+  transfer      a book transfer of 0.01 to 0.99 between two random accounts:
+                each pre-created user is KYC-verified and issued an account
+                funded with 1,000,000.00 first (the server must run with
+                --sandbox, whose inbound transfer funds them)
+  transfer-hot  the same, always from the program master account (funded
+                with 50,000,000.00 first): every transfer locks one balance
 
 Without --rate the loop is closed: each worker sends its next request as soon
 as the previous one is answered, and latency is measured from each request's
@@ -59,7 +65,11 @@ Flags:
 `
 
 // benchOps are the operations --op accepts; the ones that need users are true.
-var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true}
+var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true,
+	"transfer": true, "transfer-hot": true}
+
+// benchOpList names them for messages.
+const benchOpList = "create, get, list, search, toggle, transfer or transfer-hot"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -69,7 +79,7 @@ func (e cliEnv) bench(args []string) error {
 	fs.Usage = func() { fmt.Fprint(e.stderr, benchUsage); fs.PrintDefaults() }
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
-	op := fs.String("op", "get", "operation: create, get, list, search or toggle")
+	op := fs.String("op", "get", "operation: "+benchOpList)
 	users := fs.Int("users", 100, "users to create before the run")
 	bulkDB := fs.String("bulk-db", "", "insert the --users users directly into this database (SQLite path, sqlite:PATH or postgres:// URL) instead of through the API: the fast path for 1,000,000 users; bulk users have no SSN, so no master key is needed")
 	concurrency := fs.Int("concurrency", 8, "workers sending requests (and creating users)")
@@ -86,7 +96,9 @@ func (e cliEnv) bench(args []string) error {
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("bench: unexpected argument %q", fs.Arg(0))}
 	case !ok:
-		return usageError{fmt.Sprintf("bench: --op %q: want create, get, list, search or toggle", *op)}
+		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpList)}
+	case isMoneyOp(*op) && *bulkDB != "":
+		return usageError{fmt.Sprintf("bench: --op %s creates its accounts through the API: --bulk-db does not apply", *op)}
 	case *users < 0:
 		return usageError{"bench: --users must be >= 0"}
 	case needUsers && *users == 0:
@@ -149,6 +161,14 @@ func (e cliEnv) bench(args []string) error {
 	if *op == "toggle" {
 		b.toggle = newToggler(len(b.ids))
 	}
+	if isMoneyOp(*op) {
+		start := time.Now()
+		if err := b.moneySeed(e.ctx, *concurrency); err != nil {
+			return fmt.Errorf("bench: fund accounts: %w", err)
+		}
+		res.SeedS += time.Since(start).Seconds()
+		fmt.Fprintf(e.stderr, "ingot bench: verified, issued and funded %d accounts in %.1fs\n", len(b.ids), time.Since(start).Seconds())
+	}
 
 	var samples []sample
 	var elapsed time.Duration
@@ -184,6 +204,7 @@ type bencher struct {
 	ids              []string // pre-created users; seedEmail(run, i) is ids[i]'s email
 	creates          atomic.Int64
 	toggle           *toggler
+	money            *moneyBench
 }
 
 // signError is a request that could not be signed (bad credentials given).
@@ -383,6 +404,8 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 		// The part of one user's email that no other user's contains.
 		term := strings.TrimSuffix(seedEmail(b.run, rng.IntN(len(b.ids))), "example.com")
 		return "user/get-all", []byte(`{"search":"` + term + `"}`), nop
+	case "transfer", "transfer-hot":
+		return "book-transfer/routable-bank-account-to-routable-bank-account-transfer", b.nextTransfer(rng), nop
 	case "toggle":
 		i, blocked := b.toggle.acquire(rng)
 		if blocked {
