@@ -36,6 +36,15 @@ type Config struct {
 	// pending before its settlement is due (money.md section 4.5); 0 means
 	// at once, in the background.
 	ACHSettleDelay time.Duration
+	// BookSettleDelay is how long a book transfer stays pending before its
+	// settlement is due (money.md section 4.1: the sandbox can delay it); 0
+	// means at once, in the background.
+	BookSettleDelay time.Duration
+	// IdempotencyLease is how long a reserved idempotent_key stays "in
+	// progress" (409) before another request may take it over: its process
+	// is presumed dead by then. 0 means IdempotencyLease (60 s). It must
+	// exceed the longest call.
+	IdempotencyLease time.Duration
 	// JobLease is how long a claimed job stays this process's before any
 	// process may claim it again (a process that died holds its jobs that
 	// long); 0 means 30 s. Every handler must finish well within it.
@@ -56,6 +65,10 @@ type Service struct {
 	routing string
 	// achDelay is Config.ACHSettleDelay.
 	achDelay time.Duration
+	// bookDelay is Config.BookSettleDelay.
+	bookDelay time.Duration
+	// idemLease is Config.IdempotencyLease.
+	idemLease time.Duration
 	// jobLease is Config.JobLease.
 	jobLease time.Duration
 	now      func() time.Time
@@ -81,9 +94,13 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
 		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
-		achDelay: cfg.ACHSettleDelay}
+		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
+		bookDelay: cfg.BookSettleDelay}
 	if s.routing == "" {
 		s.routing = banking.DefaultRoutingNumber
+	}
+	if s.idemLease <= 0 {
+		s.idemLease = IdempotencyLease
 	}
 	if s.jobLease <= 0 {
 		s.jobLease = jobLease

@@ -40,7 +40,8 @@ func (c Caller) idemKey() string {
 // (section 4.1), checking in section 4's order: the body (400, the
 // idempotent_key included), the ids (404), then under both accounts' locks
 // blocked, not_verified, account_not_active and insufficient_funds (409).
-// It answers the transaction, pending; its settlement is due at once.
+// It answers the transaction, pending; its settlement is due at once (or
+// after Config.BookSettleDelay).
 func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTransferInput) (banking.Transaction, error) {
 	in.HasKey = c.Idem != nil
 	bt, err := banking.ParseBookTransfer(c.ProgramID, in)
@@ -60,6 +61,7 @@ func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTra
 	if err != nil {
 		return banking.Transaction{}, err
 	}
+	m.Settle.RunAt = m.Settle.RunAt.Add(s.bookDelay)
 	return s.doMovement(ctx, c, store.BookTransferWork(c.ProgramID, bt.Source, bt.Destination, m))
 }
 
