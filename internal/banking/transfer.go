@@ -3,6 +3,8 @@ package banking
 import (
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Limits of a movement's free fields (money.md section 4) [ours where the
@@ -277,4 +279,13 @@ func CheckSearch(v string) error {
 	f := fieldErrors{}
 	checkText(f, "search", v, maxSearch)
 	return f.err()
+}
+
+// PlausibleKey reports whether v could be a transaction's id, uuid,
+// reference or idempotent_key: valid UTF-8 without control characters, at
+// most 255 characters (a reference's and a key's limit). Anything else
+// names no transaction.
+func PlausibleKey(v string) bool {
+	return len(v) <= 4*maxReference && utf8.ValidString(v) && utf8.RuneCountInString(v) <= maxReference &&
+		strings.IndexFunc(v, unicode.IsControl) < 0
 }

@@ -168,5 +168,10 @@ func (s *Service) SingleTransaction(ctx context.Context, c Caller, rawUser, gene
 	if _, err := s.store.User(ctx, c.ProgramID, uid); err != nil {
 		return banking.Statement{}, err
 	}
+	if !banking.PlausibleKey(generic) {
+		// No id, reference or key looks like it (PostgreSQL cannot even
+		// compare a text holding NUL).
+		return banking.Statement{}, banking.Errorf(banking.CodeNotFound, "transaction not found")
+	}
 	return s.store.UserTransaction(ctx, c.ProgramID, uid, generic, dir)
 }
