@@ -37,6 +37,9 @@ const (
 	// maxBigStartup: start-up to the first /healthz 200 ≤ Limit ms with the
 	// big user count.
 	maxBigStartup
+	// minShareOfOp: closed-loop requests/s ≥ Limit × the closed-loop
+	// requests/s of op Of on the same engine.
+	minShareOfOp
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
@@ -45,6 +48,8 @@ type target struct {
 	Limit float64
 	// Engines limits the target to these engines ("sqlite", "pg"); nil: all.
 	Engines []string
+	// Of is the op a minShareOfOp target compares with.
+	Of string
 }
 
 // applies says whether t holds for engine e.
@@ -65,6 +70,12 @@ const groupCommitWork = "two statements of its own (read and lock the user, upda
 	"commit: concurrent mutations share one transaction, which then locks the program's audit-chain head, " +
 	"inserts the group's events, updates the head, upserts the user counts and commits once"
 
+// transferWork is what a book transfer does in the database.
+const transferWork = "a reservation of its idempotent_key, then a Work that reads and locks both accounts with their " +
+	"holders, writes the transaction, its two entries, both balances, the stored answer and a settlement job, then the " +
+	"job's claim and a second Work that posts the entries and deletes the job; each of these shares a group commit with " +
+	"other requests' steps, and both Works write an audit event, which locks the program's audit-chain head until the commit"
+
 // ops are run in this order on each engine, closed loop first, then the
 // half-rate runs in the same order.
 var ops = []opSpec{
@@ -82,6 +93,14 @@ var ops = []opSpec{
 			{Kind: minShareOfRaw, Limit: 0.5},
 			{Kind: maxP99AtHalf, Limit: 10},
 		}},
+	{Op: "transfer", HalfRate: true, Work: transferWork, Targets: []target{
+		{Kind: minShareOfRaw, Limit: 0.4, Engines: []string{"sqlite"}},
+		{Kind: minShareOfRaw, Limit: 0.25, Engines: []string{"pg"}},
+		{Kind: maxP99AtHalf, Limit: 20},
+	}},
+	{Op: "transfer-hot", Work: transferWork + ", every one of them locking the same source balance", Targets: []target{
+		{Kind: minShareOfOp, Limit: 0.5, Of: "transfer"},
+	}},
 }
 
 // suiteTargets are the goals of the big runs, after the ops' targets.

@@ -90,6 +90,8 @@ func (w *report) label(o opSpec, t target) string {
 			strings.Join(opNames(func(o opSpec) bool { return o.Big }), ", "), only)
 	case maxBigStartup:
 		return fmt.Sprintf("start-up ≤ %s with %s users%s", msOrS(t.Limit), f0(float64(m.BigUsers)), only)
+	case minShareOfOp:
+		return fmt.Sprintf("%s requests/s ≥ %s of %s requests/s%s", o.Op, pct(t.Limit), t.Of, only)
 	}
 	return fmt.Sprintf("target kind %d", t.Kind)
 }
@@ -155,6 +157,14 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		}
 		v.missed = float64(e.Big.StartupMS) > t.Limit
 		v.cell = fmt.Sprintf("%s ms: %s", f0(float64(e.Big.StartupMS)), met(!v.missed))
+	case minShareOfOp:
+		r, base := e.run(o.Op), e.run(t.Of)
+		if r == nil || base == nil || base.Bench.RPS == 0 {
+			return v
+		}
+		ratio := r.Bench.RPS / base.Bench.RPS
+		v.missed = ratio < t.Limit
+		v.cell = fmt.Sprintf("%s ÷ %s = %s: %s", f0(r.Bench.RPS), f0(base.Bench.RPS), pct(ratio), met(!v.missed))
 	}
 	return v
 }
@@ -178,6 +188,11 @@ func (w *report) explain(v verdict) string {
 			c.MachineBusyPct, why, others(c))
 	case maxBigPeakRSS:
 		return fmt.Sprintf("%s memory above %g MB with %s users.", name, v.t.Limit, f0(float64(m.BigUsers)))
+	case minShareOfOp:
+		r, base := e.run(v.op.Op), e.run(v.t.Of)
+		return fmt.Sprintf("%s %s at %s of %s: every request locks the same balance, so requests that would run in "+
+			"parallel (PostgreSQL lanes, processes) or in one group queue on that one lock; each runs %s.%s",
+			name, v.op.Op, pct(r.Bench.RPS/base.Bench.RPS), v.t.Of, v.op.Work, others(r.CPU))
 	case maxBigStartup:
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",
