@@ -142,8 +142,9 @@ func directionOf(entry int64) banking.Direction {
 // names (its id, its uuid, its reference or its idempotent_key, tried in
 // that order) and that moves money from or to an account of user uid or of
 // a business uid owns, seen from that account: the leg of direction dir
-// when dir is set; else the debit when both accounts are uid's. Anything
-// else is not found.
+// when dir is set; else from the user's own account if one is involved
+// (the debit if both are), else from their business's. Anything else is
+// not found.
 func (s *Store) UserTransaction(ctx context.Context, pid banking.ProgramID, uid banking.UserID, generic string, dir banking.Direction) (banking.Statement, error) {
 	defer s.timed("user_transaction", time.Now())
 	var conds []string
@@ -166,12 +167,13 @@ func (s *Store) UserTransaction(ctx context.Context, pid banking.ProgramID, uid 
 		legs = "(src.user_id = ? AND src.user_id = ?)"
 	}
 	for i, c := range conds {
-		var srcUser string
-		t, err := scanTransaction(s.db.QueryRowContext(ctx, s.q(`SELECT `+txCols+`, COALESCE(src.user_id, '')
+		var srcKind, srcUser, dstKind, dstUser string
+		t, err := scanTransaction(s.db.QueryRowContext(ctx, s.q(`SELECT `+txCols+`, src.kind, COALESCE(src.user_id, ''),
+			dst.kind, COALESCE(dst.user_id, '')
 			FROM ledger_transactions t JOIN accounts src ON src.id = t.source_account_id
 			JOIN accounts dst ON dst.id = t.destination_account_id
 			WHERE t.program_id = ? AND `+c+` AND `+legs+`
-			ORDER BY t.created_at DESC, t.seq DESC LIMIT 1`), pid, vals[i], uid, uid), &srcUser)
+			ORDER BY t.created_at DESC, t.seq DESC LIMIT 1`), pid, vals[i], uid, uid), &srcKind, &srcUser, &dstKind, &dstUser)
 		if err == sql.ErrNoRows {
 			continue
 		}
@@ -180,9 +182,18 @@ func (s *Store) UserTransaction(ctx context.Context, pid banking.ProgramID, uid 
 		}
 		d := dir
 		if d == "" {
-			d = banking.Credit
-			if srcUser == string(uid) {
+			// Seen from the user's own account first, then from their
+			// business's: a business paying its owner is a credit to them.
+			own := func(kind, user string) bool { return kind == string(banking.AccountUser) && user == string(uid) }
+			switch {
+			case own(srcKind, srcUser):
 				d = banking.Debit
+			case own(dstKind, dstUser):
+				d = banking.Credit
+			case srcUser == string(uid):
+				d = banking.Debit
+			default:
+				d = banking.Credit
 			}
 		}
 		return banking.Statement{Transaction: t, Direction: d}, nil
