@@ -132,11 +132,11 @@ func (s *Service) runSettle(ctx context.Context, j store.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return banking.Errorf(banking.CodeInvalid, "settlement job payload: %v", err)
 	}
-	w := store.SettleWork(j.Program, p.TransactionID, p.Source, p.Destination, func(t *banking.Transaction) banking.Event {
-		now := s.clock()
-		t.Status, t.PostingDate, t.UpdatedAt = banking.TxCompleted, now, now
-		return banking.NewTransferEvent(t, banking.EventTransferCompleted, settleActor, nil, now)
-	})
+	now := s.clock()
+	w := store.SettleWork(j.Program, p.TransactionID, p.Source, p.Destination,
+		store.Settlement{Status: banking.TxCompleted, At: now}, func(t *banking.Transaction) banking.Event {
+			return banking.NewTransferEvent(t, banking.EventTransferCompleted, settleActor, nil, now)
+		})
 	w.Job = &j
 	_, err := s.store.Do(ctx, w)
 	if banking.IsCode(err, banking.CodeConflict) {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -185,6 +187,9 @@ func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any
 	return t, nil
 }
 
+// txColsBare is txCols without the table alias, for RETURNING.
+var txColsBare = strings.ReplaceAll(txCols, "t.", "")
+
 // delta is how one account's balance columns move, in cents.
 type delta struct{ posted, pendingDebits, pendingCredits int64 }
 
@@ -208,55 +213,62 @@ func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b 
 	return nil
 }
 
+// Settlement is a decision about a pending transaction: completed at At
+// (its posting date), or failed or blocked with a reason.
+type Settlement struct {
+	Status        banking.TxStatus
+	FailureReason string
+	At            time.Time
+}
+
 // SettleWork is the Work that decides pending transaction id of program
-// pid, whose accounts are src and dst: completed (its entries posted: the
-// money leaves the source's posted balance and becomes available at the
-// destination) or failed (its entries voided: the funds are released), with
-// the transfer.completed or transfer.failed event. A transaction no longer
-// pending is left alone (nil answer): it was decided already, so a job that
-// runs twice decides once. Otherwise it answers the transaction as decided.
-func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID,
-	decide func(t *banking.Transaction) banking.Event) Work {
+// pid, whose accounts are src and dst: completed (the money leaves the
+// source's posted balance and becomes available at the destination) or
+// failed or blocked (the funds are released), with the event event builds
+// from the transaction as decided (transfer.completed or transfer.failed).
+// A transaction no longer pending, or unknown, is left alone (nil answer):
+// it was decided already, so a job that runs twice decides once. Otherwise
+// it answers the transaction as decided. The decision and the read are one
+// statement (UPDATE ... RETURNING).
+func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID, d Settlement,
+	event func(t *banking.Transaction) banking.Event) Work {
 	return Work{Program: pid, Locks: accountLocks(src, dst), Run: func(ctx context.Context, tx *Tx) (any, error) {
-		t, err := scanTransaction(tx.QueryRow(ctx, `SELECT `+txCols+` FROM ledger_transactions t
-			WHERE t.program_id = ? AND t.id = ?`+tx.ForUpdate(), pid, id))
+		// Posting them moves the money out of the pending columns into
+		// posted; voiding them releases it. The entries' phase follows the
+		// transaction's status.
+		ds, dd := delta{posted: -1, pendingDebits: -1}, delta{posted: 1, pendingCredits: -1}
+		var posting int64
+		switch d.Status {
+		case banking.TxCompleted:
+			posting = millis(d.At)
+		case banking.TxFailed, banking.TxBlocked:
+			ds, dd = delta{pendingDebits: -1}, delta{pendingCredits: -1}
+		default:
+			return nil, fmt.Errorf("settle %s: cannot become %s", id, d.Status)
+		}
+		t, err := scanTransaction(tx.QueryRow(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?,
+			posting_date = ?, updated_at = ? WHERE program_id = ? AND id = ? AND status = 'pending'
+			RETURNING `+txColsBare, d.Status, d.FailureReason, posting, millis(d.At), pid, id))
 		if err == sql.ErrNoRows {
-			return nil, errTransactionNotFound
+			return nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		if t.Status != banking.TxPending {
-			return nil, nil
-		}
 		if t.SourceAccountID != src || t.DestinationAccountID != dst {
 			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
 		}
-		ev := decide(&t)
-		// The entries' phase is the transaction's status: posting them
-		// moves the money out of the pending columns into posted; voiding
-		// them releases it.
-		ds, dd := delta{posted: -t.Amount, pendingDebits: -t.Amount}, delta{posted: t.Amount, pendingCredits: -t.Amount}
-		switch t.Status {
-		case banking.TxCompleted:
-		case banking.TxFailed, banking.TxBlocked:
-			ds, dd = delta{pendingDebits: -t.Amount}, delta{pendingCredits: -t.Amount}
-		default:
-			return nil, fmt.Errorf("settle %s: cannot become %s", id, t.Status)
-		}
-		var posting int64
-		if !t.PostingDate.IsZero() {
-			posting = millis(t.PostingDate)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?, posting_date = ?, updated_at = ?
-			WHERE id = ?`, t.Status, t.FailureReason, posting, millis(t.UpdatedAt), t.ID); err != nil {
+		if err := moveBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
 			return nil, err
 		}
-		if err := moveBalances(ctx, tx, src, ds, dst, dd); err != nil {
-			return nil, err
-		}
+		ev := event(&t)
 		ev.Changes = banking.TransferChanges(&t, banking.TxPending)
 		tx.Emit(ev)
 		return t, nil
 	}}
+}
+
+// times scales a delta of units to amount cents.
+func (d delta) times(amount int64) delta {
+	return delta{posted: d.posted * amount, pendingDebits: d.pendingDebits * amount, pendingCredits: d.pendingCredits * amount}
 }

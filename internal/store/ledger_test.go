@@ -96,11 +96,10 @@ func transfer(s *store.Store, pid banking.ProgramID, src, dst banking.Side, amou
 // settle completes (or fails) a pending transaction.
 func settle(s *store.Store, tr banking.Transaction, to banking.TxStatus) (any, error) {
 	return s.Do(context.Background(), store.SettleWork(tr.ProgramID, tr.ID, tr.SourceAccountID, tr.DestinationAccountID,
-		func(x *banking.Transaction) banking.Event {
-			x.Status, x.UpdatedAt = to, t0
+		store.Settlement{Status: to, At: t0}, func(x *banking.Transaction) banking.Event {
 			typ := banking.EventTransferFailed
 			if to == banking.TxCompleted {
-				x.PostingDate, typ = t0, banking.EventTransferCompleted
+				typ = banking.EventTransferCompleted
 			}
 			return banking.NewTransferEvent(x, typ, "test", nil, t0)
 		}))
