@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"net/http"
 	"regexp"
 	"slices"
@@ -202,5 +203,43 @@ func TestAccountFreezeAndClose(t *testing.T) {
 			t.Errorf("account events = %v, want %v", types, want)
 		}
 		e.wantLedger(t)
+	})
+}
+
+// TestAccountCallsReplay: an issue, a freeze and an inbound transfer sent
+// again under their idempotent_key answer the first answer byte for byte
+// and do nothing more.
+func TestAccountCallsReplay(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		c := e.program("acme")
+		uid := c.verifiedUser(t, "ada@example.com")
+		issue := map[string]any{"user_id": uid, "idempotent_key": "issue-1"}
+		first := c.call("user/routable-bank-accounts/issue", issue).want(t, http.StatusOK, "")
+		acct := first.one(t)["id"].(string)
+		freeze := map[string]any{"routable_bank_account_id": acct, "idempotent_key": "freeze-1"}
+		frozen := c.call("routable-bank-accounts/freeze", freeze).want(t, http.StatusOK, "")
+		in := map[string]any{"routable_bank_account_id": acct, "amount": "5.00", "rail": "wire", "idempotent_key": "in-1"}
+		funded := c.call("sandbox/simulate/inbound-transfer", in).want(t, http.StatusOK, "")
+		before := e.ledgerRows(t)
+		for _, r := range []struct {
+			path  string
+			body  map[string]any
+			first response
+		}{
+			{"user/routable-bank-accounts/issue", issue, first},
+			{"routable-bank-accounts/freeze", freeze, frozen},
+			{"sandbox/simulate/inbound-transfer", in, funded},
+		} {
+			again := c.call(r.path, r.body).want(t, http.StatusOK, "")
+			if !bytes.Equal(again.Body, r.first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+				t.Errorf("%s replayed %s, want %s", r.path, again.Body, r.first.Body)
+			}
+		}
+		if after := e.ledgerRows(t); after != before {
+			t.Errorf("replays wrote rows: %+v, want %+v", after, before)
+		}
+		if d := c.balance(t, map[string]any{"user_id": uid}); d["available_balance"] != "5.00" {
+			t.Errorf("balance after replays = %v, want 5.00", d)
+		}
 	})
 }
