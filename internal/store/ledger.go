@@ -154,28 +154,25 @@ func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any
 	if !t.PostingDate.IsZero() {
 		posting = millis(t.PostingDate)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_transactions (id, program_id, amount, status, category, method,
+	insertTx := stmt{`INSERT INTO ledger_transactions (id, program_id, amount, status, category, method,
 		originator_type, originator_id, source_account_id, destination_account_id, source_entity_type,
 		source_entity_id, destination_entity_type, destination_entity_id, description, reference, metadata,
 		idempotent_key, failure_reason, posting_date, reversed_transaction_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{
 		t.ID, t.ProgramID, t.Amount, t.Status, t.Category, t.Method, t.OriginatorType, t.OriginatorID,
 		t.SourceAccountID, t.DestinationAccountID, t.SourceEntityType, t.SourceEntityID, t.DestinationEntityType,
 		t.DestinationEntityID, t.Description, t.Reference, string(meta), t.IdempotentKey, t.FailureReason, posting,
-		t.ReversedTransactionID, millis(t.CreatedAt), millis(t.UpdatedAt)); err != nil {
-		return nil, err
-	}
+		t.ReversedTransactionID, millis(t.CreatedAt), millis(t.UpdatedAt)}}
+	insertEntries := stmt{`INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, created_at)
+		VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`, []any{
+		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, millis(t.CreatedAt),
+		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, millis(t.CreatedAt)}}
 	src, dst := delta{pendingDebits: t.Amount}, delta{pendingCredits: t.Amount}
 	if t.Status == banking.TxCompleted {
 		src, dst = delta{posted: -t.Amount}, delta{posted: t.Amount}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, created_at)
-		VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`,
-		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, millis(t.CreatedAt),
-		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, millis(t.CreatedAt)); err != nil {
-		return nil, err
-	}
-	if err := moveBalances(ctx, tx, t.SourceAccountID, src, t.DestinationAccountID, dst); err != nil {
+	balances := balanceUpdate(t.SourceAccountID, src, t.DestinationAccountID, dst)
+	if err := execChain(ctx, tx, balances, insertTx, insertEntries); err != nil {
 		return nil, err
 	}
 	if t.Status == banking.TxPending && m.Settle != nil {
@@ -193,22 +190,63 @@ var txColsBare = strings.ReplaceAll(txCols, "t.", "")
 // delta is how one account's balance columns move, in cents.
 type delta struct{ posted, pendingDebits, pendingCredits int64 }
 
-// moveBalances applies two accounts' deltas in one statement (the casts
-// tell PostgreSQL the parameters' type, which CASE leaves open). The accounts
-// are locked by the work's keys; the table's CHECK refuses a negative
-// available balance of an RBA as a second guard.
-func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
-	res, err := tx.Exec(ctx, `UPDATE accounts SET
+// stmt is a statement with its arguments.
+type stmt struct {
+	q    string
+	args []any
+}
+
+// balanceUpdate moves two accounts' balance columns by their deltas in one
+// statement (the casts tell PostgreSQL the parameters' type, which CASE
+// leaves open). The accounts are locked by the work's keys; the table's
+// CHECK refuses a negative available balance of an RBA as a second guard.
+func balanceUpdate(a banking.AccountID, da delta, b banking.AccountID, db delta) stmt {
+	return stmt{`UPDATE accounts SET
 		posted = posted + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
 		pending_debits = pending_debits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
 		pending_credits = pending_credits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
 		WHERE id IN (?, ?)`,
-		a, da.posted, db.posted, a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b)
+		[]any{a, da.posted, db.posted, a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
+}
+
+// moveBalances applies two accounts' deltas (balanceUpdate).
+func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
+	return execChain(ctx, tx, balanceUpdate(a, da, b, db))
+}
+
+// execChain runs the inserts before, then update, which must change
+// exactly two rows (both accounts of a movement). PostgreSQL runs them as
+// one statement, the inserts as data-modifying WITH clauses (foreign keys
+// are checked at its end), which saves a round trip per insert; SQLite,
+// in process, runs them one by one.
+func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
+	if tx.s.dialect.engine == Postgres && len(before) > 0 {
+		var q strings.Builder
+		var args []any
+		for i, b := range before {
+			if i == 0 {
+				q.WriteString("WITH ")
+			} else {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
+			args = append(args, b.args...)
+		}
+		q.WriteString(" " + update.q)
+		update = stmt{q.String(), append(args, update.args...)}
+	} else {
+		for _, b := range before {
+			if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := tx.Exec(ctx, update.q, update.args...)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 2 {
-		return fmt.Errorf("move balances of %s and %s: %d rows (%v)", a, b, n, err)
+		return fmt.Errorf("move balances: %d rows (%v)", n, err)
 	}
 	return nil
 }
