@@ -91,6 +91,13 @@ var (
 	// ErrNotVerified: the entity involved has not passed KYC/KYB (409), e.g.
 	// sending a business to KYB before its owning user passed KYC.
 	ErrNotVerified = &Error{Code: "not_verified", Message: "not verified"}
+	// ErrAccountNotActive: the source account of a movement is frozen or
+	// closed, or its destination closed (409).
+	ErrAccountNotActive = &Error{Code: "account_not_active", Message: "account not active"}
+	// ErrInsufficientFunds: the source account's available balance is below
+	// the amount (409). The refusal is kept under the call's idempotent_key:
+	// once funds arrive, send the movement again under a new key.
+	ErrInsufficientFunds = &Error{Code: "insufficient_funds", Message: "insufficient funds"}
 	// ErrTooLarge: the body is over the server's limit (413).
 	ErrTooLarge = &Error{Code: "too_large", Message: "request too large"}
 	// ErrUnsupportedMediaType: the body was not sent as JSON (415).

@@ -20,15 +20,24 @@ import (
 // any path this version does not know, is treated as a mutation, because
 // guessing wrong there could act twice.
 var readPaths = map[string]bool{
-	"user/get-all":                          true,
-	"user/get":                              true,
-	"user/events":                           true,
-	"business/get":                          true,
-	"business/get-all":                      true,
-	"business/events":                       true,
-	"business/get-business-owners":          true,
-	"business/get-business-owner-documents": true,
-	"business/customers/get-all":            true,
+	"user/get-all":                               true,
+	"user/get":                                   true,
+	"user/events":                                true,
+	"business/get":                               true,
+	"business/get-all":                           true,
+	"business/events":                            true,
+	"business/get-business-owners":               true,
+	"business/get-business-owner-documents":      true,
+	"business/customers/get-all":                 true,
+	"business/routable-bank-accounts/get-single": true,
+	"routable-bank-accounts/get-all":             true,
+	"program/routable-bank-accounts/get":         true,
+	"balance/user":                               true,
+	"balance/program-master-rba":                 true,
+	"transactions/business":                      true,
+	"transactions/user":                          true,
+	"transactions/single":                        true,
+	"transactions/program-rba":                   true,
 }
 
 // delay is the backoff before retry number attempt+1: exponential from the

@@ -40,8 +40,9 @@ type serverOptions struct {
 	observe func(op string, d time.Duration)
 	// wrap, when set, wraps the API handler (to count requests).
 	wrap func(http.Handler) http.Handler
-	// sandbox serves as "ingot serve --sandbox" does (401 hints).
-	sandbox bool
+	// production serves as "ingot serve" without --sandbox does (no 401
+	// hints, no sandbox calls); the default is the sandbox.
+	production bool
 }
 
 // startIngot serves a fresh database under dir. It takes no *testing.T so
@@ -61,7 +62,7 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
-	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: opt.sandbox})
+	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: !opt.production})
 	if opt.wrap != nil {
 		h = opt.wrap(h)
 	}

@@ -258,7 +258,7 @@ func TestClientDoesNotPrintSecret(t *testing.T) {
 func TestSandboxHint(t *testing.T) {
 	ctx := context.Background()
 	for _, sandbox := range []bool{true, false} {
-		in := newIngotWith(t, serverOptions{sandbox: sandbox})
+		in := newIngotWith(t, serverOptions{production: !sandbox})
 		bad := client.New(in.URL, in.creds.APIKey, in.creds.HMACUsername, "0123456789abcdef-wrong-secret")
 		_, err := bad.ListUsers(ctx, apitype.ListUsersRequest{})
 		e := wantAPIError(t, err, 401, client.ErrUnauthenticated)

@@ -42,6 +42,12 @@ or, with --bulk-db, directly in the database), then it runs --op for
            pre-created user
   business-get     business/get of one of the businesses created before the
            run (one per pre-created user)
+  transfer      a book transfer of 0.01 to 0.99 between two random accounts:
+                each pre-created user is KYC-verified and issued an account
+                funded with 1,000,000.00 first (the server must run with
+                --sandbox, whose inbound transfer funds them)
+  transfer-hot  the same, always from the program master account (funded
+                with 50,000,000.00 first): every transfer locks one balance
 
 Without --rate the loop is closed: each worker sends its next request as soon
 as the previous one is answered, and latency is measured from each request's
@@ -64,10 +70,10 @@ Flags:
 
 // benchOps are the operations --op accepts; the ones that need users are true.
 var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true,
-	"business-create": true, "business-get": true}
+	"business-create": true, "business-get": true, "transfer": true, "transfer-hot": true}
 
 // benchOpNames lists benchOps for usage messages.
-const benchOpNames = "create, get, list, search, toggle, business-create or business-get"
+const benchOpNames = "create, get, list, search, toggle, business-create, business-get, transfer or transfer-hot"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -94,6 +100,8 @@ func (e cliEnv) bench(args []string) error {
 		return usageError{fmt.Sprintf("bench: unexpected argument %q", fs.Arg(0))}
 	case !ok:
 		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpNames)}
+	case isMoneyOp(*op) && *bulkDB != "":
+		return usageError{fmt.Sprintf("bench: --op %s creates its accounts through the API: --bulk-db does not apply", *op)}
 	case *users < 0:
 		return usageError{"bench: --users must be >= 0"}
 	case needUsers && *users == 0:
@@ -163,6 +171,14 @@ func (e cliEnv) bench(args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "ingot bench: created %d businesses in %.1fs\n", len(b.businesses), time.Since(start).Seconds())
 	}
+	if isMoneyOp(*op) {
+		start := time.Now()
+		if err := b.moneySeed(e.ctx, *concurrency); err != nil {
+			return fmt.Errorf("bench: fund accounts: %w", err)
+		}
+		res.SeedS += time.Since(start).Seconds()
+		fmt.Fprintf(e.stderr, "ingot bench: verified, issued and funded %d accounts in %.1fs\n", len(b.ids), time.Since(start).Seconds())
+	}
 
 	var samples []sample
 	var elapsed time.Duration
@@ -201,6 +217,7 @@ type bencher struct {
 	// businesses are the pre-created businesses of business-get, each
 	// owned by ids[i] for its index i.
 	businesses []string
+	money      *moneyBench
 }
 
 // signError is a request that could not be signed (bad credentials given).
@@ -287,11 +304,10 @@ func (b *bencher) createOne(email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	id := firstID(answer)
-	if status != http.StatusOK || id == "" {
+	if status != http.StatusOK {
 		return "", fmt.Errorf("user/create answered %d: %s", status, strings.TrimSpace(string(answer)))
 	}
-	return id, nil
+	return firstID(answer)
 }
 
 // bulkChunk is how many users one BulkCreateUsers transaction carries.
@@ -399,6 +415,8 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 	case "business-get":
 		i := rng.IntN(len(b.businesses))
 		return "business/get", []byte(`{"user_id":"` + b.ids[i] + `","business_id":"` + b.businesses[i] + `"}`), nop
+	case "transfer", "transfer-hot":
+		return "book-transfer/routable-bank-account-to-routable-bank-account-transfer", b.nextTransfer(rng), nop
 	case "toggle":
 		i, blocked := b.toggle.acquire(rng)
 		if blocked {

@@ -53,9 +53,12 @@ func (b *bencher) seedBusinesses(ctx context.Context, c int) ([]string, error) {
 					return
 				}
 				status, answer, err := b.post("business/create", businessBody(b.ids[i], b.ein(9_999_999-int64(i))), true)
-				id := firstID(answer)
-				if err == nil && (status != http.StatusOK || id == "") {
+				id := ""
+				if err == nil && status != http.StatusOK {
 					err = fmt.Errorf("business/create answered %d: %s", status, strings.TrimSpace(string(answer)))
+				}
+				if err == nil {
+					id, err = firstID(answer)
 				}
 				if err != nil {
 					once.Do(func() { first = err })
@@ -70,19 +73,4 @@ func (b *bencher) seedBusinesses(ctx context.Context, c int) ([]string, error) {
 		first = ctx.Err()
 	}
 	return ids, first
-}
-
-// firstID is the id of the first item of a success answer, or "".
-func firstID(answer []byte) string {
-	var env struct {
-		Data struct {
-			Items []struct {
-				ID string `json:"id"`
-			} `json:"items"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(answer, &env) != nil || len(env.Data.Items) == 0 {
-		return ""
-	}
-	return env.Data.Items[0].ID
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/httpapi"
 	"github.com/ingot-dev/ingot/internal/kyc"
 	"github.com/ingot-dev/ingot/internal/service"
@@ -50,8 +51,15 @@ func (e cliEnv) serve(args []string) error {
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(e.getenv, "INGOT_LOG_LEVEL", "info"), "lowest level logged: debug (adds why each 401 was refused), info, warn or error (env INGOT_LOG_LEVEL)")
 	pprofAddr := fs.String("pprof-addr", envOr(e.getenv, "INGOT_PPROF_ADDR", ""), "serve net/http/pprof on this separate address, HOST:PORT; off when empty; never expose it publicly (env INGOT_PPROF_ADDR)")
+	routing := fs.String("routing-number", envOr(e.getenv, "INGOT_ROUTING_NUMBER", banking.DefaultRoutingNumber), "the installation's ABA routing number, shown on every routable bank account: 9 digits with a valid check digit (env INGOT_ROUTING_NUMBER)")
+	idemLease := fs.Duration("idempotency-lease", service.IdempotencyLease, "how long a request's idempotent_key stays in progress (a repeat answers 409) before another request may take it over, when the process running it died; must exceed the longest call (env INGOT_IDEMPOTENCY_LEASE)")
+	bookDelay := fs.Duration("book-settle-delay", 0, "how long a book transfer stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_BOOK_SETTLE_DELAY)")
+	achDelay := fs.Duration("ach-settle-delay", 0, "sandbox rail: how long an ACH movement (a simulated inbound transfer) stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_ACH_SETTLE_DELAY)")
+	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it; every job must finish well within it (env INGOT_JOB_LEASE)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
-		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
+		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST", "job-lease": "INGOT_JOB_LEASE",
+		"ach-settle-delay": "INGOT_ACH_SETTLE_DELAY", "idempotency-lease": "INGOT_IDEMPOTENCY_LEASE",
+		"book-settle-delay": "INGOT_BOOK_SETTLE_DELAY"}); err != nil {
 		return err
 	}
 	if err := e.parseFlags(fs, args); err != nil {
@@ -59,6 +67,18 @@ func (e cliEnv) serve(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	if !banking.ValidRoutingNumber(*routing) {
+		return usageError{fmt.Sprintf("serve: --routing-number %q: want 9 digits with a valid ABA check digit", *routing)}
+	}
+	if *achDelay < 0 || *bookDelay < 0 {
+		return usageError{"serve: --ach-settle-delay and --book-settle-delay must be >= 0"}
+	}
+	if *idemLease < time.Second {
+		return usageError{"serve: --idempotency-lease must be at least 1s"}
+	}
+	if *jobLease < time.Second {
+		return usageError{"serve: --job-lease must be at least 1s"}
 	}
 	log, err := newLogger(*logFormat, *logLevel, e)
 	if err != nil {
@@ -87,7 +107,9 @@ func (e cliEnv) serve(args []string) error {
 	if f.sandbox {
 		provider = kyc.Sandbox{Delay: *kycDelay}
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
+		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay,
+		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -134,7 +134,7 @@ func forbidden(a *apiClient, r *http.Request) []string {
 // replaced and whose grace period is over.
 func sandboxEnv(t *testing.T, e *env) (a, expired *apiClient) {
 	t.Helper()
-	e.sandbox = true
+	e.production = false
 	e.restart()
 	a = e.program("acme")
 	b := e.program("beta")
@@ -189,6 +189,8 @@ func TestSandboxAuthHints(t *testing.T) {
 // hint; the cause is in the debug log instead (the harness logs at debug).
 func TestNoHintOutsideSandbox(t *testing.T) {
 	e := newEnv(t)
+	e.production = true
+	e.restart()
 	a := e.program("acme")
 	req, err := a.signed("user/get-all", []byte(`{"per_page":5}`))
 	if err != nil {

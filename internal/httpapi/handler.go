@@ -44,8 +44,9 @@ type Config struct {
 	// http.Server's own, larger MaxHeaderBytes stops anything beyond that
 	// before it reaches a handler (with net/http's plain-text 431).
 	MaxHeaderBytes int
-	// Sandbox makes every 401 carry error.hint, the check that failed
-	// (api-v4.md section 2.5). Only "ingot serve --sandbox" sets it.
+	// Sandbox is "ingot serve --sandbox": every 401 carries error.hint, the
+	// check that failed (api-v4.md section 2.5), and the sandbox control
+	// plane is served (sandbox.md section 1); without it those calls are 404.
 	Sandbox bool
 }
 

@@ -38,13 +38,43 @@ func (h *handler) routes(mux *http.ServeMux) {
 		mutation(h, "business/add-business-owner-document", h.addDocument, documentPage),
 		read(h, "business/get-business-owner-documents", h.listDocuments),
 		read(h, "business/customers/get-all", h.listContacts),
+		mutation(h, "user/routable-bank-accounts/issue", h.issueUserAccount, h.accountPage),
+		mutation(h, "business/routable-bank-accounts/issue", h.issueBusinessAccount, h.accountPage),
+		read(h, "business/routable-bank-accounts/get-single", h.getBusinessAccount),
+		read(h, "routable-bank-accounts/get-all", h.listAccounts),
+		mutation(h, "routable-bank-accounts/freeze", h.freezeAccount, h.accountPage),
+		mutation(h, "routable-bank-accounts/unfreeze", h.unfreezeAccount, h.accountPage),
+		mutation(h, "routable-bank-accounts/close", h.closeAccount, h.accountPage),
+		read(h, "program/routable-bank-accounts/get", h.masterAccount),
+		mutation(h, "book-transfer/routable-bank-account-to-routable-bank-account-transfer", h.bookTransfer, transferPage),
+		read(h, "balance/user", h.userBalance),
+		read(h, "balance/program-master-rba", h.masterBalance),
+		read(h, "transactions/business", h.businessTransactions),
+		read(h, "transactions/user", h.userTransactions),
+		read(h, "transactions/single", h.singleTransaction),
+		read(h, "transactions/program-rba", h.programTransactions),
 	} {
-		mux.Handle("POST /api/v4/"+rt.path, rt.handler)
-		// The same path with any other method: 405 in the error envelope
-		// rather than ServeMux's plain-text answer.
-		mux.HandleFunc("/api/v4/"+rt.path, h.methodNotAllowed)
+		h.register(mux, rt)
+	}
+	if h.sandbox {
+		// The sandbox control plane (sandbox.md section 1) exists only in a
+		// server started with --sandbox; elsewhere its paths are unknown
+		// (404 not_found).
+		for _, rt := range []route{
+			mutation(h, "sandbox/simulate/inbound-transfer", h.simulateInbound, inboundPage),
+		} {
+			h.register(mux, rt)
+		}
 	}
 	mux.HandleFunc("/", h.unknownRoute)
+}
+
+// register serves rt at POST /api/v4/ and its path.
+func (h *handler) register(mux *http.ServeMux, rt route) {
+	mux.Handle("POST /api/v4/"+rt.path, rt.handler)
+	// The same path with any other method: 405 in the error envelope
+	// rather than ServeMux's plain-text answer.
+	mux.HandleFunc("/api/v4/"+rt.path, h.methodNotAllowed)
 }
 
 // empty is the answer of calls whose success carries no data ("data":{}).

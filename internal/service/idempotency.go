@@ -73,7 +73,7 @@ func (s *Service) ReserveIdempotency(ctx context.Context, c Caller, key, endpoin
 	s.maybePrune(now)
 	r, err := s.store.ReserveIdempotency(ctx, store.IdemRequest{
 		ProgramID: c.ProgramID, Key: key, Endpoint: endpoint, Hash: hash,
-		Now: now, Lease: IdempotencyLease, TTL: IdempotencyTTL,
+		Now: now, Lease: s.idemLease, TTL: IdempotencyTTL,
 	})
 	if err != nil {
 		return Reservation{}, err
@@ -121,7 +121,7 @@ func (s *Service) ReleaseIdempotency(ctx context.Context, ic *IdemCall) error {
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
-			deadline := s.now().Add(IdempotencyLease)
+			deadline := s.now().Add(s.idemLease)
 			for s.now().Before(deadline) {
 				s.sleep(s.bgCtx, releaseRetryEvery)
 				if s.bgCtx.Err() != nil || s.store.ReleaseIdempotency(s.bgCtx, ic.ref) == nil {

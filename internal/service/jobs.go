@@ -38,7 +38,8 @@ func (r *RetryAt) Unwrap() error { return r.Err }
 
 // Runner tuning.
 const (
-	// jobLease is how long a claimed job is this process's. A handler must
+	// jobLease is how long a claimed job is this process's by default
+	// (Config.JobLease). A handler must
 	// finish well within it (a webhook attempt times out after 10 s).
 	jobLease = 30 * time.Second
 	// jobPoll bounds how long the runner sleeps without looking, so jobs
@@ -81,7 +82,7 @@ func (s *Service) runJobs(ctx context.Context) {
 	var running sync.WaitGroup
 	defer running.Wait()
 	for ctx.Err() == nil {
-		jobs, err := s.store.ClaimJobs(ctx, s.now(), jobLease, jobBatch)
+		jobs, err := s.store.ClaimJobs(ctx, s.now(), s.jobLease, jobBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("claiming jobs failed", "err", err)
@@ -145,6 +146,8 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 	bg := context.WithoutCancel(ctx)
 	var retry *RetryAt
 	switch {
+	case err == nil && j.Completed():
+		// The handler's Work deleted the job with its effect.
 	case err == nil:
 		err = s.store.CompleteJob(bg, j)
 	case errors.As(err, &retry):

@@ -30,6 +30,26 @@ type Config struct {
 	// commands (program create, audit verify) that must not claim work they
 	// will not finish.
 	NoJobs bool
+	// RoutingNumber is the installation's ABA routing number shown on every
+	// RBA; "" means banking.DefaultRoutingNumber. The caller validates it.
+	RoutingNumber string
+	// ACHSettleDelay is how long an ACH movement of the sandbox rail stays
+	// pending before its settlement is due (money.md section 4.5); 0 means
+	// at once, in the background.
+	ACHSettleDelay time.Duration
+	// BookSettleDelay is how long a book transfer stays pending before its
+	// settlement is due (money.md section 4.1: the sandbox can delay it); 0
+	// means at once, in the background.
+	BookSettleDelay time.Duration
+	// IdempotencyLease is how long a reserved idempotent_key stays "in
+	// progress" (409) before another request may take it over: its process
+	// is presumed dead by then. 0 means IdempotencyLease (60 s). It must
+	// exceed the longest call.
+	IdempotencyLease time.Duration
+	// JobLease is how long a claimed job stays this process's before any
+	// process may claim it again (a process that died holds its jobs that
+	// long); 0 means 30 s. Every handler must finish well within it.
+	JobLease time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -42,6 +62,16 @@ type Service struct {
 	kyc    kyc.Provider
 	// kycDelay is how long after submission a KYC or KYB check is due.
 	kycDelay time.Duration
+	// routing is the routing number of every RBA.
+	routing string
+	// achDelay is Config.ACHSettleDelay.
+	achDelay time.Duration
+	// bookDelay is Config.BookSettleDelay.
+	bookDelay time.Duration
+	// idemLease is Config.IdempotencyLease.
+	idemLease time.Duration
+	// jobLease is Config.JobLease.
+	jobLease time.Duration
 	now      func() time.Time
 	log      *slog.Logger
 
@@ -64,7 +94,18 @@ type Service struct {
 // New returns a Service. Call Close to stop background work.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
-		creds: newCredCache(credCacheTTL, credCacheMax)}
+		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
+		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
+		bookDelay: cfg.BookSettleDelay}
+	if s.routing == "" {
+		s.routing = banking.DefaultRoutingNumber
+	}
+	if s.idemLease <= 0 {
+		s.idemLease = IdempotencyLease
+	}
+	if s.jobLease <= 0 {
+		s.jobLease = jobLease
+	}
 	if s.kyc == nil {
 		s.kyc = kyc.Sandbox{}
 	}
@@ -78,6 +119,7 @@ func New(cfg Config) *Service {
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
+	s.handle(jobSettle, s.runSettle)
 	if !cfg.NoJobs {
 		s.bg.Add(1)
 		go func() {

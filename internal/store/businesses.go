@@ -111,6 +111,18 @@ func (s *Store) Business(ctx context.Context, pid banking.ProgramID, uid banking
 	return b, s.translate(err)
 }
 
+// BusinessUser reads the owning user of business bid of program pid
+// (another program's business is not found).
+func (s *Store) BusinessUser(ctx context.Context, pid banking.ProgramID, bid banking.BusinessID) (banking.UserID, error) {
+	defer s.timed("business_user", time.Now())
+	var uid banking.UserID
+	err := s.queryRow(ctx, nil, `SELECT user_id FROM businesses WHERE program_id = ? AND id = ?`, pid, bid).Scan(&uid)
+	if err == sql.ErrNoRows {
+		return "", errBusinessNotFound
+	}
+	return uid, s.translate(err)
+}
+
 // ListBusinesses returns one page of a program's businesses matching f, and
 // how many match in all. Search is a case-insensitive substring of
 // SearchText, LIKE's metacharacters taken literally.

@@ -262,12 +262,20 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 		}
+		var done []*Job
 		err = s.tryTx(ctx, func(tx *sql.Tx) error {
-			results, scheduled, err = s.runOps(ctx, tx, ops)
+			results, scheduled, done, err = s.runOps(ctx, tx, ops)
 			return err
 		})
-		if err == nil && scheduled {
-			s.notifyJobs()
+		if err == nil {
+			for _, j := range done {
+				if j.done != nil {
+					j.done.Store(true)
+				}
+			}
+			if scheduled {
+				s.notifyJobs()
+			}
 		}
 		if err == nil || !s.dialect.retryable(err) {
 			break
@@ -280,10 +288,11 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 }
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
-// several, then writes what they deferred; scheduled reports new jobs.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled bool, err error) {
+// several, then writes what they deferred; scheduled reports new jobs, done
+// the jobs the successful works completed.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled bool, done []*Job, err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
 	g := &Tx{s: s, tx: tx}
 	results = make([]opResult, len(ops))
@@ -291,25 +300,25 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, ops[0].work)
 		if err != nil {
-			return nil, false, err
+			return nil, false, nil, err
 		}
 		g.keep(w)
 		results[0] = opResult{value: v}
-		return results, len(g.jobs) > 0, s.flush(ctx, g)
+		return results, len(g.jobs) > 0, g.jobsDone, s.flush(ctx, g)
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
 		if err := sp.begin(ctx); err != nil {
-			return nil, false, err
+			return nil, false, nil, err
 		}
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, op.work)
 		if err != nil {
 			if s.dialect.retryable(err) {
-				return nil, false, err // the whole group runs again
+				return nil, false, nil, err // the whole group runs again
 			}
 			if rerr := sp.rollback(ctx); rerr != nil {
-				return nil, false, rerr
+				return nil, false, nil, rerr
 			}
 			results[i] = opResult{err: s.translate(err)}
 			continue
@@ -317,7 +326,7 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		g.keep(w)
 		results[i] = opResult{value: v}
 	}
-	return results, len(g.jobs) > 0, s.flush(ctx, g)
+	return results, len(g.jobs) > 0, g.jobsDone, s.flush(ctx, g)
 }
 
 // runWork runs one Work with its idempotent answer and job completion,
@@ -342,6 +351,7 @@ func runWork(ctx context.Context, tx *Tx, w Work) (v any, err error) {
 		if err := tx.s.finishJob(ctx, tx.tx, w.Job); err != nil {
 			return nil, err
 		}
+		tx.jobsDone = append(tx.jobsDone, w.Job)
 	}
 	return v, nil
 }
@@ -359,11 +369,13 @@ func (p *savepoints) begin(ctx context.Context) error {
 	if p.open {
 		if p.s.dialect.engine == Postgres {
 			q = "RELEASE SAVEPOINT work; SAVEPOINT work"
-		} else if _, err := p.tx.ExecContext(ctx, "RELEASE SAVEPOINT work"); err != nil {
+		} else if _, err := p.s.exec(ctx, p.tx, "RELEASE SAVEPOINT work"); err != nil {
 			return err
 		}
 	}
-	_, err := p.tx.ExecContext(ctx, q)
+	// On SQLite through the statement cache: a group runs two of these per
+	// work, and parsing them anew each time showed in profiles.
+	_, err := p.s.exec(ctx, p.tx, q)
 	p.open = err == nil
 	return err
 }

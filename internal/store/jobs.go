@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -46,7 +47,14 @@ type Job struct {
 	Attempts int // including this one
 	Created  time.Time
 	token    string
+	// done is set once a Work carrying the job (Work.Job) deleted it; the
+	// pointer is shared by every copy of the Job.
+	done *atomic.Bool
 }
+
+// Completed reports whether a Work carrying j (Work.Job) has completed it
+// in a transaction that committed: the runner then need not delete it.
+func (j Job) Completed() bool { return j.done != nil && j.done.Load() }
 
 // errJobLost is the outcome of a work whose job was taken over by another
 // process after its lease ran out: the other process does the work.
@@ -90,29 +98,33 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	if s.dialect.engine == Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
-	var jobs []Job
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, s.q(`UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
+	// A Work of the group committer: the claim shares its commit with the
+	// group's other work (on SQLite, a claim of its own paid an fsync for
+	// every batch of settlements). SKIP LOCKED never waits, so the claim
+	// needs no lock key of its own.
+	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
+		var jobs []Job
+		rows, err := tx.Query(ctx, `UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? ORDER BY run_at LIMIT ?`+skip+`)
-			RETURNING id, program_id, kind, payload, attempts, created_at`),
+			RETURNING id, program_id, kind, payload, attempts, created_at`,
 			millis(now.Add(lease)), token, millis(now), limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			j := Job{token: token}
+			j := Job{token: token, done: new(atomic.Bool)}
 			var payload string
 			var created int64
 			if err := rows.Scan(&j.ID, &j.Program, &j.Kind, &payload, &j.Attempts, &created); err != nil {
-				return err
+				return nil, err
 			}
 			j.Payload, j.Created = []byte(payload), fromMillis(created)
 			jobs = append(jobs, j)
 		}
-		return rows.Err()
-	})
+		return jobs, rows.Err()
+	}})
+	jobs, _ := v.([]Job)
 	return jobs, err
 }
 

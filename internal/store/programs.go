@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
 
-// CreateProgram stores a new program together with its program.created event.
+// CreateProgram stores a new program together with its program.created event,
+// its master RBA and clearing account, in one transaction.
 func (s *Store) CreateProgram(ctx context.Context, p banking.Program, ev banking.Event) error {
 	defer s.timed("create_program", time.Now())
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertProgram(ctx, tx, p, ev) })
@@ -49,6 +51,18 @@ func (s *Store) insertProgram(ctx context.Context, tx *sql.Tx, p banking.Program
 	if err != nil {
 		return err
 	}
+	// Every program has its master RBA and clearing account from its first
+	// moment (money.md section 2.2); program.created records the master
+	// account, which has no account.issued event of its own.
+	master, err := s.insertProgramAccounts(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	ch := banking.Changes{}
+	maps.Copy(ch, ev.Changes)
+	ch["master_account_id"] = banking.Change{From: "", To: string(master.ID)}
+	ch["master_account_number"] = banking.Change{From: "", To: master.Number}
+	ev.Changes = ch
 	return s.insertEvents(ctx, tx, []banking.Event{ev})
 }
 

@@ -56,6 +56,8 @@ type Tx struct {
 	events []banking.Event
 	counts map[countKey]int
 	jobs   []NewJob
+	// jobsDone are the jobs its works completed (Work.Job).
+	jobsDone []*Job
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -68,8 +70,12 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.s.queryRow(ctx, t.tx, query, args...)
 }
 
-// Query runs a query written with ? placeholders.
+// Query runs a query written with ? placeholders, prepared when it is
+// cached (see cachedStmt).
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.s.cachedStmt(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, t.s.q(query), args...)
 }
 
@@ -98,6 +104,7 @@ func (t *Tx) countUser(pid banking.ProgramID, st banking.Status, ks banking.KYCS
 func (g *Tx) keep(w *Tx) {
 	g.events = append(g.events, w.events...)
 	g.jobs = append(g.jobs, w.jobs...)
+	g.jobsDone = append(g.jobsDone, w.jobsDone...)
 	for k, d := range w.counts {
 		if g.counts == nil {
 			g.counts = map[countKey]int{}
@@ -139,7 +146,13 @@ func (s *Store) Do(ctx context.Context, w Work) (any, error) {
 func lockIDs(ops []*groupOp) []int64 {
 	var ids []int64
 	for _, op := range ops {
-		for _, k := range op.work.Locks {
+		keys := op.work.Locks
+		if op.work.Idem != nil {
+			// The key's row changes with the work (finishIdem): it is
+			// ordered with the rest.
+			keys = append(keys[:len(keys):len(keys)], idemLock(op.work.Idem.Ref.Key))
+		}
+		for _, k := range keys {
 			h := fnv.New64a()
 			h.Write([]byte(op.work.Program))
 			h.Write([]byte{0})

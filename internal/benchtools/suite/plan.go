@@ -70,6 +70,12 @@ const groupCommitWork = "two statements of its own (read and lock the user, upda
 	"commit: concurrent mutations share one transaction, which then locks the program's audit-chain head, " +
 	"inserts the group's events, updates the head, upserts the user counts and commits once"
 
+// transferWork is what a book transfer does in the database.
+const transferWork = "a reservation of its idempotent_key, then a Work that reads and locks both accounts with their " +
+	"holders, writes the transaction, its two entries, both balances, the stored answer and a settlement job, then the " +
+	"job's claim and a second Work that posts the entries and deletes the job; each of these shares a group commit with " +
+	"other requests' steps, and both Works write an audit event, which locks the program's audit-chain head until the commit"
+
 // ops are run in this order on each engine, closed loop first, then the
 // half-rate runs in the same order.
 var ops = []opSpec{
@@ -91,6 +97,14 @@ var ops = []opSpec{
 	{Op: "business-create", Work: "a group-commit insert of the business, after reading its owning user",
 		Targets: []target{{Kind: minShareOfOp, Limit: 0.75, Of: "create"}}},
 	{Op: "business-get", Targets: []target{{Kind: minShareOfOp, Limit: 0.75, Of: "get"}}},
+	{Op: "transfer", HalfRate: true, Work: transferWork, Targets: []target{
+		{Kind: minShareOfRaw, Limit: 0.4, Engines: []string{"sqlite"}},
+		{Kind: minShareOfRaw, Limit: 0.25, Engines: []string{"pg"}},
+		{Kind: maxP99AtHalf, Limit: 20},
+	}},
+	{Op: "transfer-hot", Work: transferWork + ", every one of them locking the same source balance", Targets: []target{
+		{Kind: minShareOfOp, Limit: 0.5, Of: "transfer"},
+	}},
 }
 
 // suiteTargets are the goals of the big runs, after the ops' targets.

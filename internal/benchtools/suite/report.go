@@ -115,20 +115,10 @@ func (w *report) commands() {
 	w.line("go build -o ingot ./cmd/ingot")
 	w.line("go build -o sqlitebaseline ./internal/benchtools/sqlitebaseline")
 	w.line()
-	var halves []string
-	for _, o := range ops {
-		if o.HalfRate {
-			halves = append(halves, fmt.Sprintf("%s --op %s --rate R", bench, o.Op))
-		}
-	}
-	width := 0
-	for _, h := range halves {
-		width = max(width, len(h))
-	}
 	runs := func() {
 		w.linef("%s --op OP   # OP: %s", bench, strings.Join(opNames(func(opSpec) bool { return true }), ", "))
-		for i, o := range opNames(func(o opSpec) bool { return o.HalfRate }) {
-			w.linef("%-*s   # R: half the closed-loop %s requests/s", width, halves[i], o)
+		for _, o := range opNames(func(o opSpec) bool { return o.HalfRate }) {
+			w.linef("%s --op %s --rate R   # R: half the closed-loop %s requests/s", bench, o, o)
 		}
 	}
 	if w.r.engine("sqlite") != nil {

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
+// The ledger's writes (money.md section 3). Every movement is one Work whose
+// Locks name both accounts' balances (LockKey("account", id)): on PostgreSQL
+// the committer takes them in one global order before the work runs, so
+// transfers in opposite directions never deadlock, and every write of a
+// balance (a movement, a settlement, a freeze or close) holds the lock of
+// the account it changes. The work reads both accounts (FOR UPDATE, under
+// those locks), checks, and writes the transaction, its entries, both
+// balances, its job and its event in one transaction.
+
+// partyCols reads an account with its holder's state: the user whose
+// account it is (or who owns the business whose account it is) and the
+// business.
+const partyCols = accountCols + `, COALESCE(u.status, ''), COALESCE(u.kyc_status, ''),
+	COALESCE(b.status, ''), COALESCE(b.kyb_status, '')`
+
+// readParties reads the ledger accounts ids of program pid with their
+// holders, locked for update, in tx. Missing ones are absent from the map.
+func readParties(ctx context.Context, tx *Tx, pid banking.ProgramID, ids ...banking.AccountID) (map[banking.AccountID]*banking.Party, error) {
+	lock := ""
+	if tx.ForUpdate() != "" {
+		lock = " FOR UPDATE OF a" // the joined rows are read, not locked
+	}
+	args := []any{pid}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+partyCols+` FROM accounts a
+		LEFT JOIN users u ON u.id = a.user_id LEFT JOIN businesses b ON b.id = a.business_id
+		WHERE a.program_id = ? AND a.id IN (`+placeholders(len(ids))+`)`+lock, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[banking.AccountID]*banking.Party{}
+	for rows.Next() {
+		p := &banking.Party{}
+		h := &p.Holder
+		a, err := scanAccount(rows, &h.UserStatus, &h.KYCStatus, &h.BusinessStatus, &h.KYBStatus)
+		if err != nil {
+			return nil, err
+		}
+		p.Account, h.Kind = a, a.Kind
+		out[a.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// Movement is a movement to record: the transaction (id, amount, category,
+// method, originator, accounts and texts set; status pending or completed)
+// and, for a pending one, the job that settles it.
+type Movement struct {
+	Tx banking.Transaction
+	// Settle is the settlement job scheduled with a pending movement.
+	Settle *NewJob
+	// Event is the transfer.created (pending) or transfer.completed event;
+	// its changes are filled in from the transaction as recorded.
+	Event banking.Event
+}
+
+// BookTransferWork is the Work of a book transfer (money.md section 4.1)
+// from side src to side dst, answering the pending transaction (a
+// banking.Transaction). It runs steps 2 to 6 of section 4 under both
+// accounts' locks: 404 unless each account is the program's and owned by
+// its side's entity, then banking.CheckMovement. m.Tx's accounts are src's
+// and dst's.
+func BookTransferWork(pid banking.ProgramID, src, dst banking.Side, m Movement) Work {
+	return Work{Program: pid, Locks: accountLocks(src.Account, dst.Account), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		parties, err := readParties(ctx, tx, pid, src.Account, dst.Account)
+		if err != nil {
+			return nil, err
+		}
+		from, to := parties[src.Account], parties[dst.Account]
+		switch {
+		case from == nil || !from.Owns(src):
+			return nil, banking.Errorf(banking.CodeNotFound, "source account not found")
+		case to == nil || !to.Owns(dst):
+			return nil, banking.Errorf(banking.CodeNotFound, "destination account not found")
+		}
+		if err := banking.CheckMovement(from, to, m.Tx.Amount); err != nil {
+			return nil, err
+		}
+		t := m.Tx
+		t.SourceEntityType, t.SourceEntityID = src.Type, src.EntityID
+		t.DestinationEntityType, t.DestinationEntityID = dst.Type, dst.EntityID
+		return record(ctx, tx, t, m)
+	}}
+}
+
+// InboundWork is the Work of money entering RBA id from outside (the
+// sandbox's simulated inbound transfer, sandbox.md section 1): a movement
+// from the program's clearing account, answering the transaction (pending
+// with its settlement job, or completed at once). The account must be an
+// RBA of the program (404) that is not closed (409 account_not_active).
+// m.Tx's destination is the RBA.
+func InboundWork(pid banking.ProgramID, m Movement) Work {
+	clearing, id := banking.ClearingAccountID(pid), m.Tx.DestinationAccountID
+	return Work{Program: pid, Locks: accountLocks(clearing, id), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		parties, err := readParties(ctx, tx, pid, clearing, id)
+		if err != nil {
+			return nil, err
+		}
+		to := parties[id]
+		if to == nil || !to.Account.IsRBA() {
+			return nil, errAccountNotFound
+		}
+		if parties[clearing] == nil {
+			return nil, fmt.Errorf("program %s has no clearing account", pid)
+		}
+		if err := banking.CheckMovement(nil, &banking.Party{Account: to.Account}, m.Tx.Amount); err != nil {
+			return nil, err
+		}
+		t := m.Tx
+		t.SourceAccountID = clearing
+		t.DestinationEntityType, t.DestinationEntityID = banking.EntityOf(&to.Account)
+		return record(ctx, tx, t, m)
+	}}
+}
+
+// accountLocks are the lock keys of a movement's accounts.
+func accountLocks(ids ...banking.AccountID) []string {
+	locks := make([]string, len(ids))
+	for i, id := range ids {
+		locks[i] = LockKey("account", string(id))
+	}
+	return locks
+}
+
+// record writes transaction t with its two entries, moves both balances,
+// schedules its settlement and emits its event, all in tx. While t is
+// pending its entries are (the source's pending debits and the
+// destination's pending credits rise); a completed t's are posted at once.
+func record(ctx context.Context, tx *Tx, t banking.Transaction, m Movement) (any, error) {
+	meta, err := json.Marshal(t.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	if t.Metadata == nil {
+		meta = []byte("{}")
+	}
+	var posting int64
+	if !t.PostingDate.IsZero() {
+		posting = millis(t.PostingDate)
+	}
+	insertTx := stmt{`INSERT INTO ledger_transactions (id, program_id, amount, status, category, method,
+		originator_type, originator_id, source_account_id, destination_account_id, source_entity_type,
+		source_entity_id, destination_entity_type, destination_entity_id, description, reference, metadata,
+		idempotent_key, failure_reason, posting_date, reversed_transaction_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{
+		t.ID, t.ProgramID, t.Amount, t.Status, t.Category, t.Method, t.OriginatorType, t.OriginatorID,
+		t.SourceAccountID, t.DestinationAccountID, t.SourceEntityType, t.SourceEntityID, t.DestinationEntityType,
+		t.DestinationEntityID, t.Description, t.Reference, string(meta), t.IdempotentKey, t.FailureReason, posting,
+		t.ReversedTransactionID, millis(t.CreatedAt), millis(t.UpdatedAt)}}
+	insertEntries := stmt{`INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, created_at)
+		VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`, []any{
+		t.ProgramID, t.ID, t.SourceAccountID, -t.Amount, millis(t.CreatedAt),
+		t.ProgramID, t.ID, t.DestinationAccountID, t.Amount, millis(t.CreatedAt)}}
+	src, dst := delta{pendingDebits: t.Amount}, delta{pendingCredits: t.Amount}
+	if t.Status == banking.TxCompleted {
+		src, dst = delta{posted: -t.Amount}, delta{posted: t.Amount}
+	}
+	balances := balanceUpdate(t.SourceAccountID, src, t.DestinationAccountID, dst)
+	if err := execChain(ctx, tx, balances, insertTx, insertEntries); err != nil {
+		return nil, err
+	}
+	if t.Status == banking.TxPending && m.Settle != nil {
+		tx.Schedule(*m.Settle)
+	}
+	ev := m.Event
+	ev.Changes = banking.TransferChanges(&t, "")
+	tx.Emit(ev)
+	return t, nil
+}
+
+// txColsBare is txCols without the table alias, for RETURNING.
+var txColsBare = strings.ReplaceAll(txCols, "t.", "")
+
+// delta is how one account's balance columns move, in cents.
+type delta struct{ posted, pendingDebits, pendingCredits int64 }
+
+// stmt is a statement with its arguments.
+type stmt struct {
+	q    string
+	args []any
+}
+
+// balanceUpdate moves two accounts' balance columns by their deltas in one
+// statement (the casts tell PostgreSQL the parameters' type, which CASE
+// leaves open). The accounts are locked by the work's keys; the table's
+// CHECK refuses a negative available balance of an RBA as a second guard.
+func balanceUpdate(a banking.AccountID, da delta, b banking.AccountID, db delta) stmt {
+	return stmt{`UPDATE accounts SET
+		posted = posted + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+		pending_debits = pending_debits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+		pending_credits = pending_credits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
+		WHERE id IN (?, ?)`,
+		[]any{a, da.posted, db.posted, a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
+}
+
+// moveBalances applies two accounts' deltas (balanceUpdate).
+func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
+	return execChain(ctx, tx, balanceUpdate(a, da, b, db))
+}
+
+// execChain runs the inserts before, then update, which must change
+// exactly two rows (both accounts of a movement). PostgreSQL runs them as
+// one statement, the inserts as data-modifying WITH clauses (foreign keys
+// are checked at its end), which saves a round trip per insert; SQLite,
+// in process, runs them one by one.
+func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
+	if tx.s.dialect.engine == Postgres && len(before) > 0 {
+		var q strings.Builder
+		var args []any
+		for i, b := range before {
+			if i == 0 {
+				q.WriteString("WITH ")
+			} else {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
+			args = append(args, b.args...)
+		}
+		q.WriteString(" " + update.q)
+		update = stmt{q.String(), append(args, update.args...)}
+	} else {
+		for _, b := range before {
+			if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := tx.Exec(ctx, update.q, update.args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 2 {
+		return fmt.Errorf("move balances: %d rows (%v)", n, err)
+	}
+	return nil
+}
+
+// Settlement is a decision about a pending transaction: completed at At
+// (its posting date), or failed or blocked with a reason.
+type Settlement struct {
+	Status        banking.TxStatus
+	FailureReason string
+	At            time.Time
+}
+
+// SettleWork is the Work that decides pending transaction id of program
+// pid, whose accounts are src and dst: completed (the money leaves the
+// source's posted balance and becomes available at the destination) or
+// failed or blocked (the funds are released), with the event event builds
+// from the transaction as decided (transfer.completed or transfer.failed).
+// A transaction no longer pending, or unknown, is left alone (nil answer):
+// it was decided already, so a job that runs twice decides once. Otherwise
+// it answers the transaction as decided. The decision and the read are one
+// statement (UPDATE ... RETURNING).
+func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID, d Settlement,
+	event func(t *banking.Transaction) banking.Event) Work {
+	return Work{Program: pid, Locks: accountLocks(src, dst), Run: func(ctx context.Context, tx *Tx) (any, error) {
+		// Posting them moves the money out of the pending columns into
+		// posted; voiding them releases it. The entries' phase follows the
+		// transaction's status.
+		ds, dd := delta{posted: -1, pendingDebits: -1}, delta{posted: 1, pendingCredits: -1}
+		var posting int64
+		switch d.Status {
+		case banking.TxCompleted:
+			posting = millis(d.At)
+		case banking.TxFailed, banking.TxBlocked:
+			ds, dd = delta{pendingDebits: -1}, delta{pendingCredits: -1}
+		default:
+			return nil, fmt.Errorf("settle %s: cannot become %s", id, d.Status)
+		}
+		t, err := scanTransaction(tx.QueryRow(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?,
+			posting_date = ?, updated_at = ? WHERE program_id = ? AND id = ? AND status = 'pending'
+			RETURNING `+txColsBare, d.Status, d.FailureReason, posting, millis(d.At), pid, id))
+		if err == sql.ErrNoRows {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.SourceAccountID != src || t.DestinationAccountID != dst {
+			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
+		}
+		if err := moveBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
+			return nil, err
+		}
+		ev := event(&t)
+		ev.Changes = banking.TransferChanges(&t, banking.TxPending)
+		tx.Emit(ev)
+		return t, nil
+	}}
+}
+
+// times scales a delta of units to amount cents.
+func (d delta) times(amount int64) delta {
+	return delta{posted: d.posted * amount, pendingDebits: d.pendingDebits * amount, pendingCredits: d.pendingCredits * amount}
+}
