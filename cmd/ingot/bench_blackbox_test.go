@@ -48,7 +48,7 @@ func TestBlackboxBench(t *testing.T) {
 	}
 
 	t.Run("ops", func(t *testing.T) {
-		for _, op := range []string{"create", "get", "list", "search", "toggle"} {
+		for _, op := range []string{"create", "get", "list", "search", "search-common", "search-miss", "toggle"} {
 			t.Run(op, func(t *testing.T) {
 				t.Parallel()
 				r := runCLI(t, env, "bench", "--op", op, "--users", "20", "--concurrency", "4", "--duration", "1s")
