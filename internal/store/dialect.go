@@ -50,6 +50,15 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
+// rowKey is the column that finds one row of a table fastest: SQLite's
+// rowid alias seq, PostgreSQL's primary key id.
+func (d dialect) rowKey() string {
+	if d.engine == SQLite {
+		return "seq"
+	}
+	return "id"
+}
+
 // countSlot picks the user_counts row a transaction adds to. PostgreSQL
 // spreads writers of one program over several rows so they do not queue on
 // one row lock; SQLite has one writer at a time anyway.

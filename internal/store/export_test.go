@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
 
 // LargestGroup reports the most mutations one committed transaction of s
 // held, so tests can see group commit happen.
@@ -22,4 +27,20 @@ func SetSortMatchesUpTo(n int) (restore func()) {
 // ProbeFor is the stretch of term a search of table asks the index for.
 func ProbeFor(ctx context.Context, s *Store, table, term string) string {
 	return s.probe(ctx, table, term)
+}
+
+// SetSample makes table's search sample the rows of programs[i] with
+// search text texts[i], out of tableRows rows, as if just taken.
+func SetSample(s *Store, table string, programs []banking.ProgramID, texts []string, tableRows float64) {
+	rows := make([]sampledRow, len(texts))
+	for i := range texts {
+		rows[i] = sampledRow{program: programs[i], text: texts[i]}
+	}
+	v, _ := s.search.LoadOrStore(table, new(searchStats))
+	v.(*searchStats).cur.Store(newSearchSample(rows, tableRows, time.Now()))
+}
+
+// SampledTableRows is the size of table that its search sample estimates.
+func SampledTableRows(ctx context.Context, s *Store, table string) float64 {
+	return s.sample(ctx, table).tableRows
 }

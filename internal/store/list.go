@@ -40,70 +40,58 @@ type listQuery struct {
 }
 
 // sortMatchesUpTo is how many matches of a search a page query reads and
-// sorts itself. With more, it walks the program's rows in list order and
-// stops at the page, which costs about perPage × rows ÷ matches rows.
-var sortMatchesUpTo = 5000
+// sorts itself: as many as it counts exactly, so that one statement
+// answers both. With more, the page walks the program's rows in list order
+// and stops at the page, which costs about perPage × rows ÷ matches rows.
+// Tests lower it to send searches down the walk.
+var sortMatchesUpTo = banking.ExactTotalUpTo
 
 // listPage answers one page of q and the total, scanning each row with
 // scan. The plan:
 //
-//   - With a search, the matches are read (through the search index, up to
-//     sortMatchesUpTo+1 of them) and sorted in one query that also counts
-//     them: a rare term or a miss costs one indexed lookup.
+//   - With a search, one statement reads the matches' keys (through the
+//     search index, up to sortMatchesUpTo+1 of them), counts and sorts
+//     them, and reads the page's rows: a rare term or a miss is one
+//     indexed lookup, a common one stops at the cap.
+//   - A term the table's sample shows in far more of the program's rows
+//     than the cap (searchSample.surelyMoreThan) is not counted at all:
+//     counting would read ExactTotalUpTo matches only to say "more".
 //   - With more matches than that, or without a search, the page walks the
 //     program's rows in list order (an index on program_id, created_at,
-//     id), checking the term on each, and the total is counted separately:
-//     from counters when the list has them, else up to
-//     banking.ExactTotalUpTo matches and no further.
+//     id), checking the term on each; the total comes from counters when
+//     the list has them, else from counting up to banking.ExactTotalUpTo
+//     matches and no further.
 func listPage[T any](ctx context.Context, s *Store, q listQuery, scan func(rowScanner) (T, error)) ([]T, banking.Total, error) {
 	term := banking.SearchTerm(q.search)
 	offset := (q.page - 1) * q.perPage
 	base := append([]string{q.table + ".program_id = ?"}, q.conds...)
 	baseArgs := append([]any{q.program}, q.args...)
-	order := " ORDER BY created_at DESC, id DESC"
+	dir := " DESC"
 	if q.ascending {
-		order = " ORDER BY created_at ASC, id ASC"
-	}
-
-	var m match
-	if term != "" {
-		m = s.searchMatch(ctx, q.table, term, q.selective)
-		where := strings.Join(append([]string{base[0], m.cond}, base[1:]...), " AND ")
-		args := append(append(append([]any{q.program}, m.args...), q.args...), q.perPage, offset)
-		// MATERIALIZED: the matches are read once, for the page and the count.
-		query := `WITH m AS MATERIALIZED (SELECT ` + q.cols + ` FROM ` + m.from + ` WHERE ` + where +
-			` LIMIT ` + strconv.Itoa(sortMatchesUpTo+1) + `) SELECT m.*, (SELECT count(*) FROM m) FROM m` +
-			order + ` LIMIT ? OFFSET ?`
-		var n int
-		items, err := queryList(ctx, s, query, args, func(r rowScanner) (T, error) {
-			return scan(countedRow{r, &n})
-		})
-		if err != nil {
-			return nil, banking.Total{}, err
-		}
-		if len(items) == 0 && offset > 0 {
-			// A page past the end says nothing of the count.
-			if n, err = s.countUpTo(ctx, m.from, where, args[:len(args)-2], sortMatchesUpTo+1); err != nil {
-				return nil, banking.Total{}, err
-			}
-		}
-		if n <= sortMatchesUpTo {
-			return items, banking.ExactTotal(n), nil
-		}
+		dir = " ASC"
 	}
 
 	var total int
 	var err error
-	counted := term == "" && q.counted != nil
-	if counted {
-		total, err = q.counted(ctx)
-	} else {
-		from, where, args := q.table, strings.Join(base, " AND "), baseArgs
-		if term != "" {
-			from, where = m.from, strings.Join(append([]string{base[0], m.cond}, base[1:]...), " AND ")
-			args = append(append([]any{q.program}, m.args...), q.args...)
+	counted := false
+	switch {
+	case term != "" && len(q.conds) == 0 && s.sample(ctx, q.table).surelyMoreThan(q.program, term, banking.ExactTotalUpTo):
+		total = banking.ExactTotalUpTo + 1
+	case term != "":
+		m := s.searchMatch(ctx, q.table, term, q.selective)
+		var items []T
+		items, total, err = sortedMatches(ctx, s, q, m, dir, offset, scan)
+		if err == nil && total <= sortMatchesUpTo {
+			return items, banking.ExactTotal(total), nil
 		}
-		total, err = s.countUpTo(ctx, from, where, args, banking.ExactTotalUpTo+1)
+		if err == nil && sortMatchesUpTo < banking.ExactTotalUpTo {
+			total, err = s.countUpTo(ctx, m.from, q.where(m), q.whereArgs(m), banking.ExactTotalUpTo+1)
+		}
+	case q.counted != nil:
+		counted = true
+		total, err = q.counted(ctx)
+	default:
+		total, err = s.countUpTo(ctx, q.table, strings.Join(base, " AND "), baseArgs, banking.ExactTotalUpTo+1)
 	}
 	if err != nil {
 		return nil, banking.Total{}, err
@@ -112,14 +100,13 @@ func listPage[T any](ctx context.Context, s *Store, q listQuery, scan func(rowSc
 	if !estimate && offset >= total {
 		return []T{}, banking.ExactTotal(total), nil
 	}
-	where, args := base, baseArgs
+	where, args := strings.Join(base, " AND "), baseArgs
 	if term != "" {
 		walk := s.dialect.scanMatch(q.table, term)
-		where = append([]string{base[0], walk.cond}, base[1:]...)
-		args = append(append([]any{q.program}, walk.args...), q.args...)
+		where, args = q.where(walk), q.whereArgs(walk)
 	}
-	items, err := queryList(ctx, s, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+strings.Join(where, " AND ")+
-		order+` LIMIT ? OFFSET ?`, append(args, q.perPage, offset), scan)
+	items, err := queryList(ctx, s, `SELECT `+q.cols+` FROM `+q.table+` WHERE `+where+
+		` ORDER BY created_at`+dir+`, id`+dir+` LIMIT ? OFFSET ?`, append(args, q.perPage, offset), scan)
 	if err != nil {
 		return nil, banking.Total{}, err
 	}
@@ -127,6 +114,40 @@ func listPage[T any](ctx context.Context, s *Store, q listQuery, scan func(rowSc
 		return items, banking.Total{N: max(banking.ExactTotalUpTo, offset+len(items)), Estimate: true}, nil
 	}
 	return items, banking.ExactTotal(total), nil
+}
+
+// sortedMatches reads the keys of q's rows matching m (up to
+// sortMatchesUpTo+1 of them), counts and sorts them, and answers the page's
+// rows and the count, in one statement.
+func sortedMatches[T any](ctx context.Context, s *Store, q listQuery, m match, dir string, offset int, scan func(rowScanner) (T, error)) ([]T, int, error) {
+	// The keys are read once (MATERIALIZED), for the count and the page;
+	// only the page's rows are read whole.
+	t, key := q.table, s.dialect.rowKey()
+	query := `WITH m AS MATERIALIZED (SELECT ` + t + `.` + key + ` AS k, ` + t + `.created_at AS c, ` + t + `.id AS i
+		FROM ` + m.from + ` WHERE ` + q.where(m) + ` LIMIT ` + strconv.Itoa(sortMatchesUpTo+1) + `),
+		p AS (SELECT k FROM m ORDER BY c` + dir + `, i` + dir + ` LIMIT ? OFFSET ?)
+		SELECT ` + q.cols + `, (SELECT count(*) FROM m) FROM ` + t + ` JOIN p ON ` + t + `.` + key + ` = p.k
+		ORDER BY created_at` + dir + `, id` + dir
+	var n int
+	items, err := queryList(ctx, s, query, append(q.whereArgs(m), q.perPage, offset), func(r rowScanner) (T, error) {
+		return scan(countedRow{r, &n})
+	})
+	if err == nil && len(items) == 0 && offset > 0 {
+		// A page past the end says nothing of the count.
+		n, err = s.countUpTo(ctx, m.from, q.where(m), q.whereArgs(m), sortMatchesUpTo+1)
+	}
+	return items, n, err
+}
+
+// where is the condition of q's rows matching m: the program first, so
+// that it can lead an index.
+func (q *listQuery) where(m match) string {
+	return strings.Join(append([]string{q.table + ".program_id = ?", m.cond}, q.conds...), " AND ")
+}
+
+// whereArgs are where's arguments.
+func (q *listQuery) whereArgs(m match) []any {
+	return append(append([]any{q.program}, m.args...), q.args...)
 }
 
 // countUpTo counts the rows of from that pass where, stopping at limit.

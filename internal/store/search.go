@@ -40,6 +40,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ingot-dev/ingot/internal/banking"
 )
 
 const (
@@ -114,20 +116,28 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// trigramSample counts, over a sample of a table's rows, how many contain
-// each trigram of search_text: an estimate of how long each trigram's
-// posting list is in the index.
-type trigramSample struct {
+// searchSample is a sample of a table's rows: their programs and search
+// texts, how many rows contain each trigram (an estimate of how long each
+// trigram's posting list is in the index), and the table's size.
+type searchSample struct {
 	taken time.Time
+	rows  []sampledRow
 	df    map[string]int32
+	// tableRows estimates the rows of the whole table.
+	tableRows float64
 }
 
-func newTrigramSample(texts []string, taken time.Time) *trigramSample {
-	ts := &trigramSample{taken: taken, df: map[string]int32{}}
+type sampledRow struct {
+	program banking.ProgramID
+	text    string
+}
+
+func newSearchSample(rows []sampledRow, tableRows float64, taken time.Time) *searchSample {
+	ts := &searchSample{taken: taken, rows: rows, df: map[string]int32{}, tableRows: max(tableRows, float64(len(rows)))}
 	seen := map[string]bool{}
-	for _, t := range texts {
+	for _, row := range rows {
 		clear(seen)
-		r := []rune(t)
+		r := []rune(row.text)
 		for i := 0; i+3 <= len(r); i++ {
 			g := string(r[i : i+3])
 			if !seen[g] {
@@ -143,7 +153,7 @@ func newTrigramSample(texts []string, taken time.Time) *trigramSample {
 // trigrams the sample found in the fewest rows: the index reads the
 // shortest posting lists and the check sees the fewest candidates. Without
 // a sample it is the whole term.
-func (ts *trigramSample) probe(term string) string {
+func (ts *searchSample) probe(term string) string {
 	r := []rune(term)
 	if ts == nil || len(r) <= probeRunes {
 		return term
@@ -161,56 +171,99 @@ func (ts *trigramSample) probe(term string) string {
 	return string(r[best : best+probeRunes])
 }
 
-// searchStats holds one table's latest trigram sample.
-type searchStats struct {
-	sampling sync.Mutex // held by the one search taking a new sample
-	cur      atomic.Pointer[trigramSample]
+// Thresholds of surelyMoreThan.
+const (
+	// sureHits is the fewest sampled matches surelyMoreThan trusts.
+	sureHits = 64
+	// sureFactor is how far past the count the estimate must be: at five
+	// times, a program holding only the count would have to yield five
+	// times its share of the sample. PostgreSQL samples whole pages, so
+	// rows come in clusters of a dozen or more; even so, the chance is
+	// below one in ten million.
+	sureFactor = 5
+)
+
+// surelyMoreThan reports that the sample shows term in so many of program's
+// rows that more than n of them contain it beyond reasonable doubt: at
+// least sureHits sampled matches, and an estimate of sureFactor × n or
+// more. A search for such a term skips counting its matches, which at
+// 1,000,000 users cost more than its page (issue 18).
+func (ts *searchSample) surelyMoreThan(program banking.ProgramID, term string, n int) bool {
+	if ts == nil || len(ts.rows) < sureHits || ts.tableRows < sureFactor*float64(n) {
+		return false
+	}
+	// A trigram of the term in too few sampled rows settles it without
+	// reading the sample.
+	r := []rune(term)
+	for i := 0; i+3 <= len(r); i++ {
+		if ts.df[string(r[i:i+3])] < sureHits {
+			return false
+		}
+	}
+	hits := 0
+	for _, row := range ts.rows {
+		if row.program == program && strings.Contains(row.text, term) {
+			hits++
+		}
+	}
+	return hits >= sureHits && float64(hits)/float64(len(ts.rows))*ts.tableRows >= sureFactor*float64(n)
 }
 
-// probe is the stretch of term to ask table's index for. The sample is an
-// optimisation: a search never waits for another's sampling nor fails for
-// its own; without one the whole term is asked for.
-func (s *Store) probe(ctx context.Context, table, term string) string {
+// searchStats holds one table's latest sample.
+type searchStats struct {
+	sampling sync.Mutex // held by the one search taking a new sample
+	cur      atomic.Pointer[searchSample]
+}
+
+// sample is table's latest sample, taken anew when it is older than
+// sampleEvery. The sample is an optimisation: a search never waits for
+// another's sampling nor fails for its own; without one it is nil.
+func (s *Store) sample(ctx context.Context, table string) *searchSample {
 	v, _ := s.search.LoadOrStore(table, new(searchStats))
 	st := v.(*searchStats)
 	cur := st.cur.Load()
 	if (cur == nil || time.Since(cur.taken) > sampleEvery) && st.sampling.TryLock() {
-		next, err := s.sampleTrigrams(ctx, table)
+		next, err := s.sampleRows(ctx, table)
 		if err != nil {
 			// Keep what there was, and wait a period before trying again.
-			next = &trigramSample{taken: time.Now()}
+			next = &searchSample{taken: time.Now()}
 			if cur != nil {
-				next.df = cur.df
+				next.rows, next.df, next.tableRows = cur.rows, cur.df, cur.tableRows
 			}
 		}
 		st.cur.Store(next)
 		st.sampling.Unlock()
 		cur = next
 	}
-	return cur.probe(term)
+	return cur
 }
 
-// sampleTrigrams reads about sampleRows rows of table spread over the whole
+// probe is the stretch of term to ask table's index for.
+func (s *Store) probe(ctx context.Context, table, term string) string {
+	return s.sample(ctx, table).probe(term)
+}
+
+// sampleRows reads about sampleRows rows of table spread over the whole
 // table: SQLite by random keys (seq is its rowid), PostgreSQL by random
 // pages (TABLESAMPLE SYSTEM, sized from the table's pages so that no
 // statistics are needed).
-func (s *Store) sampleTrigrams(ctx context.Context, table string) (*trigramSample, error) {
+func (s *Store) sampleRows(ctx context.Context, table string) (*searchSample, error) {
 	start := time.Now()
-	var texts []string
+	var rows []sampledRow
 	read := func(q string, args ...any) error {
-		rows, err := s.db.QueryContext(ctx, s.q(q), args...)
+		rs, err := s.db.QueryContext(ctx, s.q(q), args...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
+		defer rs.Close()
+		for rs.Next() {
+			var r sampledRow
+			if err := rs.Scan(&r.program, &r.text); err != nil {
 				return err
 			}
-			texts = append(texts, t)
+			rows = append(rows, r)
 		}
-		return rows.Err()
+		return rs.Err()
 	}
 	if s.dialect.engine == Postgres {
 		var bytes int64
@@ -223,21 +276,26 @@ func (s *Store) sampleTrigrams(ctx context.Context, table string) (*trigramSampl
 		if pages := float64(bytes) / 8192; pages > 256 {
 			pct = 100 * 256 / pages
 		}
-		if err := read(`SELECT search_text FROM `+table+` TABLESAMPLE SYSTEM (?) LIMIT ?`, pct, 2*sampleRows); err != nil {
+		const most = 2 * sampleRows
+		if err := read(`SELECT program_id, search_text FROM `+table+` TABLESAMPLE SYSTEM (?) LIMIT ?`, pct, most); err != nil {
 			return nil, err
 		}
-		return newTrigramSample(texts, start), nil
+		tableRows := float64(len(rows)) * 100 / pct
+		if len(rows) == most {
+			tableRows = 0 // cut short: unknown, so no estimate relies on it
+		}
+		return newSearchSample(rows, tableRows, start), nil
 	}
 	var top int64
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(max(seq), 0) FROM `+table).Scan(&top); err != nil {
 		return nil, err
 	}
 	if top <= sampleRows {
-		err := read(`SELECT search_text FROM ` + table)
-		return newTrigramSample(texts, start), err
+		err := read(`SELECT program_id, search_text FROM ` + table)
+		return newSearchSample(rows, float64(len(rows)), start), err
 	}
 	const chunk = 512
-	q := `SELECT search_text FROM ` + table + ` WHERE seq IN (` + placeholders(chunk) + `)`
+	q := `SELECT program_id, search_text FROM ` + table + ` WHERE seq IN (` + placeholders(chunk) + `)`
 	keys := make([]any, chunk)
 	for range sampleRows / chunk {
 		for i := range keys {
@@ -247,5 +305,6 @@ func (s *Store) sampleTrigrams(ctx context.Context, table string) (*trigramSampl
 			return nil, err
 		}
 	}
-	return newTrigramSample(texts, start), nil
+	// Keys missing from the table (a gap in seq) shrink the estimate.
+	return newSearchSample(rows, float64(top)*float64(len(rows))/sampleRows, start), nil
 }

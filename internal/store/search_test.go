@@ -229,7 +229,7 @@ func TestSearchTotals(t *testing.T) {
 				newest(all, 10040, 10), banking.Total{N: n, Estimate: true}},
 			{"oldest first", banking.UserFilter{Search: "example.com", Ascending: true, Page: 1, PerPage: 2},
 				ids[:2], banking.Total{N: banking.ExactTotalUpTo, Estimate: true}},
-			{"half the users, too many to sort, counted exactly", banking.UserFilter{Search: "hopper", Page: 2, PerPage: 2},
+			{"half the users, counted exactly", banking.UserFilter{Search: "hopper", Page: 2, PerPage: 2},
 				newest(func(i int) bool { return i%2 == 0 }, 2, 2), banking.ExactTotal(n / 2)},
 			{"one user", banking.UserFilter{Search: "quixote", Page: 1, PerPage: 10}, ids[7:8], banking.ExactTotal(1)},
 			{"one user, past the end", banking.UserFilter{Search: "quixote", Page: 2, PerPage: 10}, nil, banking.ExactTotal(1)},
@@ -260,6 +260,9 @@ func TestSearchTotals(t *testing.T) {
 		probe := store.ProbeFor(ctx, s, "users", "@example.comquixote")
 		if !strings.Contains(probe, "quix") || utf8.RuneCountInString(probe) != 6 {
 			t.Errorf("probe for @example.comquixote = %q, want six characters around quix", probe)
+		}
+		if est := store.SampledTableRows(ctx, s, "users"); est < n/2 || est > 2*n {
+			t.Errorf("sample estimates %.0f users, want about %d", est, n)
 		}
 	})
 }
@@ -317,4 +320,87 @@ func queryStrings(t *testing.T, s *store.Store, q string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// TestSearchTrustsASureSample: a term the sample shows in far more of the
+// program's rows than the cap is answered without counting (the total is
+// the cap, an estimate), while a filter, another program's term or a thin
+// sample sends the search back to counting.
+func TestSearchTrustsASureSample(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_a")
+		other := mustProgram(t, s, "hu_b")
+		var graces []banking.UserID
+		for i := range 3 {
+			graces = append(graces, searchUser(t, s, p.ID, "Grace", fmt.Sprintf("g%d@example.org", i), t0.Add(time.Duration(i)*time.Second)).ID)
+		}
+		slices.Reverse(graces)
+		// A sample of 4,096 rows out of 1,000,000: an eighth of p's rows
+		// hold "grace", about 125,000 in all.
+		sample := func(program banking.ProgramID, hits int) {
+			var programs []banking.ProgramID
+			var texts []string
+			for i := range 4096 {
+				text := "user-x\x1fada\x1f\x1fhopper"
+				if i < hits {
+					text = "user-x\x1fpat\x1f\x1fgrace"
+				}
+				programs, texts = append(programs, program), append(texts, text)
+			}
+			store.SetSample(s, "users", programs, texts, 1_000_000)
+		}
+		for _, c := range []struct {
+			name    string
+			program banking.ProgramID
+			hits    int
+			f       banking.UserFilter
+			total   banking.Total
+		}{
+			{"sure", p.ID, 512, banking.UserFilter{Search: "GRACE"},
+				banking.Total{N: banking.ExactTotalUpTo, Estimate: true}},
+			{"sure, but filtered", p.ID, 512, banking.UserFilter{Search: "grace", Status: banking.StatusActive},
+				banking.ExactTotal(3)},
+			{"another program's term", other.ID, 512, banking.UserFilter{Search: "grace"}, banking.ExactTotal(3)},
+			{"too few sampled matches", p.ID, 40, banking.UserFilter{Search: "grace"}, banking.ExactTotal(3)},
+		} {
+			sample(c.program, c.hits)
+			c.f.Page, c.f.PerPage = 1, 10
+			got, total, err := s.ListUsers(ctx, p.ID, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []banking.UserID
+			for _, u := range got {
+				ids = append(ids, u.ID)
+			}
+			if !slices.Equal(ids, graces) || total != c.total {
+				t.Errorf("%s: got %v (total %+v), want %v (total %+v)", c.name, ids, total, graces, c.total)
+			}
+		}
+	})
+}
+
+// TestSearchFootprint: the search indexes' bytes are counted, and are part
+// of the database's.
+func TestSearchFootprint(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_a")
+		before, _, err := s.SearchFootprint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 200 {
+			searchUser(t, s, p.ID, fmt.Sprintf("Quill%03d", i), fmt.Sprintf("q%03d@example.org", i), t0)
+		}
+		indexes, database, err := s.SearchFootprint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if indexes <= before || indexes >= database {
+			t.Errorf("search indexes %d bytes (%d before 200 users), database %d: want more than before and less than the database",
+				indexes, before, database)
+		}
+	})
 }
