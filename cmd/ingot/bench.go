@@ -58,7 +58,8 @@ that started more than 1 ms late and those never sent are reported.
 --bulk-db DSN is the fast path for large runs (1,000,000 users): it inserts
 the users with one multi-row transaction per 10,000 into that database, for
 the program whose HMAC username the credentials name. It needs no master key:
-the key only encrypts SSNs, so bulk users have no SSN.
+the key only encrypts SSNs, so bulk users have no SSN. After seeding it
+reports how much of the database the search indexes take.
 
 Exit status: 0 when the run completed (errors are reported, not fatal), 1 when
 the server is unreachable or refuses the credentials at start or the users
@@ -148,7 +149,7 @@ func (e cliEnv) bench(args []string) error {
 		start := time.Now()
 		if *bulkDB != "" {
 			res.SeededVia = "bulk-db"
-			b.ids, err = e.bulkSeed(*bulkDB, cred.username, b.run, *users)
+			b.ids, err = e.bulkSeed(*bulkDB, cred.username, b.run, *users, &res)
 		} else {
 			res.SeededVia = "api"
 			b.ids, err = b.apiSeed(e.ctx, *users, *concurrency)
@@ -304,8 +305,9 @@ func (b *bencher) createOne(first, email string) (string, error) {
 const bulkChunk = 10_000
 
 // bulkSeed inserts n users of the program whose HMAC username is username
-// directly into the database dsn, without SSNs (no master key needed).
-func (e cliEnv) bulkSeed(dsn, username, run string, n int) ([]string, error) {
+// directly into the database dsn, without SSNs (no master key needed), and
+// records in res how much of the database the search indexes then take.
+func (e cliEnv) bulkSeed(dsn, username, run string, n int, res *benchResult) ([]string, error) {
 	st, err := store.Open(e.ctx, dsn, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open --bulk-db: %w", err)
@@ -338,6 +340,9 @@ func (e cliEnv) bulkSeed(dsn, username, run string, n int) ([]string, error) {
 				fmt.Fprintf(e.stderr, "ingot bench: %d of %d users inserted\n", i+1, n)
 			}
 		}
+	}
+	if res.SearchIndexBytes, res.DBBytes, err = st.SearchFootprint(e.ctx); err != nil {
+		return nil, fmt.Errorf("size of the search indexes: %w", err)
 	}
 	return ids, nil
 }

@@ -81,6 +81,9 @@ func TestBlackboxBench(t *testing.T) {
 			if res.SeededVia != "bulk-db" || res.Users != 500 || res.Mode != "closed" {
 				t.Errorf("bulk result: %+v", res)
 			}
+			if res.SearchIndexBytes <= 0 || res.DBBytes <= res.SearchIndexBytes {
+				t.Errorf("bulk result: search indexes %d bytes of %d, want a part of the database", res.SearchIndexBytes, res.DBBytes)
+			}
 		})
 	})
 
