@@ -35,7 +35,7 @@ or, with --bulk-db, directly in the database), then it runs --op for
   get      user/get of a random pre-created user
   list     user/get-all, first page
   search   user/get-all with a search matching one random pre-created user
-           (part of its email)
+           (its last name: bench gives each user its own, such as Kovaxutibe)
   search-common  user/get-all with a search matching an eighth of the users
            (the first name Grace; bench names its users Ada, Grace, Alan,
            Edsger, Barbara, Donald, Frances and Radia in turn)
@@ -247,9 +247,9 @@ func (b *bencher) post(path string, body []byte, keep bool) (int, []byte, error)
 
 func seedEmail(run string, i int) string { return fmt.Sprintf("bench-%s-%07d@example.com", run, i) }
 
-func userBody(first, email string) []byte {
+func userBody(first, last, email string) []byte {
 	b, _ := json.Marshal(map[string]string{
-		"first_name": first, "last_name": "User", "email": email, "phone_number": "+14155550123",
+		"first_name": first, "last_name": last, "email": email, "phone_number": "+14155550123",
 		"address_one": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94105",
 		"country": "US", "date_of_birth": "1990-01-02", "ssn": "123-45-6789",
 	})
@@ -272,7 +272,7 @@ func (b *bencher) apiSeed(ctx context.Context, n, c int) ([]string, error) {
 				if i >= n {
 					return
 				}
-				id, err := b.createOne(benchFirstName(i), seedEmail(b.run, i))
+				id, err := b.createOne(benchFirstName(i), benchLastName(b.run, i), seedEmail(b.run, i))
 				if err == nil && ctx.Err() != nil {
 					err = ctx.Err()
 				}
@@ -289,8 +289,8 @@ func (b *bencher) apiSeed(ctx context.Context, n, c int) ([]string, error) {
 	return ids, first
 }
 
-func (b *bencher) createOne(first, email string) (string, error) {
-	status, answer, err := b.post("user/create", userBody(first, email), true)
+func (b *bencher) createOne(first, last, email string) (string, error) {
+	status, answer, err := b.post("user/create", userBody(first, last, email), true)
 	if err != nil {
 		return "", err
 	}
@@ -322,7 +322,7 @@ func (e cliEnv) bulkSeed(dsn, username, run string, n int, res *benchResult) ([]
 	events := make([]banking.Event, 0, min(n, bulkChunk))
 	actor := banking.ActorProgram(p.ID)
 	for i := range n {
-		u, _, err := banking.NewUser(p.ID, banking.NewUserInput{FirstName: benchFirstName(i), LastName: "User",
+		u, _, err := banking.NewUser(p.ID, banking.NewUserInput{FirstName: benchFirstName(i), LastName: benchLastName(run, i),
 			Email: seedEmail(run, i), PhoneNumber: "+14155550123", DateOfBirth: "1990-01-02",
 			AddressOne: "1 Main St", City: "San Francisco", State: "CA", Country: "US", PostalCode: "94105"}, time.Now())
 		if err != nil {
@@ -397,7 +397,8 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 	switch b.op {
 	case "create":
 		n := b.creates.Add(1)
-		return "user/create", userBody(benchFirstName(int(n)), fmt.Sprintf("bench-%s-c%09d@example.com", b.run, n)), nop
+		return "user/create", userBody(benchFirstName(int(n)), benchLastName(b.run+"c", int(n)),
+			fmt.Sprintf("bench-%s-c%09d@example.com", b.run, n)), nop
 	case "get":
 		return "user/get", []byte(`{"user_id":"` + b.ids[rng.IntN(len(b.ids))] + `"}`), nop
 	case "list":
