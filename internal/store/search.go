@@ -53,8 +53,8 @@ const (
 	// domain, a phone prefix) lists every row: the whole of
 	// "bench-8a78e4e7-0654321@" took 114 ms in PostgreSQL's index and 72 ms
 	// in SQLite's, six of its characters 0.4 ms and 1 ms. Six characters
-	// (four trigrams) left a couple of candidates to check among random
-	// hex; five left about a hundred.
+	// (four trigrams) left 2 and 11 candidates to check in random hex and
+	// digits where four and five left 111 and 128.
 	probeRunes = 6
 	// sampleRows is how many rows of a table the trigram sample reads.
 	sampleRows = 4096
@@ -175,12 +175,14 @@ func (ts *searchSample) probe(term string) string {
 const (
 	// sureHits is the fewest sampled matches surelyMoreThan trusts.
 	sureHits = 64
-	// sureFactor is how far past the count the estimate must be: at five
-	// times, a program holding only the count would have to yield five
-	// times its share of the sample. PostgreSQL samples whole pages, so
-	// rows come in clusters of a dozen or more; even so, the chance is
-	// below one in ten million.
-	sureFactor = 5
+	// sureFactor is how far past the count the estimate must be. A
+	// program holding only the count would have to yield ten times its
+	// share of the sample. PostgreSQL samples whole pages (about 19 users
+	// each): were all 10,000 matches packed in consecutive pages, 26 of
+	// them would have to be among the 256 sampled, a chance of 5e-18 (at
+	// five times it was 3e-6); SQLite's sample of single rows is safer
+	// still.
+	sureFactor = 10
 )
 
 // surelyMoreThan reports that the sample shows term in so many of program's

@@ -363,6 +363,8 @@ func TestSearchTrustsASureSample(t *testing.T) {
 				banking.ExactTotal(3)},
 			{"another program's term", other.ID, 512, banking.UserFilter{Search: "grace"}, banking.ExactTotal(3)},
 			{"too few sampled matches", p.ID, 40, banking.UserFilter{Search: "grace"}, banking.ExactTotal(3)},
+			// About 73,000: past the cap, but not ten times past it.
+			{"not surely enough", p.ID, 300, banking.UserFilter{Search: "grace"}, banking.ExactTotal(3)},
 		} {
 			sample(c.program, c.hits)
 			c.f.Page, c.f.PerPage = 1, 10
