@@ -109,7 +109,7 @@ var ops = []opSpec{
 }
 
 // searchWork is what a search for a rare term does in the database.
-const searchWork = "one statement: the search index asked for the term's rarest six characters, each candidate " +
+const searchWork = "one statement: the search index asked for the term's rarest five characters, each candidate " +
 	"checked, the matches counted and sorted, and the page's rows read"
 
 // suiteTargets are the goals of the big runs, after the ops' targets.
