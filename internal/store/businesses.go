@@ -112,8 +112,8 @@ func (s *Store) Business(ctx context.Context, pid banking.ProgramID, uid banking
 }
 
 // ListBusinesses returns one page of a program's businesses matching f, and
-// how many match in all (exact up to banking.ExactTotalUpTo). Search is
-// store-wide's rule (search.go) over SearchText.
+// how many match in all (exact up to banking.ExactTotalUpTo). Search
+// follows every list's rule (search.go) over SearchText.
 func (s *Store) ListBusinesses(ctx context.Context, pid banking.ProgramID, f banking.BusinessFilter) ([]banking.Business, banking.Total, error) {
 	defer s.timed("list_businesses", time.Now())
 	q := listQuery{table: "businesses", cols: businessCols, program: pid, search: f.Search,

@@ -15,8 +15,7 @@ import (
 type listQuery struct {
 	// table is a searchable table (search.go says what that needs).
 	table string
-	// cols are the columns read, in the scanner's order; they include
-	// created_at and id, the order.
+	// cols are the columns read, in the scanner's order.
 	cols    string
 	program banking.ProgramID
 	// conds are further conditions on the table's columns (never

@@ -22,7 +22,9 @@ package store
 //   - seq, an integer key (SQLite's rowid alias);
 //   - on SQLite, an FTS5 table <table>_fts with the trigram tokenizer,
 //     external content on <table>.seq, kept in step by triggers;
-//   - on PostgreSQL, a pg_trgm GIN index on search_text.
+//   - on PostgreSQL, a pg_trgm GIN index on search_text with a 1 MB
+//     pending list (gin_pending_list_limit = 1024), which the service
+//     merges every second (MergeSearchQueues).
 //
 // TestSearchIndexes fails for a table with a search_text column that lacks
 // either index.
