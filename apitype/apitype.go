@@ -29,11 +29,18 @@ type Page[T any] struct {
 
 // Pagination describes the page returned and the whole result.
 type Pagination struct {
-	Page    int    `json:"page"`
-	PerPage int    `json:"per_page"`
-	Total   int    `json:"total"`
-	Sort    string `json:"sort"`
-	Search  string `json:"search"`
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+	// Total counts every match, exactly up to 10,000. Past that, counting
+	// stops: Total is then a lower bound (10,000, or the items up to the
+	// end of this page if more) and TotalIsEstimate is true.
+	Total  int    `json:"total"`
+	Sort   string `json:"sort"`
+	Search string `json:"search"`
+	// TotalIsEstimate [extension] is true when more items match than were
+	// counted. Omitted when false, so an answer with an exact total is
+	// byte for byte what it was before the field existed.
+	TotalIsEstimate bool `json:"total_is_estimate,omitempty"`
 }
 
 // Common holds the fields every call accepts. Embedded in each request so

@@ -35,6 +35,11 @@ or, with --bulk-db, directly in the database), then it runs --op for
   get      user/get of a random pre-created user
   list     user/get-all, first page
   search   user/get-all with a search matching one random pre-created user
+           (its last name: bench gives each user its own, such as Kovaxutibe)
+  search-common  user/get-all with a search matching an eighth of the users
+           (the first name Grace; bench names its users Ada, Grace, Alan,
+           Edsger, Barbara, Donald, Frances and Radia in turn)
+  search-miss    user/get-all with a search matching no user
   toggle   user/block or user/unblock of a random pre-created user: each user
            is blocked, then unblocked, in turn, one request at a time (a 409
            counts as an error)
@@ -59,7 +64,8 @@ that started more than 1 ms late and those never sent are reported.
 --bulk-db DSN is the fast path for large runs (1,000,000 users): it inserts
 the users with one multi-row transaction per 10,000 into that database, for
 the program whose HMAC username the credentials name. It needs no master key:
-the key only encrypts SSNs, so bulk users have no SSN.
+the key only encrypts SSNs, so bulk users have no SSN. After seeding it
+reports how much of the database the search indexes take.
 
 Exit status: 0 when the run completed (errors are reported, not fatal), 1 when
 the server is unreachable or refuses the credentials at start or the users
@@ -69,11 +75,12 @@ Flags:
 `
 
 // benchOps are the operations --op accepts; the ones that need users are true.
-var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true, "toggle": true,
-	"business-create": true, "business-get": true, "transfer": true, "transfer-hot": true}
+var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true,
+	"search-common": true, "search-miss": false, "toggle": true, "business-create": true, "business-get": true,
+	"transfer": true, "transfer-hot": true}
 
 // benchOpNames lists benchOps for usage messages.
-const benchOpNames = "create, get, list, search, toggle, business-create, business-get, transfer or transfer-hot"
+const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer or transfer-hot"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -150,7 +157,7 @@ func (e cliEnv) bench(args []string) error {
 		start := time.Now()
 		if *bulkDB != "" {
 			res.SeededVia = "bulk-db"
-			b.ids, err = e.bulkSeed(*bulkDB, cred.username, b.run, *users)
+			b.ids, err = e.bulkSeed(*bulkDB, cred.username, b.run, *users, &res)
 		} else {
 			res.SeededVia = "api"
 			b.ids, err = b.apiSeed(e.ctx, *users, *concurrency)
@@ -257,9 +264,9 @@ func (b *bencher) post(path string, body []byte, keep bool) (int, []byte, error)
 
 func seedEmail(run string, i int) string { return fmt.Sprintf("bench-%s-%07d@example.com", run, i) }
 
-func userBody(email string) []byte {
+func userBody(first, last, email string) []byte {
 	b, _ := json.Marshal(map[string]string{
-		"first_name": "Bench", "last_name": "User", "email": email, "phone_number": "+14155550123",
+		"first_name": first, "last_name": last, "email": email, "phone_number": "+14155550123",
 		"address_one": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94105",
 		"country": "US", "date_of_birth": "1990-01-02", "ssn": "123-45-6789",
 	})
@@ -282,7 +289,7 @@ func (b *bencher) apiSeed(ctx context.Context, n, c int) ([]string, error) {
 				if i >= n {
 					return
 				}
-				id, err := b.createOne(seedEmail(b.run, i))
+				id, err := b.createOne(benchFirstName(i), benchLastName(b.run, i), seedEmail(b.run, i))
 				if err == nil && ctx.Err() != nil {
 					err = ctx.Err()
 				}
@@ -299,8 +306,8 @@ func (b *bencher) apiSeed(ctx context.Context, n, c int) ([]string, error) {
 	return ids, first
 }
 
-func (b *bencher) createOne(email string) (string, error) {
-	status, answer, err := b.post("user/create", userBody(email), true)
+func (b *bencher) createOne(first, last, email string) (string, error) {
+	status, answer, err := b.post("user/create", userBody(first, last, email), true)
 	if err != nil {
 		return "", err
 	}
@@ -314,8 +321,9 @@ func (b *bencher) createOne(email string) (string, error) {
 const bulkChunk = 10_000
 
 // bulkSeed inserts n users of the program whose HMAC username is username
-// directly into the database dsn, without SSNs (no master key needed).
-func (e cliEnv) bulkSeed(dsn, username, run string, n int) ([]string, error) {
+// directly into the database dsn, without SSNs (no master key needed), and
+// records in res how much of the database the search indexes then take.
+func (e cliEnv) bulkSeed(dsn, username, run string, n int, res *benchResult) ([]string, error) {
 	st, err := store.Open(e.ctx, dsn, store.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("open --bulk-db: %w", err)
@@ -330,7 +338,7 @@ func (e cliEnv) bulkSeed(dsn, username, run string, n int) ([]string, error) {
 	events := make([]banking.Event, 0, min(n, bulkChunk))
 	actor := banking.ActorProgram(p.ID)
 	for i := range n {
-		u, _, err := banking.NewUser(p.ID, banking.NewUserInput{FirstName: "Bench", LastName: "User",
+		u, _, err := banking.NewUser(p.ID, banking.NewUserInput{FirstName: benchFirstName(i), LastName: benchLastName(run, i),
 			Email: seedEmail(run, i), PhoneNumber: "+14155550123", DateOfBirth: "1990-01-02",
 			AddressOne: "1 Main St", City: "San Francisco", State: "CA", Country: "US", PostalCode: "94105"}, time.Now())
 		if err != nil {
@@ -348,6 +356,9 @@ func (e cliEnv) bulkSeed(dsn, username, run string, n int) ([]string, error) {
 				fmt.Fprintf(e.stderr, "ingot bench: %d of %d users inserted\n", i+1, n)
 			}
 		}
+	}
+	if res.SearchIndexBytes, res.DBBytes, err = st.SearchFootprint(e.ctx); err != nil {
+		return nil, fmt.Errorf("size of the search indexes: %w", err)
 	}
 	return ids, nil
 }
@@ -401,15 +412,15 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 	nop := func(int) {}
 	switch b.op {
 	case "create":
-		return "user/create", userBody(fmt.Sprintf("bench-%s-c%09d@example.com", b.run, b.creates.Add(1))), nop
+		n := b.creates.Add(1)
+		return "user/create", userBody(benchFirstName(int(n)), benchLastName(b.run+"c", int(n)),
+			fmt.Sprintf("bench-%s-c%09d@example.com", b.run, n)), nop
 	case "get":
 		return "user/get", []byte(`{"user_id":"` + b.ids[rng.IntN(len(b.ids))] + `"}`), nop
 	case "list":
 		return "user/get-all", []byte(`{}`), nop
-	case "search":
-		// The part of one user's email that no other user's contains.
-		term := strings.TrimSuffix(seedEmail(b.run, rng.IntN(len(b.ids))), "example.com")
-		return "user/get-all", []byte(`{"search":"` + term + `"}`), nop
+	case "search", "search-common", "search-miss":
+		return "user/get-all", b.searchBody(rng), nop
 	case "business-create":
 		return "business/create", businessBody(b.ids[rng.IntN(len(b.ids))], b.ein(b.creates.Add(1))), nop
 	case "business-get":

@@ -48,7 +48,7 @@ func TestBlackboxBench(t *testing.T) {
 	}
 
 	t.Run("ops", func(t *testing.T) {
-		for _, op := range []string{"create", "get", "list", "search", "toggle"} {
+		for _, op := range []string{"create", "get", "list", "search", "search-common", "search-miss", "toggle"} {
 			t.Run(op, func(t *testing.T) {
 				t.Parallel()
 				r := runCLI(t, env, "bench", "--op", op, "--users", "20", "--concurrency", "4", "--duration", "1s")
@@ -80,6 +80,9 @@ func TestBlackboxBench(t *testing.T) {
 			res := decode(t, runCLI(t, env, "bench", "--op", "toggle", "--users", "500", "--bulk-db", db, "--duration", "1s", "--json"))
 			if res.SeededVia != "bulk-db" || res.Users != 500 || res.Mode != "closed" {
 				t.Errorf("bulk result: %+v", res)
+			}
+			if res.SearchIndexBytes <= 0 || res.DBBytes <= res.SearchIndexBytes {
+				t.Errorf("bulk result: search indexes %d bytes of %d, want a part of the database", res.SearchIndexBytes, res.DBBytes)
 			}
 		})
 	})

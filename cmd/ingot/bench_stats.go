@@ -103,24 +103,28 @@ type sample struct {
 
 // benchResult is what "ingot bench --json" prints.
 type benchResult struct {
-	Op          string           `json:"op"`
-	Mode        string           `json:"mode"` // "closed" or "open"
-	Rate        float64          `json:"rate,omitempty"`
-	Concurrency int              `json:"concurrency"`
-	DurationS   float64          `json:"duration_s"`
-	ElapsedS    float64          `json:"elapsed_s"`
-	Users       int              `json:"users"`
-	SeededVia   string           `json:"seeded_via,omitempty"` // "api" or "bulk-db"
-	SeedS       float64          `json:"seed_s"`
-	Requests    int              `json:"requests"`
-	OK          int              `json:"ok"`
-	ErrorCount  int              `json:"error_count"`
-	Errors      map[string]int   `json:"errors"` // HTTP status or "transport" -> count
-	RPS         float64          `json:"rps"`
-	LatencyMS   latencySummaryMS `json:"latency_ms"`
-	Scheduled   int64            `json:"scheduled,omitempty"` // open loop: requests intended in the duration
-	Late        int              `json:"late"`                // open loop: started > 1 ms after the intended time
-	Unsent      int64            `json:"unsent"`              // open loop: intended but never started
+	Op          string  `json:"op"`
+	Mode        string  `json:"mode"` // "closed" or "open"
+	Rate        float64 `json:"rate,omitempty"`
+	Concurrency int     `json:"concurrency"`
+	DurationS   float64 `json:"duration_s"`
+	ElapsedS    float64 `json:"elapsed_s"`
+	Users       int     `json:"users"`
+	SeededVia   string  `json:"seeded_via,omitempty"` // "api" or "bulk-db"
+	SeedS       float64 `json:"seed_s"`
+	// SearchIndexBytes and DBBytes, after seeding with --bulk-db: the
+	// search indexes' size and the whole database's.
+	SearchIndexBytes int64            `json:"search_index_bytes,omitempty"`
+	DBBytes          int64            `json:"db_bytes,omitempty"`
+	Requests         int              `json:"requests"`
+	OK               int              `json:"ok"`
+	ErrorCount       int              `json:"error_count"`
+	Errors           map[string]int   `json:"errors"` // HTTP status or "transport" -> count
+	RPS              float64          `json:"rps"`
+	LatencyMS        latencySummaryMS `json:"latency_ms"`
+	Scheduled        int64            `json:"scheduled,omitempty"` // open loop: requests intended in the duration
+	Late             int              `json:"late"`                // open loop: started > 1 ms after the intended time
+	Unsent           int64            `json:"unsent"`              // open loop: intended but never started
 }
 
 type latencySummaryMS struct {
@@ -214,6 +218,9 @@ func (r *benchResult) printTable(w io.Writer) {
 		r.LatencyMS.P50, r.LatencyMS.P90, r.LatencyMS.P99, r.LatencyMS.Max)
 	fmt.Fprintf(w, "  ok            %d\n", r.OK)
 	fmt.Fprintf(w, "  errors        %d (%s)\n", r.ErrorCount, r.errorList())
+	if r.DBBytes > 0 {
+		fmt.Fprintf(w, "  search indexes %.1f MB of the database's %.1f MB\n", float64(r.SearchIndexBytes)/1e6, float64(r.DBBytes)/1e6)
+	}
 	if r.Mode == "open" {
 		fmt.Fprintf(w, "  late > 1ms    %d of %d scheduled\n", r.Late, r.Scheduled)
 		fmt.Fprintf(w, "  unsent        %d\n", r.Unsent)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -264,5 +266,41 @@ func TestBenchOpenLoopCoordinatedOmission(t *testing.T) {
 	}
 	if !(r.LatencyMS.P50 <= r.LatencyMS.P99 && r.LatencyMS.P99 <= r.LatencyMS.Max) {
 		t.Errorf("percentiles out of order: %+v", r.LatencyMS)
+	}
+}
+
+// TestBenchSearchTerms: search finds exactly one pre-created user (by its
+// last name, every user's its own),
+// search-common more than a tenth of them, search-miss none, each by the
+// search text user/get-all matches (first name, email).
+func TestBenchSearchTerms(t *testing.T) {
+	const n = 1000
+	b := &bencher{run: "0a1b2c3d", ids: make([]string, n)}
+	matches := func(op string, rng *mrand.Rand) int {
+		b.op = op
+		var body struct{ Search string }
+		if err := json.Unmarshal(b.searchBody(rng), &body); err != nil {
+			t.Fatal(err)
+		}
+		term := strings.ToLower(body.Search)
+		count := 0
+		for i := range n {
+			if strings.Contains(strings.ToLower(benchFirstName(i)+"\x1f"+benchLastName(b.run, i)+"\x1f"+seedEmail(b.run, i)), term) {
+				count++
+			}
+		}
+		return count
+	}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for range 20 {
+		if got := matches("search", rng); got != 1 {
+			t.Errorf("search matched %d users, want 1", got)
+		}
+		if got := matches("search-common", rng); got*10 <= n {
+			t.Errorf("search-common matched %d of %d users, want more than a tenth", got, n)
+		}
+		if got := matches("search-miss", rng); got != 0 {
+			t.Errorf("search-miss matched %d users, want 0", got)
+		}
 	}
 }

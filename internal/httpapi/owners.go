@@ -56,7 +56,7 @@ func (h *handler) listOwners(ctx context.Context, c service.Caller, r *apitype.B
 	if err != nil {
 		return nil, err
 	}
-	return listOf(owners, wireOwner, total, page, perPage, apitype.SortCreatedAsc, ""), nil
+	return listOf(owners, wireOwner, banking.ExactTotal(total), page, perPage, apitype.SortCreatedAsc, ""), nil
 }
 
 func (h *handler) addDocument(ctx context.Context, c service.Caller, r *apitype.AddDocumentRequest) (banking.Document, error) {
@@ -80,7 +80,7 @@ func (h *handler) listDocuments(ctx context.Context, c service.Caller, r *apityp
 	if err != nil {
 		return nil, err
 	}
-	return listOf(docs, wireDocument, total, page, pp, apitype.SortCreatedAsc, ""), nil
+	return listOf(docs, wireDocument, banking.ExactTotal(total), page, pp, apitype.SortCreatedAsc, ""), nil
 }
 
 func (h *handler) listContacts(ctx context.Context, c service.Caller, r *apitype.ContactsRequest) (any, error) {
@@ -96,5 +96,5 @@ func (h *handler) listContacts(ctx context.Context, c service.Caller, r *apitype
 	if err != nil {
 		return nil, err
 	}
-	return listOf(contacts, wireContact, total, page, perPage, apitype.SortCreatedDesc, ""), nil
+	return listOf(contacts, wireContact, banking.ExactTotal(total), page, perPage, apitype.SortCreatedDesc, ""), nil
 }

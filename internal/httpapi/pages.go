@@ -6,16 +6,18 @@ import (
 )
 
 // listOf wires one page of domain values: every list answer of the API
-// (api-v4.md section 3: items and pagination, total counting every match).
+// (api-v4.md section 3: items and pagination, total counting every match,
+// or, past banking.ExactTotalUpTo, a lower bound marked total_is_estimate).
 // sort is the order used, search the search echoed ("" for lists that do
 // not search).
-func listOf[T, W any](list []T, wire func(*T) W, total, page, perPage int, sort, search string) apitype.Page[W] {
+func listOf[T, W any](list []T, wire func(*T) W, total banking.Total, page, perPage int, sort, search string) apitype.Page[W] {
 	items := make([]W, len(list))
 	for i := range list {
 		items[i] = wire(&list[i])
 	}
 	return apitype.Page[W]{Items: items, Pagination: apitype.Pagination{
-		Page: page, PerPage: perPage, Total: total, Sort: sort, Search: search}}
+		Page: page, PerPage: perPage, Total: total.N, Sort: sort, Search: search,
+		TotalIsEstimate: total.Estimate}}
 }
 
 // sortName is the answered name of a list's creation order.
@@ -40,5 +42,5 @@ func wireEvent(ev *banking.Event) apitype.Event {
 
 // eventPage is a page of an audit trail, newest first.
 func eventPage(evs []banking.Event, total, page, perPage int) apitype.Page[apitype.Event] {
-	return listOf(evs, wireEvent, total, page, perPage, apitype.SortCreatedDesc, "")
+	return listOf(evs, wireEvent, banking.ExactTotal(total), page, perPage, apitype.SortCreatedDesc, "")
 }

@@ -103,14 +103,14 @@ func (s *Service) GetBusiness(ctx context.Context, c Caller, rawUser, rawBusines
 // ListBusinesses returns a page of the caller's businesses, of one user
 // when f.UserID is set (a user of another program is 404), and the total
 // match count.
-func (s *Service) ListBusinesses(ctx context.Context, c Caller, rawUser string, f banking.BusinessFilter) ([]banking.Business, int, error) {
+func (s *Service) ListBusinesses(ctx context.Context, c Caller, rawUser string, f banking.BusinessFilter) ([]banking.Business, banking.Total, error) {
 	if rawUser != "" {
 		uid, err := userID(rawUser)
 		if err != nil {
-			return nil, 0, err
+			return nil, banking.Total{}, err
 		}
 		if _, err := s.store.User(ctx, c.ProgramID, uid); err != nil {
-			return nil, 0, err
+			return nil, banking.Total{}, err
 		}
 		f.UserID = uid
 	}

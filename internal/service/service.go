@@ -121,13 +121,40 @@ func New(cfg Config) *Service {
 	s.handle(jobKYBCheck, s.runKYBCheck)
 	s.handle(jobSettle, s.runSettle)
 	if !cfg.NoJobs {
-		s.bg.Add(1)
+		s.bg.Add(2)
 		go func() {
 			defer s.bg.Done()
 			s.runJobs(s.bgCtx)
 		}()
+		go func() {
+			defer s.bg.Done()
+			s.mergeSearchQueues(s.bgCtx)
+		}()
 	}
 	return s
+}
+
+// mergeSearchQueuesEvery paces store.MergeSearchQueues: a search reads at
+// most about this long's worth of queued index entries.
+const mergeSearchQueuesEvery = time.Second
+
+// mergeSearchQueues merges the search indexes' queues every
+// mergeSearchQueuesEvery until ctx ends. A failure is logged once per
+// streak (a database user that does not own the indexes, a standby) and
+// the next tick tries again.
+func (s *Service) mergeSearchQueues(ctx context.Context) {
+	failing := false
+	for {
+		s.sleep(ctx, mergeSearchQueuesEvery)
+		if ctx.Err() != nil {
+			return
+		}
+		_, err := s.store.MergeSearchQueues(ctx)
+		if err != nil && !failing && ctx.Err() == nil {
+			s.log.Warn("merging the search indexes' queues failed; searches read them in full until VACUUM merges them", "err", err)
+		}
+		failing = err != nil
+	}
 }
 
 // Close stops the job runner and background work and waits for them. A job

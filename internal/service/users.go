@@ -95,8 +95,8 @@ func (s *Service) GetUser(ctx context.Context, c Caller, rawID string) (banking.
 	return s.store.User(ctx, c.ProgramID, id)
 }
 
-// ListUsers returns a page of the caller's users and the total match count.
-func (s *Service) ListUsers(ctx context.Context, c Caller, f banking.UserFilter) ([]banking.User, int, error) {
+// ListUsers returns a page of the caller's users and how many match in all.
+func (s *Service) ListUsers(ctx context.Context, c Caller, f banking.UserFilter) ([]banking.User, banking.Total, error) {
 	return s.store.ListUsers(ctx, c.ProgramID, f)
 }
 

@@ -124,55 +124,27 @@ func (s *Store) BusinessUser(ctx context.Context, pid banking.ProgramID, bid ban
 }
 
 // ListBusinesses returns one page of a program's businesses matching f, and
-// how many match in all. Search is a case-insensitive substring of
-// SearchText, LIKE's metacharacters taken literally.
-func (s *Store) ListBusinesses(ctx context.Context, pid banking.ProgramID, f banking.BusinessFilter) ([]banking.Business, int, error) {
+// how many match in all (exact up to banking.ExactTotalUpTo). Search
+// follows every list's rule (search.go) over SearchText.
+func (s *Store) ListBusinesses(ctx context.Context, pid banking.ProgramID, f banking.BusinessFilter) ([]banking.Business, banking.Total, error) {
 	defer s.timed("list_businesses", time.Now())
-	where := []string{"program_id = ?"}
-	args := []any{pid}
+	q := listQuery{table: "businesses", cols: businessCols, program: pid, search: f.Search,
+		ascending: f.Ascending, page: f.Page, perPage: f.PerPage}
 	if f.UserID != "" {
-		where = append(where, "user_id = ?")
-		args = append(args, f.UserID)
-	}
-	if f.Search != "" {
-		where = append(where, `search_text LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+escapeLike(banking.SearchTerm(f.Search))+"%")
+		// A user's few businesses, found by the (user_id, created_at, id) index.
+		q.conds = append(q.conds, "user_id = ?")
+		q.args = append(q.args, f.UserID)
+		q.selective = true
 	}
 	if f.Status != "" {
-		where = append(where, "status = ?")
-		args = append(args, f.Status)
+		q.conds = append(q.conds, "status = ?")
+		q.args = append(q.args, f.Status)
 	}
 	if f.KYBStatus != "" {
-		where = append(where, "kyb_status = ?")
-		args = append(args, f.KYBStatus)
+		q.conds = append(q.conds, "kyb_status = ?")
+		q.args = append(q.args, f.KYBStatus)
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM businesses WHERE `+cond), args...).Scan(&total); err != nil {
-		return nil, 0, s.translate(err)
-	}
-	out := []banking.Business{}
-	if total == 0 {
-		return out, 0, nil
-	}
-	order := "created_at DESC, id DESC"
-	if f.Ascending {
-		order = "created_at ASC, id ASC"
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+businessCols+` FROM businesses WHERE `+cond+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return nil, 0, s.translate(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		b, err := scanBusiness(rows)
-		if err != nil {
-			return nil, 0, s.translate(err)
-		}
-		out = append(out, b)
-	}
-	return out, total, s.translate(rows.Err())
+	return listPage(ctx, s, q, scanBusiness)
 }
 
 // BusinessNeeds says what a BusinessWork reads besides the business itself.

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -51,17 +50,13 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
-// search returns the condition and argument that match users whose
-// search_text contains term (already lowercased). SQLite asks its FTS5 trigram
-// index, which needs three characters; PostgreSQL's LIKE is served by the
-// pg_trgm index. Shorter terms fall back to LIKE, which scans. fts reports
-// that the condition is SQLite's match list (ListUsers plans around it).
-func (d dialect) search(term string) (cond string, arg any, fts bool) {
-	if d.engine == SQLite && utf8.RuneCountInString(term) >= 3 {
-		return `seq IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)`,
-			`"` + strings.ReplaceAll(term, `"`, `""`) + `"`, true
+// rowKey is the column that finds one row of a table fastest: SQLite's
+// rowid alias seq, PostgreSQL's primary key id.
+func (d dialect) rowKey() string {
+	if d.engine == SQLite {
+		return "seq"
 	}
-	return `search_text LIKE ? ESCAPE '\'`, "%" + escapeLike(term) + "%", false
+	return "id"
 }
 
 // countSlot picks the user_counts row a transaction adds to. PostgreSQL

@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+)
+
 // LargestGroup reports the most mutations one committed transaction of s
 // held, so tests can see group commit happen.
 func LargestGroup(s *Store) int64 { return s.committer.largest.Load() }
@@ -7,3 +14,33 @@ func LargestGroup(s *Store) int64 { return s.committer.largest.Load() }
 // Deadlocks reports how many groups of s PostgreSQL aborted as deadlock
 // victims.
 func Deadlocks(s *Store) int64 { return s.committer.deadlocks.Load() }
+
+// SetSortMatchesUpTo changes how many matches of a search listPage sorts
+// itself before it walks the list instead, until the returned func runs:
+// 0 sends every search with a match down the walk.
+func SetSortMatchesUpTo(n int) (restore func()) {
+	old := sortMatchesUpTo
+	sortMatchesUpTo = n
+	return func() { sortMatchesUpTo = old }
+}
+
+// ProbeFor is the stretch of term a search of table asks the index for.
+func ProbeFor(ctx context.Context, s *Store, table, term string) string {
+	return s.probe(ctx, table, term)
+}
+
+// SetSample makes table's search sample the rows of programs[i] with
+// search text texts[i], out of tableRows rows, as if just taken.
+func SetSample(s *Store, table string, programs []banking.ProgramID, texts []string, tableRows float64) {
+	rows := make([]sampledRow, len(texts))
+	for i := range texts {
+		rows[i] = sampledRow{program: programs[i], text: texts[i]}
+	}
+	v, _ := s.search.LoadOrStore(table, new(searchStats))
+	v.(*searchStats).cur.Store(newSearchSample(rows, tableRows, time.Now()))
+}
+
+// SampledTableRows is the size of table that its search sample estimates.
+func SampledTableRows(ctx context.Context, s *Store, table string) float64 {
+	return s.sample(ctx, table).tableRows
+}

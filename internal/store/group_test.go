@@ -147,8 +147,8 @@ func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if total != 2*n {
-			t.Errorf("blocked count = %d, want %d", total, 2*n)
+		if total.N != 2*n {
+			t.Errorf("blocked count = %d, want %d", total.N, 2*n)
 		}
 		if rep := verify(t, s); !rep.Intact() {
 			t.Errorf("audit chain broken after grouped writes: %v", rep.Broken)

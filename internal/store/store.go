@@ -42,6 +42,8 @@ type Store struct {
 	nstmts    atomic.Int64
 	warm      sync.WaitGroup
 	preparing sync.Map // query → true while a goroutine prepares it
+	// search holds each searchable table's trigram sample (search.go).
+	search sync.Map // table → *searchStats
 	// Path is the SQLite file ("" for PostgreSQL); the sandbox keeps its key
 	// file next to it.
 	path string

@@ -221,100 +221,48 @@ func lockUser(ctx context.Context, tx *Tx, pid banking.ProgramID, id banking.Use
 	return u, err
 }
 
-// sortMatchesUpTo is how many search matches a SQLite page query reads and
-// sorts itself rather than walking the program's users in order.
-const sortMatchesUpTo = 5000
-
 // ListUsers returns one page of a program's users matching f, and how many
-// match in all.
-func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) ([]banking.User, int, error) {
+// match in all (exact up to banking.ExactTotalUpTo with a search or an
+// email; without them from the maintained counters, always exact).
+func (s *Store) ListUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) ([]banking.User, banking.Total, error) {
 	defer s.timed("list_users", time.Now())
-	where := []string{"program_id = ?"}
-	args := []any{pid}
+	q := listQuery{table: "users", cols: userCols, program: pid, search: f.Search,
+		ascending: f.Ascending, page: f.Page, perPage: f.PerPage}
 	if f.Email != "" {
-		where = append(where, "email_norm = ?")
-		args = append(args, banking.NormalizeEmail(f.Email))
-	}
-	var fts bool
-	if f.Search != "" {
-		var cond string
-		var arg any
-		cond, arg, fts = s.dialect.search(banking.SearchTerm(f.Search))
-		where = append(where, cond)
-		args = append(args, arg)
+		// One user at most, found by the (program_id, email_norm) index.
+		q.conds = append(q.conds, "email_norm = ?")
+		q.args = append(q.args, banking.NormalizeEmail(f.Email))
+		q.selective = true
 	}
 	if f.Status != "" {
-		where = append(where, "status = ?")
+		q.conds = append(q.conds, "status = ?")
+		q.args = append(q.args, f.Status)
+	}
+	if f.KYCStatus != "" {
+		q.conds = append(q.conds, "kyc_status = ?")
+		q.args = append(q.args, f.KYCStatus)
+	}
+	if f.Email == "" {
+		q.counted = func(ctx context.Context) (int, error) { return s.countUsers(ctx, pid, f) }
+	}
+	return listPage(ctx, s, q, scanUser)
+}
+
+// countUsers sums the maintained counters of a program's users with f's
+// status and KYC status (a handful of rows) instead of counting the users.
+func (s *Store) countUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter) (int, error) {
+	q := `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE program_id = ?`
+	args := []any{pid}
+	if f.Status != "" {
+		q += " AND status = ?"
 		args = append(args, f.Status)
 	}
 	if f.KYCStatus != "" {
-		where = append(where, "kyc_status = ?")
+		q += " AND kyc_status = ?"
 		args = append(args, f.KYCStatus)
 	}
-	cond := strings.Join(where, " AND ")
-	// SQLite's planner, left to itself, walks every user of the program in
-	// created_at order and tests each against the search's match list: the
-	// cost of a search grew with the program, not with its matches (22 ms of
-	// CPU for a one-user match among 37,000 users). "+program_id" stops it
-	// from using that index, so the matches drive: the count always, and the
-	// page while the matches are few enough to sort. With many matches the
-	// ordered walk is the better plan for a page, since it stops at the page.
-	fromMatches := cond
-	if fts && f.Email == "" {
-		fromMatches = strings.Join(append([]string{"+" + where[0]}, where[1:]...), " AND ")
-	}
-	total, err := s.countUsers(ctx, pid, f, fromMatches, args)
-	if err != nil {
-		return nil, 0, err
-	}
-	if total <= sortMatchesUpTo {
-		cond = fromMatches
-	}
-	users := []banking.User{}
-	if total == 0 {
-		return users, 0, nil
-	}
-	order := "created_at DESC, id DESC"
-	if f.Ascending {
-		order = "created_at ASC, id ASC"
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE `+cond+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return nil, 0, s.translate(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, s.translate(err)
-		}
-		users = append(users, u)
-	}
-	return users, total, s.translate(rows.Err())
-}
-
-// countUsers answers a list's total. Without email or search it sums the
-// maintained counters (a handful of rows) instead of counting the program's
-// users; with them the matches are few or found through an index anyway.
-func (s *Store) countUsers(ctx context.Context, pid banking.ProgramID, f banking.UserFilter, cond string, args []any) (int, error) {
 	var total int
-	var err error
-	if f.Email == "" && f.Search == "" {
-		q := `SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE program_id = ?`
-		cargs := []any{pid}
-		if f.Status != "" {
-			q += " AND status = ?"
-			cargs = append(cargs, f.Status)
-		}
-		if f.KYCStatus != "" {
-			q += " AND kyc_status = ?"
-			cargs = append(cargs, f.KYCStatus)
-		}
-		err = s.db.QueryRowContext(ctx, s.q(q), cargs...).Scan(&total)
-	} else {
-		err = s.db.QueryRowContext(ctx, s.q(`SELECT count(*) FROM users WHERE `+cond), args...).Scan(&total)
-	}
+	err := s.queryRow(ctx, nil, q, args...).Scan(&total)
 	return total, s.translate(err)
 }
 
@@ -357,10 +305,4 @@ func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, deltas map[countKey]i
 		VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (program_id, status, kyc_status, slot)
 		DO UPDATE SET n = user_counts.n + excluded.n`, args...)
 	return err
-}
-
-// escapeLike makes a user's search text match literally: % and _ are data, not
-// wildcards.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

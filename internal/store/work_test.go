@@ -83,8 +83,8 @@ func TestFailedWorkLeavesNothing(t *testing.T) {
 			t.Errorf("%d users and %d user.created events, want %d of each", users, events, okCount)
 		}
 		_, total, err := s.ListUsers(ctx, p.ID, banking.UserFilter{Page: 1, PerPage: 1})
-		if err != nil || total != okCount {
-			t.Errorf("counted users = %d (%v), want %d", total, err, okCount)
+		if err != nil || total.N != okCount {
+			t.Errorf("counted users = %d (%v), want %d", total.N, err, okCount)
 		}
 		mustIntact(t, s, 1+okCount, 1)
 	})

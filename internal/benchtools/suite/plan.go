@@ -40,6 +40,10 @@ const (
 	// minShareOfOp: closed-loop requests/s ≥ Limit × Of's requests/s in the
 	// same run (a new domain's op against the user op it mirrors).
 	minShareOfOp
+	// maxBigP99: closed-loop p99 latency ≤ Limit ms with the big user count.
+	maxBigP99
+	// minBigRPS: closed-loop requests/s ≥ Limit with the big user count.
+	minBigRPS
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
@@ -84,8 +88,12 @@ var ops = []opSpec{
 		{Kind: maxP99AtHalf, Limit: 10},
 		{Kind: maxP99AtHalf, Limit: 2, Engines: []string{"sqlite"}},
 	}},
-	{Op: "list", Big: true},
-	{Op: "search", Big: true},
+	// Issue 18: searches and the first page at 1,000,000 users.
+	{Op: "list", Big: true, Targets: []target{{Kind: maxBigP99, Limit: 20}}},
+	{Op: "search", Big: true, Work: searchWork, Targets: []target{
+		{Kind: maxBigP99, Limit: 50},
+		{Kind: minBigRPS, Limit: 1000},
+	}},
 	{Op: "toggle", HalfRate: true, Work: groupCommitWork,
 		LockNote: "A status change adds to two user_counts rows, each in a random slot, so two toggles can lock the " +
 			"same two rows in opposite orders",
@@ -105,7 +113,18 @@ var ops = []opSpec{
 	{Op: "transfer-hot", Work: transferWork + ", every one of them locking the same source balance", Targets: []target{
 		{Kind: minShareOfOp, Limit: 0.5, Of: "transfer"},
 	}},
+	{Op: "search-common", Big: true, Work: "a walk of the program's users in list order, checking the term on each " +
+		"(it skips counting when the table's sample shows the term in far more users than the 10,000 it would count)",
+		Targets: []target{{Kind: maxBigP99, Limit: 100}}},
+	{Op: "search-miss", Big: true, Work: searchWork, Targets: []target{
+		{Kind: maxBigP99, Limit: 50},
+		{Kind: minBigRPS, Limit: 1000},
+	}},
 }
+
+// searchWork is what a search for a rare term does in the database.
+const searchWork = "one statement: the search index asked for the term's rarest five characters, each candidate " +
+	"checked, the matches counted and sorted, and the page's rows read"
 
 // suiteTargets are the goals of the big runs, after the ops' targets.
 var suiteTargets = []target{

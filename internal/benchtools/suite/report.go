@@ -291,6 +291,20 @@ func (w *report) big() {
 		}
 	}
 	w.line()
+	var sizes []string
+	for _, e := range w.r.Engines {
+		if e.Big == nil || e.Big.Seed.Bench.DBBytes == 0 {
+			continue
+		}
+		b := e.Big.Seed.Bench
+		sizes = append(sizes, fmt.Sprintf("%s %s of %s (%s)", engineName(e.Engine), mb(b.SearchIndexBytes/1024),
+			mb(b.DBBytes/1024), pct(float64(b.SearchIndexBytes)/float64(b.DBBytes))))
+	}
+	if len(sizes) > 0 {
+		w.linef("The search indexes (SQLite's FTS5 trigram tables, PostgreSQL's GIN trigram indexes) after seeding take %s "+
+			"of the database.", andList(sizes))
+		w.line()
+	}
 }
 
 // errorsCell is the count, and when there are errors, by status:

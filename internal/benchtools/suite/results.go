@@ -104,17 +104,21 @@ type Run struct {
 // BenchResult is the part of `ingot bench --json` the report uses
 // (cmd/ingot/bench_stats.go's benchResult).
 type BenchResult struct {
-	Op         string         `json:"op"`
-	Mode       string         `json:"mode"` // "closed" or "open"
-	Rate       float64        `json:"rate"`
-	Users      int            `json:"users"`
-	SeedS      float64        `json:"seed_s"`
-	Requests   int            `json:"requests"`
-	OK         int            `json:"ok"`
-	ErrorCount int            `json:"error_count"`
-	Errors     map[string]int `json:"errors"`
-	RPS        float64        `json:"rps"`
-	LatencyMS  struct {
+	Op    string  `json:"op"`
+	Mode  string  `json:"mode"` // "closed" or "open"
+	Rate  float64 `json:"rate"`
+	Users int     `json:"users"`
+	SeedS float64 `json:"seed_s"`
+	// After seeding with --bulk-db: the search indexes' bytes and the
+	// whole database's.
+	SearchIndexBytes int64          `json:"search_index_bytes"`
+	DBBytes          int64          `json:"db_bytes"`
+	Requests         int            `json:"requests"`
+	OK               int            `json:"ok"`
+	ErrorCount       int            `json:"error_count"`
+	Errors           map[string]int `json:"errors"`
+	RPS              float64        `json:"rps"`
+	LatencyMS        struct {
 		P50 float64 `json:"p50"`
 		P90 float64 `json:"p90"`
 		P99 float64 `json:"p99"`
@@ -170,6 +174,14 @@ func (r *Results) engine(e string) *EngineResults {
 // run returns the run named name, or nil.
 func (e *EngineResults) run(name string) *Run {
 	return findRun(e.Runs, name)
+}
+
+// bigRun is the run of op with the big user count, or nil.
+func (e *EngineResults) bigRun(op string) *Run {
+	if e.Big == nil {
+		return nil
+	}
+	return findRun(e.Big.Runs, op)
 }
 
 // raw is the engine's raw tx/s that ratios divide by: the best of its baselines.

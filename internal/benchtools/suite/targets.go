@@ -93,6 +93,10 @@ func (w *report) label(o opSpec, t target) string {
 		return fmt.Sprintf("start-up ≤ %s with %s users%s", msOrS(t.Limit), f0(float64(m.BigUsers)), only)
 	case minShareOfOp:
 		return fmt.Sprintf("%s requests/s ≥ %s of %s's in the same run%s", o.Op, pct(t.Limit), t.Of, only)
+	case maxBigP99:
+		return fmt.Sprintf("%s p99 ≤ %g ms with %s users%s", o.Op, t.Limit, f0(float64(m.BigUsers)), only)
+	case minBigRPS:
+		return fmt.Sprintf("%s requests/s ≥ %s with %s users%s", o.Op, f0(t.Limit), f0(float64(m.BigUsers)), only)
 	}
 	return fmt.Sprintf("target kind %d", t.Kind)
 }
@@ -166,6 +170,20 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		ratio := r.Bench.RPS / of.Bench.RPS
 		v.missed = ratio < t.Limit
 		v.cell = fmt.Sprintf("%s ÷ %s = %s: %s", f0(r.Bench.RPS), f0(of.Bench.RPS), pct(ratio), met(!v.missed))
+	case maxBigP99:
+		r := e.bigRun(o.Op)
+		if r == nil {
+			return v
+		}
+		v.missed = r.Bench.LatencyMS.P99 > t.Limit
+		v.cell = fmt.Sprintf("p99 %s ms: %s", f2(r.Bench.LatencyMS.P99), met(!v.missed))
+	case minBigRPS:
+		r := e.bigRun(o.Op)
+		if r == nil {
+			return v
+		}
+		v.missed = r.Bench.RPS < t.Limit
+		v.cell = fmt.Sprintf("%s/s: %s", f0(r.Bench.RPS), met(!v.missed))
 	}
 	return v
 }
@@ -194,6 +212,18 @@ func (w *report) explain(v verdict) string {
 		return fmt.Sprintf("%s %s at %s requests/s, below %s of %s: it does %s; the machine was %.0f%% busy.%s",
 			name, v.op.Op, f0(r.Bench.RPS), pct(v.t.Limit), v.t.Of, cmp.Or(v.op.Work, "its own statements"),
 			r.CPU.MachineBusyPct, others(r.CPU))
+	case maxBigP99, minBigRPS:
+		r := e.bigRun(v.op.Op)
+		b, c := r.Bench, r.CPU
+		why := fmt.Sprintf("the server spent %s ms of CPU per request on HTTP, HMAC-SHA512, JSON and %s",
+			f2(serverMSPerRequest(*r)), cmp.Or(v.op.Work, "its own statements"))
+		if e.Engine == "pg" {
+			why += fmt.Sprintf(", and PostgreSQL %s ms", f2(1000*c.PGS/float64(max(1, b.Requests))))
+		}
+		return fmt.Sprintf("%s %s with %s users at %s requests/s, p50 %s ms, p99 %s ms (machine %.0f%% busy): %s; "+
+			"%d workers share %d CPUs with the load generator, so a request's latency includes waiting for a core.%s",
+			name, v.op.Op, f0(float64(m.BigUsers)), f0(b.RPS), f2(b.LatencyMS.P50), f2(b.LatencyMS.P99),
+			c.MachineBusyPct, why, m.Concurrency, m.NProc, others(c))
 	case maxBigStartup:
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",
