@@ -256,7 +256,7 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	var results []opResult
-	var scheduled bool
+	var scheduled []NewJob
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -266,8 +266,8 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 			results, scheduled, err = s.runOps(ctx, tx, ops)
 			return err
 		})
-		if err == nil && scheduled {
-			s.notifyJobs()
+		if err == nil && len(scheduled) > 0 {
+			s.notifyJobs(scheduled)
 		}
 		if err == nil || !s.dialect.retryable(err) {
 			break
@@ -280,10 +280,10 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 }
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
-// several, then writes what they deferred; scheduled reports new jobs.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled bool, err error) {
+// several, then writes what they deferred; scheduled are the new jobs.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []NewJob, err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	g := &Tx{s: s, tx: tx}
 	results = make([]opResult, len(ops))
@@ -291,25 +291,26 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, ops[0].work)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		g.keep(w)
 		results[0] = opResult{value: v}
-		return results, len(g.jobs) > 0, s.flush(ctx, g)
+		err = s.flush(ctx, g)
+		return results, g.jobs, err
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
 		if err := sp.begin(ctx); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, op.work)
 		if err != nil {
 			if s.dialect.retryable(err) {
-				return nil, false, err // the whole group runs again
+				return nil, nil, err // the whole group runs again
 			}
 			if rerr := sp.rollback(ctx); rerr != nil {
-				return nil, false, rerr
+				return nil, nil, rerr
 			}
 			results[i] = opResult{err: s.translate(err)}
 			continue
@@ -317,7 +318,9 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		g.keep(w)
 		results[i] = opResult{value: v}
 	}
-	return results, len(g.jobs) > 0, s.flush(ctx, g)
+	// Flushed first: the event hook may schedule jobs of its own.
+	err = s.flush(ctx, g)
+	return results, g.jobs, err
 }
 
 // runWork runs one Work with its idempotent answer and job completion,

@@ -31,11 +31,15 @@ type Store struct {
 	// committer groups Work into shared transactions (group.go).
 	committer *committer
 	// jobsScheduled wakes the job runner after a commit that scheduled
-	// jobs (capacity 1).
+	// jobs (capacity 1); watchers are further runners' channels (WatchJobs).
 	jobsScheduled chan struct{}
-	observe       func(op string, d time.Duration)
-	db            *sql.DB
-	dialect       dialect
+	watchMu       sync.Mutex
+	watchers      []watcher
+	// eventHook derives rows from each group's events (SetEventHook).
+	eventHook atomic.Pointer[EventHook]
+	observe   func(op string, d time.Duration)
+	db        *sql.DB
+	dialect   dialect
 	// stmts holds prepared statements by query text, nstmts counts them,
 	// and warm tracks goroutines preparing more (see cachedStmt).
 	stmts     sync.Map

@@ -51,11 +51,12 @@ func LockKey(kind, value string) string { return kind + ":" + value }
 // audit.go), user count changes and new jobs. Those are kept only when the
 // work succeeds.
 type Tx struct {
-	s      *Store
-	tx     *sql.Tx
-	events []banking.Event
-	counts map[countKey]int
-	jobs   []NewJob
+	s       *Store
+	tx      *sql.Tx
+	events  []banking.Event
+	notices []banking.Event
+	counts  map[countKey]int
+	jobs    []NewJob
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -81,6 +82,12 @@ func (t *Tx) ForUpdate() string { return t.s.dialect.forUpdate }
 // the group's other events, in the same transaction.
 func (t *Tx) Emit(ev banking.Event) { t.events = append(t.events, ev) }
 
+// Notify records a notice: an event that changed nothing, so it is not
+// written to the audit trail, but that the event hook sees with the group's
+// events (a KYC check left for manual review becomes the user.kyc.pending
+// webhook). Kept only when the work succeeds, like Emit's.
+func (t *Tx) Notify(ev banking.Event) { t.notices = append(t.notices, ev) }
+
 // Schedule records a job to run once the transaction commits (jobs.go). It
 // is inserted in the same transaction as the change that causes it.
 func (t *Tx) Schedule(j NewJob) { t.jobs = append(t.jobs, j) }
@@ -97,6 +104,7 @@ func (t *Tx) countUser(pid banking.ProgramID, st banking.Status, ks banking.KYCS
 // keep moves what a successful work deferred into the group's buffers.
 func (g *Tx) keep(w *Tx) {
 	g.events = append(g.events, w.events...)
+	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
 	for k, d := range w.counts {
 		if g.counts == nil {
@@ -106,12 +114,22 @@ func (g *Tx) keep(w *Tx) {
 	}
 }
 
-// flush writes what the group's works deferred: the net count changes, the
-// new jobs, then the chained events. Events go last because chaining them
-// locks each program's chain head until the commit: the shorter that hold,
-// the sooner another group (another lane or process) of the same program
-// can chain its own.
+// flush writes what the group's works deferred: what the event hook derives
+// from the group's events (webhooks), the net count changes, the new jobs
+// (the hook's included), then the chained events. Events go last because
+// chaining them locks each program's chain head until the commit: the
+// shorter that hold, the sooner another group (another lane or process) of
+// the same program can chain its own.
 func (s *Store) flush(ctx context.Context, g *Tx) error {
+	if h := s.eventHook.Load(); h != nil && len(g.events)+len(g.notices) > 0 {
+		evs := g.events
+		if len(g.notices) > 0 {
+			evs = append(evs[:len(evs):len(evs)], g.notices...)
+		}
+		if err := (*h)(ctx, g, evs); err != nil {
+			return err
+		}
+	}
 	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
@@ -122,6 +140,25 @@ func (s *Store) flush(ctx context.Context, g *Tx) error {
 		return nil
 	}
 	return s.insertEvents(ctx, g.tx, g.events)
+}
+
+// EventHook derives more rows from a group's audit events (and notices,
+// Tx.Notify), in the group's transaction, before they are written: it may query and write through tx
+// and schedule jobs (tx.Schedule), which are inserted with the group's own.
+// Its failure fails the group's final writes, so every work then runs alone
+// (group.go): no change commits without what the hook derives from it.
+// evs are in the order the works emitted them; the hook must not change
+// them.
+type EventHook func(ctx context.Context, tx *Tx, evs []banking.Event) error
+
+// SetEventHook installs the one event hook (webhooks, internal/service);
+// nil removes it. Set it before the store runs any Work.
+func (s *Store) SetEventHook(h EventHook) {
+	if h == nil {
+		s.eventHook.Store(nil)
+		return
+	}
+	s.eventHook.Store(&h)
 }
 
 // Do runs w and returns its answer. The committer may run w with other work
