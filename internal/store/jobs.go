@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -46,6 +48,10 @@ type Job struct {
 	Attempts int // including this one
 	Created  time.Time
 	token    string
+	// settled is set when a Work (Work.Job, Tx.RetryJob) completed or
+	// rescheduled the job in its transaction; CompleteJob then has nothing
+	// left to do. Shared by every copy of the claimed Job.
+	settled *atomic.Bool
 }
 
 // errJobLost is the outcome of a work whose job was taken over by another
@@ -56,10 +62,41 @@ var errJobLost = banking.Errorf(banking.CodeConflict, "the job was taken over by
 // process, so the runner need not wait for its next poll.
 func (s *Store) JobsScheduled() <-chan struct{} { return s.jobsScheduled }
 
-func (s *Store) notifyJobs() {
-	select {
-	case s.jobsScheduled <- struct{}{}:
-	default: // a wake-up is already pending
+// WatchJobs returns a channel of its own, signalled after a commit in this
+// process that scheduled a job of one of kinds: the wake-up of a runner
+// with a pool of its own (webhook deliveries), which must neither take the
+// general runner's wake-ups nor be woken by every other kind's.
+func (s *Store) WatchJobs(kinds ...string) <-chan struct{} {
+	w := watcher{c: make(chan struct{}, 1), kinds: kinds}
+	s.watchMu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.watchMu.Unlock()
+	return w.c
+}
+
+// watcher is one WatchJobs channel and the kinds it is told of.
+type watcher struct {
+	c     chan struct{}
+	kinds []string
+}
+
+func (s *Store) notifyJobs(jobs []NewJob) {
+	wake := func(c chan struct{}) {
+		select {
+		case c <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	wake(s.jobsScheduled)
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	for _, w := range s.watchers {
+		for _, j := range jobs {
+			if slices.Contains(w.kinds, j.Kind) {
+				wake(w.c)
+				break
+			}
+		}
 	}
 }
 
@@ -84,25 +121,42 @@ func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []NewJob) error
 // ClaimJobs leases up to limit due jobs until now+lease and returns them,
 // earliest due first.
 func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	return s.ClaimJobKinds(ctx, nil, now, lease, limit)
+}
+
+// ClaimJobKinds is ClaimJobs for the jobs of the given kinds only (nil: of
+// any kind). Runners with pools of their own (webhook deliveries) claim
+// their kinds, the general runner the others, each through the (kind,
+// run_at) index, never walking past the other pool's due jobs.
+func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
 	defer s.timed("claim_jobs", time.Now())
 	token := newToken()
 	skip := ""
 	if s.dialect.engine == Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
+	where, args := `run_at <= ?`, []any{millis(now.Add(lease)), token, millis(now)}
+	if kinds != nil {
+		where = `kind IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `) AND ` + where
+		args = args[:2]
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+		args = append(args, millis(now))
+	}
+	args = append(args, limit)
 	var jobs []Job
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
 		rows, err := tx.QueryContext(ctx, s.q(`UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? ORDER BY run_at LIMIT ?`+skip+`)
-			RETURNING id, program_id, kind, payload, attempts, created_at`),
-			millis(now.Add(lease)), token, millis(now), limit)
+			WHERE id IN (SELECT id FROM jobs WHERE `+where+` ORDER BY run_at LIMIT ?`+skip+`)
+			RETURNING id, program_id, kind, payload, attempts, created_at`), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			j := Job{token: token}
+			j := Job{token: token, settled: new(atomic.Bool)}
 			var payload string
 			var created int64
 			if err := rows.Scan(&j.ID, &j.Program, &j.Kind, &payload, &j.Attempts, &created); err != nil {
@@ -119,6 +173,9 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 // CompleteJob deletes a finished job, unless another process has claimed it
 // since (then it is that process's). Completing a job twice is harmless.
 func (s *Store) CompleteJob(ctx context.Context, j Job) error {
+	if j.settled != nil && j.settled.Load() {
+		return nil // its Work deleted it already
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE id = ? AND token = ?`, j.ID, j.token)
 		return err
@@ -137,6 +194,31 @@ func (s *Store) finishJob(ctx context.Context, tx *sql.Tx, j *Job) error {
 	} else if n != 1 {
 		return errJobLost
 	}
+	if j.settled != nil {
+		j.settled.Store(true)
+	}
+	return nil
+}
+
+// RetryJob makes the job a work carries due again at runAt, in the work's
+// transaction, recording why (a webhook attempt that failed records its
+// outcome and its next attempt together). It fails the work with a
+// conflict when the job is no longer this claim's, like Work.Job; a work
+// that calls it must not also set Work.Job.
+func (t *Tx) RetryJob(ctx context.Context, j *Job, runAt time.Time, cause string) error {
+	res, err := t.Exec(ctx, `UPDATE jobs SET run_at = ?, token = '', last_error = ? WHERE id = ? AND token = ?`,
+		millis(runAt), truncate(cause, 500), j.ID, j.token)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errJobLost
+	}
+	if j.settled != nil {
+		j.settled.Store(true)
+	}
 	return nil
 }
 
@@ -150,11 +232,22 @@ func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, cause stri
 	})
 }
 
-// NextJobDue reports when the earliest job is due (claimed ones included:
-// their lease end), and false when there is none.
-func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
+// NextJobDue reports when the earliest job of kinds (of any kind when none
+// are named) is due, claimed ones included (their lease end), and false
+// when there is none.
+func (s *Store) NextJobDue(ctx context.Context, kinds ...string) (time.Time, bool, error) {
+	q, args := `SELECT min(run_at) FROM jobs`, []any{}
+	if len(kinds) > 0 {
+		// One index probe per kind.
+		parts := make([]string, len(kinds))
+		for i, k := range kinds {
+			parts[i] = `SELECT min(run_at) AS m FROM jobs WHERE kind = ?`
+			args = append(args, k)
+		}
+		q = `SELECT min(m) FROM (` + strings.Join(parts, ` UNION ALL `) + `) due`
+	}
 	var at sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT min(run_at) FROM jobs`).Scan(&at)
+	err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&at)
 	if err != nil || !at.Valid {
 		return time.Time{}, false, s.translate(err)
 	}
