@@ -29,6 +29,8 @@ type Config struct {
 	// commands (program create, audit verify) that must not claim work they
 	// will not finish.
 	NoJobs bool
+	// Webhooks tunes webhook deliveries.
+	Webhooks WebhookConfig
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -58,12 +60,15 @@ type Service struct {
 
 	// creds caches SigningKey's successful lookups (credcache.go).
 	creds *credCache
+
+	// hooks delivers webhooks (webhook_deliver.go).
+	hooks *webhooks
 }
 
 // New returns a Service. Call Close to stop background work.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
-		creds: newCredCache(credCacheTTL, credCacheMax)}
+		creds: newCredCache(credCacheTTL, credCacheMax), hooks: newWebhooks(cfg.Webhooks)}
 	if s.kyc == nil {
 		s.kyc = kyc.Sandbox{}
 	}
@@ -77,12 +82,17 @@ func New(cfg Config) *Service {
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
+	s.handle(store.JobWebhookDelivery, s.runWebhookDelivery)
+	// Every Work's events become their webhooks in its transaction.
+	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			s.runJobs(s.bgCtx)
-		}()
+		for _, p := range []pool{s.generalPool(), s.webhookPool()} {
+			s.bg.Add(1)
+			go func() {
+				defer s.bg.Done()
+				s.runJobs(s.bgCtx, p)
+			}()
+		}
 	}
 	return s
 }
@@ -93,6 +103,7 @@ func New(cfg Config) *Service {
 func (s *Service) Close() {
 	s.bgCancel()
 	s.bg.Wait()
+	s.hooks.sender.Close()
 }
 
 // Store exposes the store for readiness checks.
