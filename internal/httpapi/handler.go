@@ -39,6 +39,9 @@ type Config struct {
 	// Metrics receives request metrics and is served at /metrics; nil
 	// makes a fresh registry.
 	Metrics *Metrics
+	// Sandbox serves the sandbox's own calls (program/webhook/update and
+	// /get); without it they answer 404 not_found (serve --sandbox).
+	Sandbox bool
 	// MaxHeaderBytes caps the request line and headers (0: no cap here).
 	// Over it the answer is 431 headers_too_large in the error envelope; the
 	// http.Server's own, larger MaxHeaderBytes stops anything beyond that
@@ -55,14 +58,18 @@ type handler struct {
 	maxBody int64
 	// maxHeader is Config.MaxHeaderBytes.
 	maxHeader int
+	sandbox   bool
 }
 
 // NewHandler returns the complete HTTP API.
 func NewHandler(cfg Config) http.Handler {
 	h := &handler{svc: cfg.Service, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBody, metrics: cfg.Metrics,
-		maxHeader: cfg.MaxHeaderBytes}
+		maxHeader: cfg.MaxHeaderBytes, sandbox: cfg.Sandbox}
 	if h.metrics == nil {
 		h.metrics = NewMetrics()
+	}
+	if h.svc != nil {
+		h.metrics.watchQueue(h.svc.WebhookQueue)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

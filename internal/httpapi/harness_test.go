@@ -31,11 +31,18 @@ import (
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
+	// live makes Now the real time plus whatever Advance added (webhook
+	// tests: retries come due by themselves).
+	live   bool
+	offset time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.live {
+		return time.Now().Add(c.offset)
+	}
 	return c.t
 }
 
@@ -44,6 +51,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	c.offset += d
 }
 
 // logBuffer collects log output; safe for concurrent writers.
@@ -78,6 +86,11 @@ type env struct {
 	logs *logBuffer
 	// maxBody is the body limit the next start uses; 0 means the default.
 	maxBody int64
+	// sandbox and hooks are the next start's --sandbox and webhook
+	// settings (webhooks_test.go).
+	sandbox bool
+	hooks   service.WebhookConfig
+	metrics *httpapi.Metrics
 	store   *store.Store
 	svc     *service.Service
 	srv     *httptest.Server
@@ -129,8 +142,14 @@ func (e *env) start() {
 	}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
-	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log})
-	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics}))
+	hooks := e.hooks
+	if hooks.Observer == nil {
+		hooks.Observer = metrics
+	}
+	e.metrics = metrics
+	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log, Webhooks: hooks})
+	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody,
+		Metrics: metrics, Sandbox: e.sandbox}))
 	e.t.Cleanup(e.stop)
 	// As `ingot serve` does before it accepts requests: checks left in flight
 	// by a previous process are started again.

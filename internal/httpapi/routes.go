@@ -38,6 +38,12 @@ func (h *handler) routes(mux *http.ServeMux) {
 		mutation(h, "business/add-business-owner-document", h.addDocument, documentPage),
 		read(h, "business/get-business-owner-documents", h.listDocuments),
 		read(h, "business/customers/get-all", h.listContacts),
+		// webhooks.md: the endpoint (sandbox only) and the delivery log.
+		mutation(h, "program/webhook/update", h.updateWebhook, endpointPage),
+		read(h, "program/webhook/get", h.getWebhook),
+		read(h, "webhook/events", h.webhookEvents),
+		read(h, "webhook/deliveries", h.webhookDeliveries),
+		mutation(h, "webhook/redeliver", h.redeliver, deliveryPage),
 	} {
 		mux.Handle("POST /api/v4/"+rt.path, rt.handler)
 		// The same path with any other method: 405 in the error envelope

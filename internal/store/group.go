@@ -256,7 +256,7 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	var results []opResult
-	var scheduled []NewJob
+	var scheduled []string
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -280,8 +280,9 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 }
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
-// several, then writes what they deferred; scheduled are the new jobs.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []NewJob, err error) {
+// several, then writes what they deferred; scheduled are the kinds of the
+// jobs it scheduled or made due sooner, whose runners to wake.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []string, err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
 		return nil, nil, err
 	}
@@ -296,7 +297,7 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		g.keep(w)
 		results[0] = opResult{value: v}
 		err = s.flush(ctx, g)
-		return results, g.jobs, err
+		return results, g.wakeKinds(), err
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
@@ -320,7 +321,7 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 	}
 	// Flushed first: the event hook may schedule jobs of its own.
 	err = s.flush(ctx, g)
-	return results, g.jobs, err
+	return results, g.wakeKinds(), err
 }
 
 // runWork runs one Work with its idempotent answer and job completion,

@@ -80,7 +80,7 @@ type watcher struct {
 	kinds []string
 }
 
-func (s *Store) notifyJobs(jobs []NewJob) {
+func (s *Store) notifyJobs(kinds []string) {
 	wake := func(c chan struct{}) {
 		select {
 		case c <- struct{}{}:
@@ -91,8 +91,8 @@ func (s *Store) notifyJobs(jobs []NewJob) {
 	s.watchMu.Lock()
 	defer s.watchMu.Unlock()
 	for _, w := range s.watchers {
-		for _, j := range jobs {
-			if slices.Contains(w.kinds, j.Kind) {
+		for _, k := range kinds {
+			if slices.Contains(w.kinds, k) {
 				wake(w.c)
 				break
 			}
@@ -219,6 +219,7 @@ func (t *Tx) RetryJob(ctx context.Context, j *Job, runAt time.Time, cause string
 	if j.settled != nil {
 		j.settled.Store(true)
 	}
+	t.retried = append(t.retried, j.Kind)
 	return nil
 }
 

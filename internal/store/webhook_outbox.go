@@ -176,12 +176,15 @@ func WebhookOutcomeWork(o WebhookOutcome, j *Job) Work {
 		}
 		why := o.Error
 		if !o.NoAttempt {
-			enabled, err := noteFailure(ctx, tx, o)
+			enabled, disabled, err := noteFailure(ctx, tx, o)
 			if err != nil {
 				return nil, err
 			}
 			if !enabled {
 				final = true
+			}
+			if disabled != "" {
+				why += "; the webhook endpoint is now disabled: " + disabled
 			}
 		}
 		var status string
@@ -226,18 +229,19 @@ func WebhookOutcomeWork(o WebhookOutcome, j *Job) Work {
 
 // noteFailure records a failed attempt on the endpoint and disables it when
 // the failures have lasted DisableAfter, or at once when it answered 410;
-// it reports whether the endpoint is still enabled.
-func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, error) {
+// it reports whether the endpoint is still enabled, and why this failure
+// disabled it ("" when it did not).
+func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, string, error) {
 	now := millis(o.At)
 	var since int64
 	err := tx.QueryRow(ctx, `UPDATE webhook_endpoints
 		SET failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END
 		WHERE program_id = ? AND status = ? RETURNING failing_since`, now, o.ProgramID, EndpointEnabled).Scan(&since)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil // deleted or disabled meanwhile
+		return false, "", nil // deleted or disabled meanwhile
 	}
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	reason := ""
 	switch {
@@ -246,13 +250,13 @@ func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, error) {
 	case o.DisableAfter > 0 && o.At.Sub(fromMillis(since)) >= o.DisableAfter:
 		reason = "every attempt failed for " + o.DisableAfter.String() + " since " + fromMillis(since).Format(time.RFC3339)
 	default:
-		return true, nil
+		return true, "", nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET status = ?, disabled_reason = ?, version = version + 1,
 		updated_at = ? WHERE program_id = ?`, EndpointDisabled, reason, now, o.ProgramID); err != nil {
-		return false, err
+		return false, "", err
 	}
-	return false, failPending(ctx, tx.s, tx.tx, o.ProgramID, "the webhook endpoint was disabled: "+reason, o.At)
+	return false, reason, failPending(ctx, tx.s, tx.tx, o.ProgramID, "the webhook endpoint was disabled: "+reason, o.At)
 }
 
 // settleJob completes j, or makes it due again at next, in tx.

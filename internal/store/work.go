@@ -57,6 +57,8 @@ type Tx struct {
 	notices []banking.Event
 	counts  map[countKey]int
 	jobs    []NewJob
+	// retried are the kinds of jobs RetryJob made due again.
+	retried []string
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -106,6 +108,7 @@ func (g *Tx) keep(w *Tx) {
 	g.events = append(g.events, w.events...)
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
+	g.retried = append(g.retried, w.retried...)
 	for k, d := range w.counts {
 		if g.counts == nil {
 			g.counts = map[countKey]int{}
@@ -159,6 +162,19 @@ func (s *Store) SetEventHook(h EventHook) {
 		return
 	}
 	s.eventHook.Store(&h)
+}
+
+// wakeKinds are the kinds of the jobs the group scheduled or retried: once
+// it commits, their runners are woken (a retry may be due sooner than the
+// runner's next look).
+func (g *Tx) wakeKinds() []string {
+	kinds := slices.Clone(g.retried)
+	for _, j := range g.jobs {
+		if !slices.Contains(kinds, j.Kind) {
+			kinds = append(kinds, j.Kind)
+		}
+	}
+	return kinds
 }
 
 // Do runs w and returns its answer. The committer may run w with other work
