@@ -105,9 +105,10 @@ func appendField(b []byte, f Field) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string: quotes, backslashes and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD (as encoding/json
-// does), everything else as is.
+// appendString appends s as a JSON string exactly as encoding/json writes
+// it: quotes, backslashes, control characters and <, >, & escaped, invalid
+// UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped, everything else as
+// is.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -122,7 +123,10 @@ func appendString(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case c == '\t':
 				b = append(b, '\\', 't')
-			case c < 0x20:
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				// <, > and & as encoding/json writes them, so the body
+				// embedded in an API answer (webhook/events' payload)
+				// is byte for byte the body sent.
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			default:
 				b = append(b, c)

@@ -51,7 +51,7 @@ func TestBodyTimes(t *testing.T) {
 }
 
 // TestBodyStringsAreJSON: every string a mapper may write (reasons, ids,
-// descriptions) comes out as encoding/json reads it back.
+// descriptions) comes out exactly as encoding/json writes it, and reads back.
 func TestBodyStringsAreJSON(t *testing.T) {
 	for _, s := range []string{"plain", `quote " and \ backslash`, "tab\tnewline\nreturn\r", "\x00\x1f\x7f",
 		"héllo 世界 🙂", "bad \xff utf8", "line\u2028sep\u2029", "<script>&amp;"} {
@@ -68,6 +68,9 @@ func TestBodyStringsAreJSON(t *testing.T) {
 		}
 		if err := json.Unmarshal(e.Body(), &got); err != nil {
 			t.Fatalf("%q: %v\n%s", s, err, e.Body())
+		}
+		if std, _ := json.Marshal(s); string(appendString(nil, s)) != string(std) {
+			t.Errorf("%q written as %s, encoding/json writes %s", s, appendString(nil, s), std)
 		}
 		want := strings.ToValidUTF8(s, "\ufffd")
 		d := got.Data
