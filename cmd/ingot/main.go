@@ -5,6 +5,7 @@
 //
 //	ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]
 //	ingot program create --name NAME [--db DSN] [--json]
+//	ingot program webhook set|show|rotate-secret|delete --program ID [--url URL] [--db DSN]
 //	ingot migrate [--db DSN]
 //	ingot call [--explain] PATH [JSON]
 //	ingot audit verify [--db DSN]
@@ -63,6 +64,8 @@ const usage = `ingot serves the Ingo Payments Banking Platform API v4.
 Usage:
   ingot serve [--addr HOST:PORT] [--db DSN] [--sandbox]   serve the API
   ingot program create --name NAME [--db DSN] [--json]    create a program (tenant)
+  ingot program webhook set|show|rotate-secret|delete --program ID [--url URL]
+                                                          a program's webhook endpoint
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
   ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency
@@ -85,10 +88,13 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	case "serve":
 		return env.serve(rest)
 	case "program":
-		if len(rest) == 0 || rest[0] != "create" {
-			return usageError{`program: want "ingot program create --name NAME"`}
+		switch {
+		case len(rest) > 0 && rest[0] == "create":
+			return env.programCreate(rest[1:])
+		case len(rest) > 0 && rest[0] == "webhook":
+			return env.programWebhook(rest[1:])
 		}
-		return env.programCreate(rest[1:])
+		return usageError{`program: want "ingot program create --name NAME" or "ingot program webhook COMMAND"`}
 	case "migrate":
 		return env.migrate(rest)
 	case "call":

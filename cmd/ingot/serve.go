@@ -31,15 +31,26 @@ func (e cliEnv) serve(args []string) error {
 	rateBurst := fs.Int("rate-burst", 0, "burst size per program for --rate-limit; 0 means the rate rounded up (env INGOT_RATE_BURST)")
 	logFormat := fs.String("log-format", envOr(e.getenv, "INGOT_LOG_FORMAT", "text"), "log format on stderr: text or json (env INGOT_LOG_FORMAT)")
 	pprofAddr := fs.String("pprof-addr", envOr(e.getenv, "INGOT_PPROF_ADDR", ""), "serve net/http/pprof on this separate address, HOST:PORT; off when empty; never expose it publicly (env INGOT_PPROF_ADDR)")
+	webhookURL := fs.String("webhook-url", envOr(e.getenv, "INGOT_WEBHOOK_URL", ""), "with --sandbox: the sandbox program's webhook endpoint, set at start (env INGOT_WEBHOOK_URL)")
+	retryScale := fs.Float64("webhook-retry-scale", 1, "with --sandbox: multiply the webhook retry schedule, e.g. 0.001 makes 1 min 60 ms (env INGOT_WEBHOOK_RETRY_SCALE)")
+	allowPrivate := fs.Bool("webhook-allow-private", false, "deliver webhooks to loopback, private, link-local, multicast and unspecified addresses (always allowed with --sandbox) (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
-		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST"}); err != nil {
+		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST", "webhook-retry-scale": "INGOT_WEBHOOK_RETRY_SCALE",
+		"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE"}); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	case *webhookURL != "" && !f.sandbox:
+		return usageError{"serve: --webhook-url needs --sandbox (elsewhere: ingot program webhook set)"}
+	case *retryScale != 1 && !f.sandbox:
+		return usageError{"serve: --webhook-retry-scale needs --sandbox"}
+	case !(*retryScale > 0 && *retryScale <= 1000):
+		return usageError{"serve: --webhook-retry-scale must be > 0 (and at most 1000)"}
 	}
 	log, err := newLogger(*logFormat, e)
 	if err != nil {
@@ -68,7 +79,8 @@ func (e cliEnv) serve(args []string) error {
 	if f.sandbox {
 		provider = kyc.Sandbox{Delay: *kycDelay}
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
+		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -82,6 +94,12 @@ func (e cliEnv) serve(args []string) error {
 		if err := e.bootstrapSandbox(svc, "http://"+ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
+		}
+		if *webhookURL != "" {
+			if err := e.sandboxWebhook(svc, *webhookURL); err != nil {
+				ln.Close()
+				return err
+			}
 		}
 	}
 	if *pprofAddr != "" {
@@ -102,7 +120,8 @@ func (e cliEnv) serve(args []string) error {
 		log.Info("serving pprof", "addr", pln.Addr().String())
 	}
 	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
-		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes}), log)
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes,
+		Sandbox: f.sandbox}), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {
@@ -201,6 +220,27 @@ export INGOT_API_KEY=%s
 export INGOT_HMAC_USERNAME=%s
 export INGOT_HMAC_SECRET=%s
 `, c.ProgramID, c.APIKey, c.HMACUsername, c.HMACSecret, url, c.APIKey, c.HMACUsername, c.HMACSecret)
+	return nil
+}
+
+// sandboxWebhook sets the sandbox program's (the oldest program's) webhook
+// endpoint to url and prints where its deliveries go and the secret that
+// signs them: on every start, since the sandbox's integrator needs it to
+// verify and it is theirs (program/webhook/get answers it too).
+func (e cliEnv) sandboxWebhook(svc *service.Service, url string) error {
+	ps, err := svc.Store().Programs(e.ctx)
+	if err != nil || len(ps) == 0 {
+		return fmt.Errorf("serve: --webhook-url: no sandbox program: %v", err)
+	}
+	if _, err := svc.SetWebhook(e.ctx, ps[0].ID, url, nil); err != nil {
+		return fmt.Errorf("serve: --webhook-url: %w", cliFields(err))
+	}
+	w, err := svc.Webhook(e.ctx, ps[0].ID, true)
+	if err != nil {
+		return fmt.Errorf("serve: --webhook-url: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Webhooks of program %s go to %s, signed with:\n  webhook secret: %s\nexport INGOT_WEBHOOK_SECRET=%s\n",
+		ps[0].ID, url, w.Secret, w.Secret)
 	return nil
 }
 
