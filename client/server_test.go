@@ -40,6 +40,8 @@ type serverOptions struct {
 	observe func(op string, d time.Duration)
 	// wrap, when set, wraps the API handler (to count requests).
 	wrap func(http.Handler) http.Handler
+	// sandbox serves the sandbox's calls and lets webhooks reach loopback.
+	sandbox bool
 }
 
 // startIngot serves a fresh database under dir. It takes no *testing.T so
@@ -58,8 +60,9 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		st.Close()
 		return nil, err
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
-	h := httpapi.NewHandler(httpapi.Config{Service: svc})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{},
+		Webhooks: service.WebhookConfig{AllowPrivate: opt.sandbox}})
+	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: opt.sandbox})
 	if opt.wrap != nil {
 		h = opt.wrap(h)
 	}
