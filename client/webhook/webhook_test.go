@@ -18,7 +18,7 @@ import (
 // signed is a delivery as ingot's server signs it.
 func signed(t *testing.T, keys [][]byte, at time.Time) (http.Header, []byte) {
 	t.Helper()
-	e := server.Event{ID: server.NewEventID(), Type: server.UserKYCFailed, ResourceID: "user-0190a0b0-0000-7000-8000-000000000001",
+	e := server.Event{ID: server.NewEventID(time.Now()), Type: server.UserKYCFailed, ResourceID: "user-0190a0b0-0000-7000-8000-000000000001",
 		OccurredAt: at, Fields: []server.Field{{Key: "user_id", Value: "42"}, {Key: "reasons", Value: []string{"SSN does not match"}},
 			{Key: "reasons_code", Value: []string{"SSN_MISMATCH"}}}}
 	body := e.Body()

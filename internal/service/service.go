@@ -82,17 +82,19 @@ func New(cfg Config) *Service {
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
-	s.handle(store.JobWebhookDelivery, s.runWebhookDelivery)
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		for _, p := range []pool{s.generalPool(), s.webhookPool()} {
-			s.bg.Add(1)
-			go func() {
-				defer s.bg.Done()
-				s.runJobs(s.bgCtx, p)
-			}()
-		}
+		s.bg.Add(2)
+		go func() {
+			defer s.bg.Done()
+			s.runJobs(s.bgCtx, s.generalPool())
+		}()
+		s.hooks.delivering.Store(true)
+		go func() {
+			defer s.bg.Done()
+			s.runWebhooks(s.bgCtx)
+		}()
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
@@ -21,7 +22,11 @@ import (
 // group that commits after it. The read is one statement per group, and
 // only for groups with an event some mapper knows (docs/decisions.md has
 // its measured cost). Entity numbers are read in one query per table.
-func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, evs []banking.Event) error {
+func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, notices []banking.Event) error {
+	evs := events
+	if len(notices) > 0 {
+		evs = append(evs[:len(evs):len(evs)], notices...)
+	}
 	var pids []banking.ProgramID
 	for i := range evs {
 		if _, ok := webhook.MapperFor(evs[i].Type); ok && !slices.Contains(pids, evs[i].ProgramID) {
@@ -54,6 +59,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, evs []bankin
 		return err
 	}
 	var rows []store.WebhookEvent
+	var handoffs []func(*store.WebhookEvent) (func(store.Job), time.Time) // per row
 	for i := range evs {
 		ev := &evs[i]
 		m, ok := webhook.MapperFor(ev.Type)
@@ -69,12 +75,20 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, evs []bankin
 			if len(ep.Events) > 0 && !slices.Contains(ep.Events, string(out.Type)) {
 				continue
 			}
-			out.ID = webhook.NewEventID()
 			if out.OccurredAt.IsZero() {
 				out.OccurredAt = ev.CreatedAt
 			}
+			out.ID = webhook.NewEventID(out.OccurredAt)
+			// The log finds a resource's events through their audit
+			// events' subject (store.WebhookEvents); a notice has no audit
+			// event.
+			out.ResourceID = ev.SubjectID
+			audit := string(ev.ID)
+			if i >= len(events) {
+				audit = ""
+			}
 			row := store.WebhookEvent{ID: out.ID, ProgramID: ev.ProgramID, Type: string(out.Type),
-				ResourceID: out.ResourceID, AuditEventID: string(ev.ID), Payload: out.Body(),
+				ResourceID: out.ResourceID, AuditEventID: audit, Payload: out.Body(),
 				Status: store.DeliveryPending, CreatedAt: out.OccurredAt}
 			if ep.Status != store.EndpointEnabled {
 				// Logged, so it can be redelivered once the endpoint works
@@ -82,7 +96,13 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, evs []bankin
 				row.Status, row.LastError = store.DeliveryFailed, "the webhook endpoint is disabled"
 			}
 			rows = append(rows, row)
+			handoffs = append(handoffs, s.takeHandoff(*ep))
 		}
 	}
-	return tx.InsertWebhookEvents(ctx, rows)
+	return tx.InsertWebhookEvents(ctx, rows, func(i int) (func(store.Job), time.Time) {
+		if handoffs[i] == nil {
+			return nil, time.Time{}
+		}
+		return handoffs[i](&rows[i])
+	})
 }

@@ -257,17 +257,23 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	defer cancel()
 	var results []opResult
 	var scheduled []string
+	var after []func()
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 		}
 		err = s.tryTx(ctx, func(tx *sql.Tx) error {
-			results, scheduled, err = s.runOps(ctx, tx, ops)
+			results, scheduled, after, err = s.runOps(ctx, tx, ops)
 			return err
 		})
-		if err == nil && len(scheduled) > 0 {
-			s.notifyJobs(scheduled)
+		if err == nil {
+			for _, f := range after {
+				f()
+			}
+			if len(scheduled) > 0 {
+				s.notifyJobs(scheduled)
+			}
 		}
 		if err == nil || !s.dialect.retryable(err) {
 			break
@@ -281,10 +287,11 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
 // several, then writes what they deferred; scheduled are the kinds of the
-// jobs it scheduled or made due sooner, whose runners to wake.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []string, err error) {
+// jobs it scheduled or made due sooner, whose runners to wake, and after
+// what must run once it commits.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []string, after []func(), err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	g := &Tx{s: s, tx: tx}
 	results = make([]opResult, len(ops))
@@ -292,26 +299,26 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, ops[0].work)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		g.keep(w)
 		results[0] = opResult{value: v}
 		err = s.flush(ctx, g)
-		return results, g.wakeKinds(), err
+		return results, g.wakeKinds(), g.afterCommit, err
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
 		if err := sp.begin(ctx); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, op.work)
 		if err != nil {
 			if s.dialect.retryable(err) {
-				return nil, nil, err // the whole group runs again
+				return nil, nil, nil, err // the whole group runs again
 			}
 			if rerr := sp.rollback(ctx); rerr != nil {
-				return nil, nil, rerr
+				return nil, nil, nil, rerr
 			}
 			results[i] = opResult{err: s.translate(err)}
 			continue
@@ -319,9 +326,16 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		g.keep(w)
 		results[i] = opResult{value: v}
 	}
+	// The last work's savepoint is released before the flush: inside it,
+	// SQLite would copy every page the flush writes to its sub-journal
+	// first, and PostgreSQL would write them in a subtransaction. A failed
+	// flush fails the whole group either way.
+	if err := sp.end(ctx); err != nil {
+		return nil, nil, nil, err
+	}
 	// Flushed first: the event hook may schedule jobs of its own.
 	err = s.flush(ctx, g)
-	return results, g.wakeKinds(), err
+	return results, g.wakeKinds(), g.afterCommit, err
 }
 
 // runWork runs one Work with its idempotent answer and job completion,
@@ -369,6 +383,16 @@ func (p *savepoints) begin(ctx context.Context) error {
 	}
 	_, err := p.tx.ExecContext(ctx, q)
 	p.open = err == nil
+	return err
+}
+
+// end releases the savepoint a successful last work left open.
+func (p *savepoints) end(ctx context.Context) error {
+	if !p.open {
+		return nil
+	}
+	p.open = false
+	_, err := p.tx.ExecContext(ctx, "RELEASE SAVEPOINT work")
 	return err
 }
 

@@ -37,6 +37,13 @@ type NewJob struct {
 	Payload []byte
 	// RunAt is when the job is due.
 	RunAt time.Time
+	// Claimed, when set, inserts the job already claimed by this process,
+	// with a lease until Lease, and hands it to Claimed once the
+	// transaction commits: a runner of this process can start it at once,
+	// with no claim of its own. If nothing runs it (the process dies), the
+	// lease ends and any process claims it as any other job.
+	Claimed func(Job)
+	Lease   time.Time
 }
 
 // Job is a claimed job.
@@ -100,22 +107,54 @@ func (s *Store) notifyJobs(kinds []string) {
 	}
 }
 
-// insertJobs writes jobs inside the group's transaction.
-func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []NewJob) error {
+// insertJobs writes the group's jobs inside its transaction; those born
+// claimed (NewJob.Claimed) are handed over after the commit.
+func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
+	jobs := g.jobs
 	if len(jobs) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 5*len(jobs))
-	for _, j := range jobs {
+	args := make([]any, 0, 7*len(jobs))
+	claimed := map[string]int{} // token → index in jobs
+	for i, j := range jobs {
 		payload := j.Payload
 		if payload == nil {
 			payload = []byte{}
 		}
-		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), millis(j.RunAt))
+		runAt, token, attempts := millis(j.RunAt), "", 0
+		if j.Claimed != nil {
+			runAt, token, attempts = millis(j.Lease), newToken(), 1
+			claimed[token] = i
+		}
+		args = append(args, j.Program, j.Kind, string(payload), runAt, token, attempts, millis(j.RunAt))
 	}
-	_, err := s.exec(ctx, tx, `INSERT INTO jobs (program_id, kind, payload, run_at, created_at) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(jobs)), ", "), args...)
-	return err
+	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(jobs)), ", ")
+	if len(claimed) == 0 {
+		_, err := s.exec(ctx, g.tx, q, args...)
+		return err
+	}
+	rows, err := s.txQuery(ctx, g.tx, q+` RETURNING id, token`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var token string
+		if err := rows.Scan(&id, &token); err != nil {
+			return err
+		}
+		i, ok := claimed[token]
+		if !ok {
+			continue
+		}
+		nj := jobs[i]
+		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: 1,
+			Created: fromMillis(millis(nj.RunAt)), token: token, settled: new(atomic.Bool)}
+		g.afterCommit = append(g.afterCommit, func() { nj.Claimed(j) })
+	}
+	return rows.Err()
 }
 
 // ClaimJobs leases up to limit due jobs until now+lease and returns them,
@@ -148,9 +187,9 @@ func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time
 	var jobs []Job
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		jobs = jobs[:0]
-		rows, err := tx.QueryContext(ctx, s.q(`UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
+		rows, err := s.txQuery(ctx, tx, `UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM jobs WHERE `+where+` ORDER BY run_at LIMIT ?`+skip+`)
-			RETURNING id, program_id, kind, payload, attempts, created_at`), args...)
+			RETURNING id, program_id, kind, payload, attempts, created_at`, args...)
 		if err != nil {
 			return err
 		}
@@ -248,7 +287,7 @@ func (s *Store) NextJobDue(ctx context.Context, kinds ...string) (time.Time, boo
 		q = `SELECT min(m) FROM (` + strings.Join(parts, ` UNION ALL `) + `) due`
 	}
 	var at sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(q), args...).Scan(&at)
+	err := s.queryRow(ctx, nil, q, args...).Scan(&at) // runners ask often: prepared
 	if err != nil || !at.Valid {
 		return time.Time{}, false, s.translate(err)
 	}

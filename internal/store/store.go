@@ -296,6 +296,14 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	return tx.ExecContext(ctx, s.q(query), args...)
 }
 
+// txQuery runs a query in tx, prepared when it is cached.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.cachedStmt(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, s.q(query), args...)
+}
+
 // queryRow runs a one-row query in tx, or outside any transaction when tx is
 // nil, prepared when it is (or, outside a transaction, can be) cached.
 func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {

@@ -14,10 +14,12 @@ import (
 // WebhookEvent is one row of the outbox: a webhook event, the exact body
 // every attempt sends, and the state of its delivery.
 type WebhookEvent struct {
-	ID           string // inn_whe_…
-	ProgramID    banking.ProgramID
-	Type         string
-	ResourceID   string
+	ID         string // inn_whe_…
+	ProgramID  banking.ProgramID
+	Type       string
+	ResourceID string
+	// AuditEventID is the audit event the webhook event derives from, ""
+	// for one derived from a notice (store.Tx.Notify).
 	AuditEventID string
 	Payload      []byte
 	// Status is DeliveryPending, DeliveryDelivered or DeliveryFailed.
@@ -44,10 +46,18 @@ type WebhookJob struct {
 // each, far below both engines' limits).
 const outboxRows = 500
 
+// Handoff decides, for the pending event evs[i] of InsertWebhookEvents,
+// whether its delivery job is born claimed by this process
+// (NewJob.Claimed): it returns the func that takes the job after the
+// commit, and the lease's end; nil leaves the job to be claimed as any
+// other.
+type Handoff func(i int) (take func(Job), lease time.Time)
+
 // InsertWebhookEvents writes webhook events in the transaction of the change
 // they report and schedules a delivery job, due at once, for each pending
-// one: the transactional outbox of webhooks.md section 4.
-func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent) error {
+// one: the transactional outbox of webhooks.md section 4. handoff (may be
+// nil) lets this process's deliveries start them without claiming them.
+func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handoff Handoff) error {
 	for start := 0; start < len(evs); start += outboxRows {
 		chunk := evs[start:min(start+outboxRows, len(evs))]
 		args := make([]any, 0, 11*len(chunk))
@@ -67,10 +77,15 @@ func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent) error 
 		}
 	}
 	for i := range evs {
-		if evs[i].Status == DeliveryPending {
-			t.Schedule(NewJob{Program: evs[i].ProgramID, Kind: JobWebhookDelivery,
-				Payload: webhookJobPayload(evs[i].ID, false), RunAt: evs[i].CreatedAt})
+		if evs[i].Status != DeliveryPending {
+			continue
 		}
+		j := NewJob{Program: evs[i].ProgramID, Kind: JobWebhookDelivery,
+			Payload: webhookJobPayload(evs[i].ID, false), RunAt: evs[i].CreatedAt}
+		if handoff != nil {
+			j.Claimed, j.Lease = handoff(i)
+		}
+		t.Schedule(j)
 	}
 	return nil
 }
@@ -84,8 +99,8 @@ func webhookJobPayload(eventID string, redeliver bool) []byte {
 	return []byte(`{"event_id":"` + eventID + `"}`)
 }
 
-// WebhookAttempt is what one delivery attempt needs, read in one query: the
-// event and the program's endpoint as they are now.
+// WebhookAttempt is what one delivery attempt needs: the event and the
+// program's endpoint as they are now.
 type WebhookAttempt struct {
 	Event WebhookEvent
 	// HasEndpoint is false when the program has no endpoint (deleted).
@@ -93,34 +108,55 @@ type WebhookAttempt struct {
 	Endpoint    WebhookEndpoint
 }
 
-// WebhookAttempt reads an event of a program and its program's endpoint.
-func (s *Store) WebhookAttempt(ctx context.Context, pid banking.ProgramID, eventID string) (WebhookAttempt, error) {
-	defer s.timed("webhook_attempt", time.Now())
-	var a WebhookAttempt
-	var created int64
-	var payload string
-	var url, status sql.NullString
-	var version, failing sql.NullInt64
-	err := s.queryRow(ctx, nil, `SELECT e.type, e.payload, e.status, e.attempts, e.created_at,
+// WebhookAttempts reads, in one query, the events of a batch of claimed
+// delivery jobs with their programs' endpoints, by event id. An event that
+// does not exist (or is another program's) is absent.
+func (s *Store) WebhookAttempts(ctx context.Context, jobs []Job) (map[string]WebhookAttempt, error) {
+	defer s.timed("webhook_attempts", time.Now())
+	out := make(map[string]WebhookAttempt, len(jobs))
+	if len(jobs) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(jobs))
+	for _, j := range jobs {
+		p, err := ParseWebhookJob(j.Payload)
+		if err != nil {
+			continue
+		}
+		args = append(args, p.EventID)
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.id, e.program_id, e.type, e.payload, e.status, e.attempts, e.created_at,
 			w.url, w.status, w.version, w.failing_since
 		FROM webhook_events e LEFT JOIN webhook_endpoints w ON w.program_id = e.program_id
-		WHERE e.program_id = ? AND e.id = ?`, pid, eventID).Scan(&a.Event.Type, &payload, &a.Event.Status,
-		&a.Event.Attempts, &created, &url, &status, &version, &failing)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, errNoWebhookEvent
-	}
+		WHERE e.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`), args...)
 	if err != nil {
-		return a, s.translate(err)
+		return nil, s.translate(err)
 	}
-	a.Event.ID, a.Event.ProgramID, a.Event.Payload, a.Event.CreatedAt = eventID, pid, []byte(payload), fromMillis(created)
-	if url.Valid {
-		a.HasEndpoint = true
-		a.Endpoint = WebhookEndpoint{ProgramID: pid, URL: url.String, Status: status.String, Version: version.Int64}
-		if failing.Int64 != 0 {
-			a.Endpoint.FailingSince = fromMillis(failing.Int64)
+	defer rows.Close()
+	for rows.Next() {
+		var a WebhookAttempt
+		var created int64
+		var payload string
+		var url, status sql.NullString
+		var version, failing sql.NullInt64
+		if err := rows.Scan(&a.Event.ID, &a.Event.ProgramID, &a.Event.Type, &payload, &a.Event.Status, &a.Event.Attempts,
+			&created, &url, &status, &version, &failing); err != nil {
+			return nil, s.translate(err)
 		}
+		a.Event.Payload, a.Event.CreatedAt = []byte(payload), fromMillis(created)
+		if url.Valid {
+			a.HasEndpoint = true
+			a.Endpoint = WebhookEndpoint{ProgramID: a.Event.ProgramID, URL: url.String, Status: status.String, Version: version.Int64}
+			if failing.Int64 != 0 {
+				a.Endpoint.FailingSince = fromMillis(failing.Int64)
+			}
+		}
+		out[a.Event.ID] = a
 	}
-	return a, nil
+	return out, s.translate(rows.Err())
 }
 
 var errNoWebhookEvent = banking.Errorf(banking.CodeNotFound, "webhook event not found")
@@ -134,7 +170,10 @@ type WebhookOutcome struct {
 	// delivery fails with Error.
 	NoAttempt bool
 	// Delivered: the endpoint answered 2xx.
-	Delivered  bool
+	Delivered bool
+	// WasFailing: the endpoint had failing attempts before this delivered
+	// one, whose record it clears.
+	WasFailing bool
 	StatusCode int    // 0 when there was no answer
 	Error      string // "" when delivered
 	// Next is when to try again after a failure; zero ends the delivery as
@@ -147,84 +186,196 @@ type WebhookOutcome struct {
 	DisableAfter time.Duration
 }
 
-// WebhookOutcomeWork records an attempt's outcome and settles its job in one
-// transaction: delivered or failed completes the job; a failure with Next
-// makes it due again then. The endpoint's failure record moves with it: a
-// success clears it; a failure starts it, and disables the endpoint after
-// DisableAfter (or at once on 410), failing its pending deliveries. If
-// another process took the job over meanwhile, nothing is recorded (a
-// conflict): that process records its own attempt.
+// WebhookOutcomesWork records the outcomes of a batch of attempts and
+// settles their jobs (outs[i] is jobs[i]'s) in one transaction: delivered
+// or failed completes a job; a failure with Next makes it due again then.
+// The endpoint's failure record moves with them: a success clears it; a
+// failure starts it, and disables the endpoint after DisableAfter (or at
+// once on 410), failing its pending deliveries. An outcome whose job
+// another process took over meanwhile (its lease ran out) is not recorded:
+// that process records its own attempt. The Work answers, as a []bool,
+// which outcomes were recorded.
 //
-// The endpoint row is written before the event's, the order every write of
-// both takes (failPending), so two transactions never wait for each other
-// in a cycle.
-func WebhookOutcomeWork(o WebhookOutcome, j *Job) Work {
-	return Work{Program: o.ProgramID, Run: func(ctx context.Context, tx *Tx) (any, error) {
-		now := millis(o.At)
-		final := o.NoAttempt || o.Delivered || o.Next.IsZero()
-		if o.Delivered {
-			if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = 0
-				WHERE program_id = ? AND failing_since <> 0`, o.ProgramID); err != nil {
-				return nil, err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1,
-				last_status_code = ?, last_error = '', next_attempt_at = NULL, delivered_at = ?, updated_at = ?
-				WHERE program_id = ? AND id = ?`, DeliveryDelivered, o.StatusCode, now, now, o.ProgramID, o.EventID); err != nil {
-				return nil, err
-			}
-			return nil, settleJob(ctx, tx, j, true, time.Time{}, "")
-		}
-		why := o.Error
-		if !o.NoAttempt {
-			enabled, disabled, err := noteFailure(ctx, tx, o)
-			if err != nil {
-				return nil, err
-			}
-			if !enabled {
-				final = true
-			}
-			if disabled != "" {
-				why += "; the webhook endpoint is now disabled: " + disabled
+// Deliveries, the bulk of any batch, cost three statements for the whole
+// batch: read their jobs' claims, delete the jobs still theirs, mark their
+// events delivered.
+func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
+	var pid banking.ProgramID
+	if len(outs) > 0 {
+		pid = outs[0].ProgramID
+	}
+	return Work{Program: pid, Run: func(ctx context.Context, tx *Tx) (any, error) {
+		recorded := make([]bool, len(outs))
+		var delivered []int
+		for i := range outs {
+			if outs[i].Delivered {
+				delivered = append(delivered, i)
 			}
 		}
-		var status string
-		if err := tx.QueryRow(ctx, `SELECT status FROM webhook_events WHERE program_id = ? AND id = ?`,
-			o.ProgramID, o.EventID).Scan(&status); err != nil {
+		if err := recordDelivered(ctx, tx, outs, jobs, delivered, recorded); err != nil {
 			return nil, err
 		}
-		attempted := 1
-		if o.NoAttempt {
-			attempted = 0
+		for i := range outs {
+			if outs[i].Delivered {
+				continue
+			}
+			ok, err := recordFailure(ctx, tx, outs[i], jobs[i])
+			if err != nil {
+				return nil, err
+			}
+			recorded[i] = ok
 		}
-		switch {
-		case status == DeliveryDelivered:
-			// Another attempt (a redelivery) got through meanwhile: this
-			// failure changes nothing but the count.
-			_, err := tx.Exec(ctx, `UPDATE webhook_events SET attempts = attempts + ?, updated_at = ?
-				WHERE program_id = ? AND id = ?`, attempted, now, o.ProgramID, o.EventID)
-			if err != nil {
-				return nil, err
-			}
-			final = true
-		case final:
-			_, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + ?,
-				last_status_code = ?, last_error = ?, next_attempt_at = NULL, updated_at = ?
-				WHERE program_id = ? AND id = ?`, DeliveryFailed, attempted, o.StatusCode, truncate(why, 500), now,
-				o.ProgramID, o.EventID)
-			if err != nil {
-				return nil, err
-			}
-		default:
-			_, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1,
-				last_status_code = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
-				WHERE program_id = ? AND id = ?`, DeliveryPending, o.StatusCode, truncate(why, 500), millis(o.Next), now,
-				o.ProgramID, o.EventID)
-			if err != nil {
-				return nil, err
-			}
-		}
-		return nil, settleJob(ctx, tx, j, final, o.Next, why)
+		return recorded, nil
 	}}
+}
+
+// claimsHeld returns which of jobs[i], i in idx, are still held by their
+// claim (their token unchanged), locking them.
+func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int64]bool, error) {
+	args := make([]any, len(idx))
+	for k, i := range idx {
+		args[k] = jobs[i].ID
+	}
+	rows, err := tx.Query(ctx, `SELECT id, token FROM jobs WHERE id IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(idx)), ", ")+`)`+tx.ForUpdate(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	tokens := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var token string
+		if err := rows.Scan(&id, &token); err != nil {
+			return nil, err
+		}
+		tokens[id] = token
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	held := map[int64]bool{}
+	for _, i := range idx {
+		if t, ok := tokens[jobs[i].ID]; ok && t == jobs[i].token {
+			held[jobs[i].ID] = true
+		}
+	}
+	return held, nil
+}
+
+// recordDelivered records the delivered outcomes outs[i], i in idx.
+func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []*Job, idx []int, recorded []bool) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	held, err := claimsHeld(ctx, tx, jobs, idx)
+	if err != nil {
+		return err
+	}
+	var gone []any
+	byCode := map[int][]any{}
+	var clear []any
+	last := time.Time{}
+	for _, i := range idx {
+		if !held[jobs[i].ID] {
+			continue
+		}
+		recorded[i] = true
+		gone = append(gone, jobs[i].ID)
+		byCode[outs[i].StatusCode] = append(byCode[outs[i].StatusCode], outs[i].EventID)
+		if outs[i].WasFailing {
+			clear = append(clear, outs[i].ProgramID)
+		}
+		if outs[i].At.After(last) {
+			last = outs[i].At
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+	if len(clear) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = 0
+			WHERE program_id IN (`+in(len(clear))+`) AND failing_since <> 0`, clear...); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM jobs WHERE id IN (`+in(len(gone))+`)`, gone...); err != nil {
+		return err
+	}
+	// delivered_at is the batch's last answer: within milliseconds of each
+	// delivery's own.
+	for code, ids := range byCode {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1, last_status_code = ?,
+			last_error = '', next_attempt_at = NULL, delivered_at = ?, updated_at = ?
+			WHERE id IN (`+in(len(ids))+`)`, append([]any{DeliveryDelivered, code, millis(last), millis(last)}, ids...)...); err != nil {
+			return err
+		}
+	}
+	for _, i := range idx {
+		if recorded[i] && jobs[i].settled != nil {
+			jobs[i].settled.Store(true)
+		}
+	}
+	return nil
+}
+
+// recordFailure records a failed attempt (or one not made), unless its job
+// is no longer this claim's; it reports whether it recorded.
+func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool, error) {
+	held, err := claimsHeld(ctx, tx, []*Job{j}, []int{0})
+	if err != nil || !held[j.ID] {
+		return false, err
+	}
+	now := millis(o.At)
+	final := o.NoAttempt || o.Next.IsZero()
+	why := o.Error
+	if !o.NoAttempt {
+		enabled, disabled, err := noteFailure(ctx, tx, o)
+		if err != nil {
+			return false, err
+		}
+		if !enabled {
+			final = true
+		}
+		if disabled != "" {
+			why += "; the webhook endpoint is now disabled: " + disabled
+		}
+	}
+	var status string
+	if err := tx.QueryRow(ctx, `SELECT status FROM webhook_events WHERE program_id = ? AND id = ?`,
+		o.ProgramID, o.EventID).Scan(&status); err != nil {
+		return false, err
+	}
+	attempted := 1
+	if o.NoAttempt {
+		attempted = 0
+	}
+	switch {
+	case status == DeliveryDelivered:
+		// Another attempt (a redelivery) got through meanwhile: this
+		// failure changes nothing but the count.
+		_, err = tx.Exec(ctx, `UPDATE webhook_events SET attempts = attempts + ?, updated_at = ?
+			WHERE program_id = ? AND id = ?`, attempted, now, o.ProgramID, o.EventID)
+		final = true
+	case final:
+		_, err = tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + ?,
+			last_status_code = ?, last_error = ?, next_attempt_at = NULL, updated_at = ?
+			WHERE program_id = ? AND id = ?`, DeliveryFailed, attempted, o.StatusCode, truncate(why, 500), now,
+			o.ProgramID, o.EventID)
+	default:
+		_, err = tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1,
+			last_status_code = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
+			WHERE program_id = ? AND id = ?`, DeliveryPending, o.StatusCode, truncate(why, 500), millis(o.Next), now,
+			o.ProgramID, o.EventID)
+	}
+	if err != nil {
+		return false, err
+	}
+	if final {
+		return true, tx.s.finishJob(ctx, tx.tx, j)
+	}
+	return true, tx.RetryJob(ctx, j, o.Next, why)
 }
 
 // noteFailure records a failed attempt on the endpoint and disables it when
@@ -257,14 +408,6 @@ func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, string, e
 		return false, "", err
 	}
 	return false, reason, failPending(ctx, tx.s, tx.tx, o.ProgramID, "the webhook endpoint was disabled: "+reason, o.At)
-}
-
-// settleJob completes j, or makes it due again at next, in tx.
-func settleJob(ctx context.Context, tx *Tx, j *Job, done bool, next time.Time, why string) error {
-	if done {
-		return tx.s.finishJob(ctx, tx.tx, j)
-	}
-	return tx.RetryJob(ctx, j, next, why)
 }
 
 // RedeliverWork makes one more delivery of a program's event due at now,
@@ -329,11 +472,20 @@ func (s *Store) WebhookEvents(ctx context.Context, pid banking.ProgramID, f Webh
 	defer s.timed("webhook_events", time.Now())
 	where := []string{"program_id = ?"}
 	args := []any{pid}
-	for _, c := range []struct{ col, v string }{{"id", f.EventID}, {"type", f.Type}, {"resource_id", f.ResourceID}, {"status", f.Status}} {
+	for _, c := range []struct{ col, v string }{{"id", f.EventID}, {"type", f.Type}, {"status", f.Status}} {
 		if c.v != "" {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.v)
 		}
+	}
+	if f.ResourceID != "" {
+		// Through the audit trail's index of subjects (an event's resource
+		// is its audit event's subject), and the few events derived from a
+		// notice, which have no audit event ('').
+		where = append(where, `seq IN (SELECT seq FROM webhook_events WHERE audit_event_id IN
+			(SELECT id FROM events WHERE program_id = ? AND subject_id = ?)
+			UNION ALL SELECT seq FROM webhook_events WHERE audit_event_id = '' AND resource_id = ?)`)
+		args = append(args, pid, f.ResourceID, f.ResourceID)
 	}
 	cond := strings.Join(where, " AND ")
 	var total int

@@ -236,8 +236,19 @@ const JobWebhookDelivery = "webhook.deliver"
 // which events. It reads the committed rows, never a cache, so an endpoint
 // set by another process (the CLI) counts from the group after its commit.
 func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]WebhookEndpoint, error) {
-	if len(pids) == 0 {
+	switch len(pids) {
+	case 0:
 		return nil, nil
+	case 1:
+		// The usual group: one program, one prepared statement.
+		ep, err := scanEndpoint(t.QueryRow(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE program_id = ?`, pids[0]))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []WebhookEndpoint{ep}, nil
 	}
 	args := make([]any, len(pids))
 	for i, p := range pids {

@@ -59,6 +59,9 @@ type Tx struct {
 	jobs    []NewJob
 	// retried are the kinds of jobs RetryJob made due again.
 	retried []string
+	// afterCommit run once the group's transaction has committed
+	// (insertJobs' hand-overs).
+	afterCommit []func()
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -73,8 +76,14 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 
 // Query runs a query written with ? placeholders.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.s.q(query), args...)
+	return t.s.txQuery(ctx, t.tx, query, args...)
 }
+
+// RoundTrips reports whether each statement costs a round trip to a
+// server (PostgreSQL), so that reading many rows in one query beats many
+// prepared one-row queries; on SQLite the prepared one-row queries are
+// cheaper than parsing a query whose IN list changes length.
+func (t *Tx) RoundTrips() bool { return t.s.dialect.engine == Postgres }
 
 // ForUpdate is the engine's row-lock suffix for a SELECT of a row about to
 // change ("" on SQLite, whose write transactions hold the database).
@@ -125,18 +134,14 @@ func (g *Tx) keep(w *Tx) {
 // the same program can chain its own.
 func (s *Store) flush(ctx context.Context, g *Tx) error {
 	if h := s.eventHook.Load(); h != nil && len(g.events)+len(g.notices) > 0 {
-		evs := g.events
-		if len(g.notices) > 0 {
-			evs = append(evs[:len(evs):len(evs)], g.notices...)
-		}
-		if err := (*h)(ctx, g, evs); err != nil {
+		if err := (*h)(ctx, g, g.events, g.notices); err != nil {
 			return err
 		}
 	}
 	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
-	if err := s.insertJobs(ctx, g.tx, g.jobs); err != nil {
+	if err := s.insertJobs(ctx, g); err != nil {
 		return err
 	}
 	if len(g.events) == 0 {
@@ -145,14 +150,14 @@ func (s *Store) flush(ctx context.Context, g *Tx) error {
 	return s.insertEvents(ctx, g.tx, g.events)
 }
 
-// EventHook derives more rows from a group's audit events (and notices,
-// Tx.Notify), in the group's transaction, before they are written: it may query and write through tx
-// and schedule jobs (tx.Schedule), which are inserted with the group's own.
-// Its failure fails the group's final writes, so every work then runs alone
-// (group.go): no change commits without what the hook derives from it.
-// evs are in the order the works emitted them; the hook must not change
-// them.
-type EventHook func(ctx context.Context, tx *Tx, evs []banking.Event) error
+// EventHook derives more rows from a group's audit events and notices
+// (Tx.Notify), in the group's transaction, before they are written: it may
+// query and write through tx and schedule jobs (tx.Schedule), which are
+// inserted with the group's own. Its failure fails the group's final
+// writes, so every work then runs alone (group.go): no change commits
+// without what the hook derives from it. Both lists are in the order the
+// works recorded them; the hook must not change them.
+type EventHook func(ctx context.Context, tx *Tx, events, notices []banking.Event) error
 
 // SetEventHook installs the one event hook (webhooks, internal/service);
 // nil removes it. Set it before the store runs any Work.
@@ -170,7 +175,8 @@ func (s *Store) SetEventHook(h EventHook) {
 func (g *Tx) wakeKinds() []string {
 	kinds := slices.Clone(g.retried)
 	for _, j := range g.jobs {
-		if !slices.Contains(kinds, j.Kind) {
+		// A job born claimed is handed to its runner, not found by it.
+		if j.Claimed == nil && !slices.Contains(kinds, j.Kind) {
 			kinds = append(kinds, j.Kind)
 		}
 	}

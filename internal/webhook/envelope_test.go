@@ -33,7 +33,7 @@ func TestBodyTimes(t *testing.T) {
 		// Another zone is shown in UTC.
 		{time.Date(2026, 7, 4, 9, 30, 0, 0, time.FixedZone("x", -5*3600)), "04-07-2026 02:30 PM"},
 	} {
-		e := Event{ID: NewEventID(), Type: UserBlocked, OccurredAt: c.at}
+		e := Event{ID: NewEventID(time.Now()), Type: UserBlocked, OccurredAt: c.at}
 		var env struct {
 			CreatedAt string `json:"created_at"`
 			UpdatedAt string `json:"updated_at"`
@@ -85,7 +85,7 @@ func TestEventIDs(t *testing.T) {
 	seen := map[string]bool{}
 	counts := map[byte]int{}
 	for range 2000 {
-		id := NewEventID()
+		id := NewEventID(time.Now())
 		if !re.MatchString(id) || !ValidEventID(id) {
 			t.Fatalf("id %q: want inn_whe_ and 22 letters or digits", id)
 		}
@@ -99,6 +99,16 @@ func TestEventIDs(t *testing.T) {
 	}
 	if len(counts) != 62 {
 		t.Errorf("%d distinct characters in 44,000, want all 62", len(counts))
+	}
+	// Ids sort by their time: an index of them grows at its end.
+	t0 := time.Date(2026, 4, 16, 12, 0, 0, 0, time.UTC)
+	prev := NewEventID(t0)
+	for _, d := range []time.Duration{time.Millisecond, time.Second, time.Hour, 24 * 365 * time.Hour, 50 * 365 * 24 * time.Hour} {
+		id := NewEventID(t0.Add(d))
+		if id <= prev {
+			t.Errorf("id at +%v %s does not sort after %s", d, id, prev)
+		}
+		prev = id
 	}
 	for _, bad := range []string{"", "inn_whe_", "inn_whe_000000000000000000000", "inn_whe_00000000000000000000000",
 		"inn_whx_0000000000000000000000", "inn_whe_000000000000000000000_", "inn_whe_00000000000000000000é"} {

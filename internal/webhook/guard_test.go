@@ -125,7 +125,7 @@ func TestRebindingIsCaughtAtTheAttempt(t *testing.T) {
 		t.Fatalf("set time: %v", err)
 	}
 	dns.table["rebind.example"] = []string{"127.0.0.1"}
-	r := NewSender(g).Send(context.Background(), url, NewEventID(), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
+	r := NewSender(g).Send(context.Background(), url, NewEventID(time.Now()), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
 	if r.Delivered || r.StatusCode != 0 || !strings.Contains(r.Error, "loopback") {
 		t.Errorf("attempt = %+v, want refused as loopback", r)
 	}
@@ -134,7 +134,7 @@ func TestRebindingIsCaughtAtTheAttempt(t *testing.T) {
 	}
 	// The same attempt allowed to reach private addresses gets through:
 	// the refusal above was the guard's.
-	r = NewSender(&Guard{AllowPrivate: true, Resolve: dns.resolve}).Send(context.Background(), url, NewEventID(), []byte(`{}`),
+	r = NewSender(&Guard{AllowPrivate: true, Resolve: dns.resolve}).Send(context.Background(), url, NewEventID(time.Now()), []byte(`{}`),
 		[][]byte{NewSecret()}, time.Now())
 	if !r.Delivered || hits.Load() != 1 {
 		t.Errorf("allowed: %+v, %d hits; want delivered once", r, hits.Load())
@@ -150,7 +150,7 @@ func TestAttemptRefusesLiteralAddresses(t *testing.T) {
 	defer srv.Close()
 	s := NewSender(&Guard{})
 	for _, u := range []string{srv.URL, strings.Replace(srv.URL, "127.0.0.1", "[::ffff:127.0.0.1]", 1), strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)} {
-		r := s.Send(context.Background(), u, NewEventID(), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
+		r := s.Send(context.Background(), u, NewEventID(time.Now()), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
 		if r.Delivered || !strings.HasPrefix(r.Error, "refused: forbidden address") {
 			t.Errorf("%s: %+v, want refused", u, r)
 		}

@@ -86,7 +86,17 @@ func (l *Lookup) Prefetch(ctx context.Context, refs []Ref) error {
 			by[r.Table] = append(by[r.Table], r.ID)
 		}
 	}
+	rt, ok := l.q.(interface{ RoundTrips() bool })
+	batch := !ok || rt.RoundTrips()
 	for table, ids := range by {
+		if len(ids) == 1 || !batch {
+			for _, id := range ids {
+				if _, err := l.Number(ctx, Ref{table, id.(string)}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if len(ids) == 1 {
 			if _, err := l.Number(ctx, Ref{table, ids[0].(string)}); err != nil {
 				return err

@@ -80,7 +80,7 @@ func TestSendOutcomes(t *testing.T) {
 		{301, false, false, "HTTP 301 (redirects are not followed)"},
 	} {
 		rec, srv := newReceiver(t, c.status)
-		r := NewSender(openGuard).Send(context.Background(), srv.URL+"/hook", NewEventID(), []byte(`{"a":1}`), [][]byte{NewSecret()}, time.Now())
+		r := NewSender(openGuard).Send(context.Background(), srv.URL+"/hook", NewEventID(time.Now()), []byte(`{"a":1}`), [][]byte{NewSecret()}, time.Now())
 		if r.Delivered != c.delivered || r.Gone != c.gone || r.StatusCode != c.status || r.Error != c.err {
 			t.Errorf("%d: got %+v, want delivered %v, gone %v, error %q", c.status, r, c.delivered, c.gone, c.err)
 		}
@@ -98,7 +98,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	rec, srv := newReceiver(t, http.StatusFound)
 	rec.header = http.Header{"Location": {tsrv.URL + "/latest/meta-data/"}}
 	for _, g := range []*Guard{openGuard, {}} {
-		r := NewSender(g).Send(context.Background(), srv.URL, NewEventID(), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
+		r := NewSender(g).Send(context.Background(), srv.URL, NewEventID(time.Now()), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
 		if g.AllowPrivate && !(!r.Delivered && r.StatusCode == 302 && strings.Contains(r.Error, "(redirects are not followed): Location "+tsrv.URL)) {
 			t.Errorf("attempt = %+v, want a failed 302 naming the Location", r)
 		}
@@ -112,7 +112,7 @@ func TestSendHeaders(t *testing.T) {
 	rec, srv := newReceiver(t, 200)
 	key := NewSecret()
 	at := time.Unix(1_776_342_896, 0)
-	id := NewEventID()
+	id := NewEventID(time.Now())
 	body := []byte(`{"event":"user.blocked"}`)
 	NewSender(openGuard).Send(context.Background(), srv.URL, id, body, [][]byte{key}, at)
 	got := rec.last(t)
@@ -149,9 +149,9 @@ func TestSignaturesVerifyIndependently(t *testing.T) {
 	rec, srv := newReceiver(t, 200)
 	key := NewSecret()
 	secret := FormatSecret(key)
-	body := (&Event{ID: NewEventID(), Type: UserKYCVerified, ResourceID: "user-x", OccurredAt: time.Now(),
+	body := (&Event{ID: NewEventID(time.Now()), Type: UserKYCVerified, ResourceID: "user-x", OccurredAt: time.Now(),
 		Fields: []Field{{"user_id", "7"}, {"status", "verified"}}}).Body()
-	id := NewEventID()
+	id := NewEventID(time.Now())
 	NewSender(openGuard).Send(context.Background(), srv.URL, id, body, [][]byte{key}, time.Now())
 	got := rec.last(t)
 
@@ -211,7 +211,7 @@ print("ok" if ok else "bad")
 func TestRotationSignsTwice(t *testing.T) {
 	rec, srv := newReceiver(t, 200)
 	newKey, oldKey := NewSecret(), NewSecret()
-	NewSender(openGuard).Send(context.Background(), srv.URL, NewEventID(), []byte(`{}`), [][]byte{newKey, oldKey}, time.Now())
+	NewSender(openGuard).Send(context.Background(), srv.URL, NewEventID(time.Now()), []byte(`{}`), [][]byte{newKey, oldKey}, time.Now())
 	got := rec.last(t)
 	if n := len(strings.Split(got.header.Get(HeaderSignature), " ")); n != 2 {
 		t.Errorf("%d signatures, want 2: %q", n, got.header.Get(HeaderSignature))
@@ -254,7 +254,7 @@ func TestSlowEndpointTimesOut(t *testing.T) {
 	defer close(release)
 	s := NewSender(openGuard)
 	s.timeout = 50 * time.Millisecond
-	r := s.Send(context.Background(), srv.URL, NewEventID(), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
+	r := s.Send(context.Background(), srv.URL, NewEventID(time.Now()), []byte(`{}`), [][]byte{NewSecret()}, time.Now())
 	if r.Delivered || r.StatusCode != 0 || r.Error != "no answer within 50ms" {
 		t.Errorf("attempt = %+v, want no answer within 50ms", r)
 	}

@@ -78,7 +78,8 @@ CREATE INDEX webhook_secrets_program ON webhook_secrets (program_id);
 -- The outbox and delivery log (sections 4 and 5): one row per webhook
 -- event, written in the transaction of the change it reports, with the
 -- exact body every attempt sends and the state of its delivery (pending,
--- delivered, failed). audit_event_id names the audit event it derives from.
+-- delivered, failed). audit_event_id names the audit event it derives from
+-- ('' for a notice, which changed nothing and has none).
 CREATE TABLE webhook_events (
     seq              INTEGER PRIMARY KEY,
     id               TEXT NOT NULL UNIQUE,
@@ -97,5 +98,9 @@ CREATE TABLE webhook_events (
     updated_at       INTEGER NOT NULL
 );
 
+-- Every index here grows at its end (seq, time-ordered event ids, the
+-- audit events' UUIDv7 ids), so writing an event dirties no random page.
+-- A resource's events are found through the audit trail's own index of
+-- subjects (resource_id is always the audit event's subject).
 CREATE INDEX webhook_events_program ON webhook_events (program_id, seq);
-CREATE INDEX webhook_events_resource ON webhook_events (program_id, resource_id, seq);
+CREATE INDEX webhook_events_audit ON webhook_events (audit_event_id);
