@@ -37,6 +37,9 @@ const (
 	// maxBigStartup: start-up to the first /healthz 200 ≤ Limit ms with the
 	// big user count.
 	maxBigStartup
+	// minRPS: closed-loop requests/s ≥ Limit (for op webhooks, the events
+	// delivered per second).
+	minRPS
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
@@ -82,6 +85,10 @@ var ops = []opSpec{
 			{Kind: minShareOfRaw, Limit: 0.5},
 			{Kind: maxP99AtHalf, Limit: 10},
 		}},
+	// Webhook delivery throughput to a receiver on loopback that answers
+	// at once (issue 14): ingot bench holds the deliveries while it toggles
+	// users, then measures how fast the backlog drains.
+	{Op: "webhooks", Targets: []target{{Kind: minRPS, Limit: 2000}}},
 }
 
 // suiteTargets are the goals of the big runs, after the ops' targets.
