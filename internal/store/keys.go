@@ -13,9 +13,11 @@ import (
 // sealed under.
 type SealedValue struct {
 	// Kind is "ssn" (users.ssn_sealed), "owner_ssn"
-	// (business_owners.ssn_sealed) or "hmac_secret" (programs.hmac_secret).
+	// (business_owners.ssn_sealed), "hmac_secret" (programs.hmac_secret)
+	// or "webhook_secret" (webhook_secrets.secret_sealed).
 	Kind string
-	// Owner is the row's id: a user, business owner or program id.
+	// Owner is the row's id: a user, business owner, program or webhook
+	// secret id.
 	Owner  string
 	AAD    []byte
 	Sealed []byte
@@ -32,7 +34,7 @@ type ResealCount struct {
 // already under the new key). If the callback fails for any value, nothing is
 // written. The associated data follows internal/service: "ssn:"+user id for
 // a user's SSN, "ssn:"+owner id for a business owner's, the HMAC username
-// for an HMAC secret.
+// for an HMAC secret, "webhook-secret:"+id for a webhook signing secret.
 //
 // When newSandboxKey is not nil, the sandbox key row (PostgreSQL sandboxes)
 // is replaced in the same transaction, so key and data change together.
@@ -47,7 +49,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, webhook_secrets IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
@@ -69,8 +71,10 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, t := range []struct{ kind, table string }{{"ssn", "users"}, {"owner_ssn", "business_owners"}} {
-			rows, err = tx.QueryContext(ctx, `SELECT id, ssn_sealed FROM `+t.table+` WHERE ssn_sealed IS NOT NULL ORDER BY id`)
+		for _, t := range []struct{ kind, table, col, aad string }{{"ssn", "users", "ssn_sealed", "ssn:"},
+			{"owner_ssn", "business_owners", "ssn_sealed", "ssn:"},
+			{"webhook_secret", "webhook_secrets", "secret_sealed", "webhook-secret:"}} {
+			rows, err = tx.QueryContext(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.col+` IS NOT NULL ORDER BY id`)
 			if err != nil {
 				return err
 			}
@@ -81,7 +85,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 					rows.Close()
 					return err
 				}
-				vals = append(vals, SealedValue{Kind: t.kind, Owner: id, AAD: []byte("ssn:" + id), Sealed: sealed})
+				vals = append(vals, SealedValue{Kind: t.kind, Owner: id, AAD: []byte(t.aad + id), Sealed: sealed})
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -103,6 +107,8 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 				q = `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`
 			case "hmac_secret":
 				q = `UPDATE programs SET hmac_secret = ? WHERE id = ?`
+			case "webhook_secret":
+				q = `UPDATE webhook_secrets SET secret_sealed = ? WHERE id = ?`
 			}
 			if _, err := tx.ExecContext(ctx, s.q(q), out, v.Owner); err != nil {
 				return err

@@ -230,8 +230,8 @@ func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
 }
 
 // claimsHeld returns which of jobs[i], i in idx, are still held by their
-// claim (their token unchanged), locking them.
-func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int64]bool, error) {
+// claim (their token unchanged), by i, locking them.
+func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int]bool, error) {
 	args := make([]any, len(idx))
 	for k, i := range idx {
 		args[k] = jobs[i].ID
@@ -254,10 +254,10 @@ func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int64]
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	held := map[int64]bool{}
+	held := map[int]bool{}
 	for _, i := range idx {
 		if t, ok := tokens[jobs[i].ID]; ok && t == jobs[i].token {
-			held[jobs[i].ID] = true
+			held[i] = true
 		}
 	}
 	return held, nil
@@ -277,7 +277,7 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []
 	var clear []any
 	last := time.Time{}
 	for _, i := range idx {
-		if !held[jobs[i].ID] {
+		if !held[i] {
 			continue
 		}
 		recorded[i] = true
@@ -324,7 +324,7 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []
 // is no longer this claim's; it reports whether it recorded.
 func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool, error) {
 	held, err := claimsHeld(ctx, tx, []*Job{j}, []int{0})
-	if err != nil || !held[j.ID] {
+	if err != nil || !held[0] {
 		return false, err
 	}
 	now := millis(o.At)
