@@ -110,10 +110,17 @@ func (s *Store) notifyJobs(kinds []string) {
 // insertJobs writes the group's jobs inside its transaction; those born
 // claimed (NewJob.Claimed) are handed over after the commit.
 func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
-	jobs := g.jobs
-	if len(jobs) == 0 {
-		return nil
+	start := 0
+	for _, size := range s.rowChunks(len(g.jobs), 500) {
+		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size]); err != nil {
+			return err
+		}
+		start += size
 	}
+	return nil
+}
+
+func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 	args := make([]any, 0, 7*len(jobs))
 	claimed := map[string]int{} // token → index in jobs
 	for i, j := range jobs {

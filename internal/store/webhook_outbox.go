@@ -58,8 +58,10 @@ type Handoff func(i int) (take func(Job), lease time.Time)
 // one: the transactional outbox of webhooks.md section 4. handoff (may be
 // nil) lets this process's deliveries start them without claiming them.
 func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handoff Handoff) error {
-	for start := 0; start < len(evs); start += outboxRows {
-		chunk := evs[start:min(start+outboxRows, len(evs))]
+	start := 0
+	for _, size := range t.s.rowChunks(len(evs), outboxRows) {
+		chunk := evs[start : start+size]
+		start += size
 		args := make([]any, 0, 11*len(chunk))
 		for i := range chunk {
 			e := &chunk[i]
@@ -236,8 +238,8 @@ func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int]bo
 	for k, i := range idx {
 		args[k] = jobs[i].ID
 	}
-	rows, err := tx.Query(ctx, `SELECT id, token FROM jobs WHERE id IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(idx)), ", ")+`)`+tx.ForUpdate(), args...)
+	in, args := inList(args)
+	rows, err := tx.Query(ctx, `SELECT id, token FROM jobs WHERE id IN (`+in+`)`+tx.ForUpdate(), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -293,22 +295,24 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []
 	if len(gone) == 0 {
 		return nil
 	}
-	in := func(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 	if len(clear) > 0 {
+		in, args := inList(clear)
 		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = 0
-			WHERE program_id IN (`+in(len(clear))+`) AND failing_since <> 0`, clear...); err != nil {
+			WHERE program_id IN (`+in+`) AND failing_since <> 0`, args...); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM jobs WHERE id IN (`+in(len(gone))+`)`, gone...); err != nil {
+	in, args := inList(gone)
+	if _, err := tx.Exec(ctx, `DELETE FROM jobs WHERE id IN (`+in+`)`, args...); err != nil {
 		return err
 	}
 	// delivered_at is the batch's last answer: within milliseconds of each
 	// delivery's own.
 	for code, ids := range byCode {
+		in, args := inList(ids)
 		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, attempts = attempts + 1, last_status_code = ?,
 			last_error = '', next_attempt_at = NULL, delivered_at = ?, updated_at = ?
-			WHERE id IN (`+in(len(ids))+`)`, append([]any{DeliveryDelivered, code, millis(last), millis(last)}, ids...)...); err != nil {
+			WHERE id IN (`+in+`)`, append([]any{DeliveryDelivered, code, millis(last), millis(last)}, args...)...); err != nil {
 			return err
 		}
 	}

@@ -254,8 +254,8 @@ func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]
 	for i, p := range pids {
 		args[i] = p
 	}
-	rows, err := t.Query(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE program_id IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(pids)), ", ")+`)`, args...)
+	in, args := inList(args)
+	rows, err := t.Query(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints WHERE program_id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
