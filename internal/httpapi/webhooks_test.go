@@ -154,8 +154,15 @@ func TestWebhookUserEvents(t *testing.T) {
 				t.Errorf("%s is not in the log", d.id())
 			}
 		}
-		if n := len(c.call("webhook/events", map[string]any{"resource_id": review}).want(t, http.StatusOK, "").items(t)); n != 1 {
-			t.Errorf("events about %s: %d, want 1", review, n)
+		for id, want := range map[string][]string{review: {"user.kyc.pending"}, ok: {"user.unblocked", "user.blocked", "user.kyc.verified"},
+			bad: {"user.kyc.failed"}, "user-0190a0b0-0000-7000-8000-000000000009": nil} {
+			var got []string
+			for _, it := range c.call("webhook/events", map[string]any{"resource_id": id}).want(t, http.StatusOK, "").items(t) {
+				got = append(got, it["event_type"].(string))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("events about %s: %v, want %v (newest first)", id, got, want)
+			}
 		}
 		if n := len(c.call("webhook/events", map[string]any{"event_type": "user.blocked"}).want(t, http.StatusOK, "").items(t)); n != 1 {
 			t.Errorf("user.blocked events: %d, want 1", n)
@@ -473,5 +480,41 @@ func TestWebhookEndpointCallsAreSandboxOnly(t *testing.T) {
 		c.call("program/webhook/get", map[string]any{}).wantError(t, http.StatusNotFound, "not_found", "")
 		c.call("webhook/events", map[string]any{}).want(t, http.StatusOK, "")
 		c.call("webhook/deliveries", map[string]any{}).want(t, http.StatusOK, "")
+	})
+}
+
+// TestWebhookMetrics: /metrics counts attempts by event type and outcome,
+// their latency, and the queue.
+func TestWebhookMetrics(t *testing.T) {
+	webhookEngines(t, 1, func(n int) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}, func(t *testing.T, e *env, c *apiClient, rec *hookReceiver, _ string) {
+		id := c.newUser(t, "m@example.com")
+		c.call("user/block", map[string]any{"user_id": id}).want(t, http.StatusOK, "")
+		first := rec.waitFor(t, "user.blocked", 1)[0]
+		c.waitDelivery(t, first.id(), "pending")
+		var body string
+		eventually(t, "the failed attempt counted", func() bool {
+			body = string(e.raw(http.MethodGet, "/metrics", "", nil).Body)
+			return strings.Contains(body, `ingot_webhook_attempts_total{event_type="user.blocked",outcome="retry"} 1`)
+		})
+		for _, want := range []string{`ingot_webhook_attempt_duration_seconds_count{outcome="retry"} 1`,
+			"ingot_webhook_queue_depth 1", "ingot_webhook_oldest_pending_seconds "} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+		c.call("webhook/redeliver", map[string]any{"event_id": first.id()}).want(t, http.StatusOK, "")
+		c.waitDelivery(t, first.id(), "delivered")
+		body = string(e.raw(http.MethodGet, "/metrics", "", nil).Body)
+		for _, want := range []string{`ingot_webhook_attempts_total{event_type="user.blocked",outcome="delivered"} 1`,
+			"ingot_webhook_queue_depth 1"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("after the redelivery, /metrics lacks %q", want)
+			}
+		}
 	})
 }
