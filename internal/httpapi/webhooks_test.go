@@ -518,3 +518,33 @@ func TestWebhookMetrics(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookRedirectNotFollowed: a receiver that answers with a redirect
+// (here to another receiver on loopback, as one to a metadata address
+// would) fails the attempt; the target never hears of it.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	target := newHookReceiver(t, nil)
+	webhookEngines(t, 1, nil, func(t *testing.T, e *env, c *apiClient, rec *hookReceiver, _ string) {
+		// No request has reached the receiver yet: its handler can change.
+		rec.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, target.srv.URL+"/latest/meta-data/", http.StatusFound)
+		})
+		id := c.newUser(t, "redir@example.com")
+		c.call("user/block", map[string]any{"user_id": id}).want(t, http.StatusOK, "")
+		var d map[string]any
+		eventually(t, "the attempt recorded", func() bool {
+			ds := c.deliveries(t, nil)
+			if len(ds) == 1 {
+				d = ds[0]
+			}
+			return d != nil && d["attempts"] == 1.0
+		})
+		if d["status"] != "pending" || d["last_status_code"] != 302.0 ||
+			!strings.Contains(d["last_error"].(string), "redirects are not followed") {
+			t.Errorf("delivery %v, want a failed 302, retried later", d)
+		}
+		if n := len(target.all()); n != 0 {
+			t.Errorf("the redirect's target got %d requests, want 0", n)
+		}
+	})
+}
