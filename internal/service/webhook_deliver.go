@@ -294,20 +294,20 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 			}
 		}
 	}
-	recorded, err := rec.record(o, &j)
-	switch {
-	case err != nil:
-		s.log.Error("recording a webhook attempt failed; it is made again when its lease ends",
-			"job_id", j.ID, "event_id", p.EventID, "err", err)
-		return
-	case !recorded:
-		s.log.Warn("a webhook attempt's lease ran out before its outcome was recorded; the process holding it now decides",
-			"job_id", j.ID, "event_id", p.EventID)
-		return
-	}
-	if s.hooks.observer != nil && !o.NoAttempt {
-		s.hooks.observer.Attempt(a.Event.Type, outcome, took)
-	}
+	// The worker goes on to its next attempt while the outcome waits for
+	// its batch: the commit's latency does not hold up the attempts.
+	rec.submit(o, &j, func(recorded bool, err error) {
+		switch {
+		case err != nil:
+			s.log.Error("recording a webhook attempt failed; it is made again when its lease ends",
+				"job_id", j.ID, "event_id", p.EventID, "err", err)
+		case !recorded:
+			s.log.Warn("a webhook attempt's lease ran out before its outcome was recorded; the process holding it now decides",
+				"job_id", j.ID, "event_id", p.EventID)
+		case s.hooks.observer != nil && !o.NoAttempt:
+			s.hooks.observer.Attempt(a.Event.Type, outcome, took)
+		}
+	})
 }
 
 // signingKeys returns the keys that sign a program's deliveries at now, the

@@ -11,40 +11,39 @@ import (
 // arrives while a batch is being recorded goes into the next one, so under
 // load one transaction records up to recordBatch attempts (in a few
 // statements, store.WebhookOutcomesWork), and when idle an outcome is
-// recorded at once.
+// recorded at once. Workers hand outcomes over and go on; at most
+// recordQueue wait, beyond which a worker waits for room.
 type webhookRecorder struct {
 	s    *Service
 	in   chan pendingOutcome
 	done chan struct{}
 }
 
-// recordBatch bounds one batch: the statements' IN lists stay short.
-const recordBatch = 128
+// Recorder limits: one batch's size (the statements' IN lists stay
+// short), and how many outcomes may wait for their batch.
+const (
+	recordBatch = 128
+	recordQueue = 1024
+)
 
 type pendingOutcome struct {
-	o     store.WebhookOutcome
-	j     *store.Job
-	reply chan recordReply
-}
-
-type recordReply struct {
-	recorded bool
-	err      error
+	o    store.WebhookOutcome
+	j    *store.Job
+	then func(recorded bool, err error)
 }
 
 func newWebhookRecorder(s *Service) *webhookRecorder {
-	r := &webhookRecorder{s: s, in: make(chan pendingOutcome, recordBatch), done: make(chan struct{})}
+	r := &webhookRecorder{s: s, in: make(chan pendingOutcome, recordQueue), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
 
-// record hands o (j's outcome) to the next batch and waits until it is
-// committed: recorded is false when j's lease was lost meanwhile.
-func (r *webhookRecorder) record(o store.WebhookOutcome, j *store.Job) (bool, error) {
-	reply := make(chan recordReply, 1)
-	r.in <- pendingOutcome{o: o, j: j, reply: reply}
-	rep := <-reply
-	return rep.recorded, rep.err
+// submit hands o (j's outcome) to the next batch; then runs once it is
+// committed, with recorded false when j's lease was lost meanwhile (or an
+// error, when the batch could not be committed: the leases run out and the
+// attempts are made again).
+func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, then func(recorded bool, err error)) {
+	r.in <- pendingOutcome{o: o, j: j, then: then}
 }
 
 // close stops the loop once every outcome handed to it is recorded; no
@@ -87,10 +86,6 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
 	for i, p := range batch {
-		rep := recordReply{err: err}
-		if err == nil && i < len(recorded) {
-			rep.recorded = recorded[i]
-		}
-		p.reply <- rep
+		p.then(err == nil && i < len(recorded) && recorded[i], err)
 	}
 }
