@@ -61,7 +61,8 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		st.Close()
 		return nil, err
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{},
+		Webhooks: service.WebhookConfig{AllowPrivate: !opt.production}})
 	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: !opt.production})
 	if opt.wrap != nil {
 		h = opt.wrap(h)

@@ -53,6 +53,19 @@ or, with --bulk-db, directly in the database), then it runs --op for
                 --sandbox, whose inbound transfer funds them)
   transfer-hot  the same, always from the program master account (funded
                 with 50,000,000.00 first): every transfer locks one balance
+  webhooks webhook delivery throughput (needs a --sandbox server): the bench
+           hosts a receiver on loopback and points the program's endpoint at
+           it; for up to 5 s of --duration it toggles users while the
+           receiver holds every delivery, then lets go and answers at once;
+           requests/s is then the events delivered after the release per
+           second until the last one (the toggles' own figures are under
+           "webhooks" in --json)
+
+--webhook-receiver answer, with any other op, points the endpoint at such a
+receiver, answering at once, for the run (sandbox servers): run the op with
+and without it to see what emitting and delivering webhooks costs;
+--webhook-receiver hold holds every delivery instead, so only emitting the
+events (writing them and their jobs) costs.
 
 Without --rate the loop is closed: each worker sends its next request as soon
 as the previous one is answered, and latency is measured from each request's
@@ -77,10 +90,10 @@ Flags:
 // benchOps are the operations --op accepts; the ones that need users are true.
 var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true,
 	"search-common": true, "search-miss": false, "toggle": true, "business-create": true, "business-get": true,
-	"transfer": true, "transfer-hot": true}
+	"transfer": true, "transfer-hot": true, "webhooks": true}
 
 // benchOpNames lists benchOps for usage messages.
-const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer or transfer-hot"
+const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer, transfer-hot or webhooks"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -90,6 +103,7 @@ func (e cliEnv) bench(args []string) error {
 	var cred credFlags
 	e.addCredFlags(fs, &cred)
 	op := fs.String("op", "get", "operation: "+benchOpNames)
+	hookRecv := fs.String("webhook-receiver", "", "point the program's webhook endpoint at a receiver in this process for the run (sandbox servers): answer (at once) or hold (every delivery, to measure emitting alone)")
 	users := fs.Int("users", 100, "users to create before the run")
 	bulkDB := fs.String("bulk-db", "", "insert the --users users directly into this database (SQLite path, sqlite:PATH or postgres:// URL) instead of through the API: the fast path for 1,000,000 users; bulk users have no SSN, so no master key is needed")
 	concurrency := fs.Int("concurrency", 8, "workers sending requests (and creating users)")
@@ -109,6 +123,12 @@ func (e cliEnv) bench(args []string) error {
 		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpNames)}
 	case isMoneyOp(*op) && *bulkDB != "":
 		return usageError{fmt.Sprintf("bench: --op %s creates its accounts through the API: --bulk-db does not apply", *op)}
+	case *op == "webhooks" && *rate > 0:
+		return usageError{"bench: --op webhooks runs closed loop: no --rate"}
+	case *hookRecv != "" && *hookRecv != "answer" && *hookRecv != "hold":
+		return usageError{fmt.Sprintf("bench: --webhook-receiver %q: want answer or hold", *hookRecv)}
+	case *hookRecv != "" && *op == "webhooks":
+		return usageError{"bench: --op webhooks has a receiver of its own: no --webhook-receiver"}
 	case *users < 0:
 		return usageError{"bench: --users must be >= 0"}
 	case needUsers && *users == 0:
@@ -168,7 +188,7 @@ func (e cliEnv) bench(args []string) error {
 		res.SeedS = time.Since(start).Seconds()
 		fmt.Fprintf(e.stderr, "ingot bench: created %d users (%s) in %.1fs\n", *users, res.SeededVia, res.SeedS)
 	}
-	if *op == "toggle" {
+	if *op == "toggle" || *op == "webhooks" {
 		b.toggle = newToggler(len(b.ids))
 	}
 	if *op == "business-get" {
@@ -189,13 +209,32 @@ func (e cliEnv) bench(args []string) error {
 
 	var samples []sample
 	var elapsed time.Duration
-	if *rate > 0 {
-		res.Mode, res.Rate = "open", *rate
-		samples, elapsed, res.Scheduled, res.Unsent = b.openLoop(e.ctx, realClock{}, *concurrency, *duration, *rate)
-	} else {
-		samples, elapsed = b.closedLoop(e.ctx, realClock{}, *concurrency, *duration)
+	run := func() ([]sample, time.Duration) {
+		if *rate > 0 {
+			res.Mode, res.Rate = "open", *rate
+			var s []sample
+			var d time.Duration
+			s, d, res.Scheduled, res.Unsent = b.openLoop(e.ctx, realClock{}, *concurrency, *duration, *rate)
+			return s, d
+		}
+		return b.closedLoop(e.ctx, realClock{}, *concurrency, *duration)
+	}
+	switch {
+	case *op == "webhooks":
+		res.Webhooks, samples, elapsed, err = b.webhooksRun(e.ctx, *concurrency, *duration)
+	case *hookRecv != "":
+		res.Webhooks, samples, elapsed, err = b.withReceiver(e.ctx, *hookRecv == "hold", run)
+	default:
+		samples, elapsed = run()
+	}
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
 	}
 	summarize(&res, samples, elapsed)
+	if *op == "webhooks" {
+		// The figure of this op is the delivery throughput.
+		res.RPS = res.Webhooks.EventsPerS
+	}
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(res)
 	}

@@ -116,3 +116,37 @@ func TestBlackboxBench(t *testing.T) {
 	}
 	srv.stop(syscall.SIGTERM)
 }
+
+// TestBlackboxBenchWebhooks runs "ingot bench --op webhooks" and a toggle
+// run with --webhook-receiver against "ingot serve --sandbox": every toggle's
+// event reaches the bench's receiver, and the figures are consistent.
+func TestBlackboxBenchWebhooks(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "ingot.db")
+	srv := startServe(t, childEnv(), false, "--sandbox", "--db", db)
+	var vars []string
+	for _, m := range regexp.MustCompile(`(?m)^export (INGOT_[A-Z_]+)=(\S+)$`).FindAllStringSubmatch(srv.stdout.String(), -1) {
+		vars = append(vars, m[1]+"="+m[2])
+	}
+	env := childEnv(vars...)
+	run := func(args ...string) benchResult {
+		t.Helper()
+		r := runCLI(t, env, append([]string{"bench", "--json", "--users", "50", "--concurrency", "4", "--duration", "1s"}, args...)...)
+		var res benchResult
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil {
+			t.Fatalf("bench %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		return res
+	}
+	w := run("--op", "webhooks").Webhooks
+	if w == nil || w.Events == 0 || w.Distinct != w.Events || w.Held == 0 || w.EventsPerS <= 0 || w.GenerateRPS <= 0 {
+		t.Errorf("op webhooks: %+v, want every event delivered and a throughput", w)
+	}
+	res := run("--op", "toggle", "--webhook-receiver", "answer")
+	if w := res.Webhooks; w == nil || w.Events != res.OK || w.Distinct != w.Events {
+		t.Errorf("toggle with a receiver: %+v for %d toggles, want each one's event", w, res.OK)
+	}
+	if r := runCLI(t, env, "bench", "--op", "toggle", "--webhook-receiver", "maybe"); r.code != 2 {
+		t.Errorf("--webhook-receiver maybe: exit %d, want 2", r.code)
+	}
+}

@@ -125,6 +125,8 @@ type benchResult struct {
 	Scheduled        int64            `json:"scheduled,omitempty"` // open loop: requests intended in the duration
 	Late             int              `json:"late"`                // open loop: started > 1 ms after the intended time
 	Unsent           int64            `json:"unsent"`              // open loop: intended but never started
+	// Webhooks: --op webhooks and --webhook-receiver (bench_webhooks.go).
+	Webhooks *webhookStats `json:"webhooks,omitempty"`
 }
 
 type latencySummaryMS struct {
@@ -224,5 +226,13 @@ func (r *benchResult) printTable(w io.Writer) {
 	if r.Mode == "open" {
 		fmt.Fprintf(w, "  late > 1ms    %d of %d scheduled\n", r.Late, r.Scheduled)
 		fmt.Fprintf(w, "  unsent        %d\n", r.Unsent)
+	}
+	if h := r.Webhooks; h != nil {
+		fmt.Fprintf(w, "  webhooks      %d events, %d deliveries received (%d distinct), last %.2fs after the %s\n",
+			h.Events, h.Received, h.Distinct, h.DrainS, map[bool]string{true: "release", false: "run"}[r.Op == "webhooks"])
+		if r.Op == "webhooks" {
+			fmt.Fprintf(w, "  delivered/s   %.1f after the release (%d were held in flight; toggles ran at %.1f/s)\n",
+				h.EventsPerS, h.Held, h.GenerateRPS)
+		}
 	}
 }

@@ -7,6 +7,7 @@
 //	ingot program list [--db DSN] [--json]
 //	ingot program create --name NAME [--db DSN] [--json]
 //	ingot program rotate-credentials --program ID [--grace D] [--db DSN] [--json]
+//	ingot program webhook set|show|rotate-secret|delete --program ID [--url URL] [--db DSN]
 //	ingot migrate [--db DSN]
 //	ingot call [--explain] PATH [JSON]
 //	ingot audit verify [--db DSN]
@@ -70,6 +71,8 @@ Usage:
   ingot program create --name NAME [--db DSN] [--json]    create a program and print its credentials
   ingot program rotate-credentials --program ID [--grace D]
                                                           new credentials for a program (lost ones too)
+  ingot program webhook set|show|rotate-secret|delete --program ID [--url URL]
+                                                          a program's webhook endpoint
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
   ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency

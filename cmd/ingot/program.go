@@ -33,7 +33,7 @@ Run "ingot program COMMAND --help" for a command's flags.
 func (e cliEnv) program(args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, programUsage)
-		return usageError{"program: want a command: list, create or rotate-credentials"}
+		return usageError{"program: want a command: list, create, rotate-credentials or webhook"}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "list":
@@ -42,6 +42,8 @@ func (e cliEnv) program(args []string) error {
 		return e.programCreate(rest)
 	case "rotate-credentials":
 		return e.programRotate(rest)
+	case "webhook":
+		return e.programWebhook(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, programUsage)
 		return nil

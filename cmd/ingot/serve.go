@@ -56,17 +56,28 @@ func (e cliEnv) serve(args []string) error {
 	bookDelay := fs.Duration("book-settle-delay", 0, "how long a book transfer stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_BOOK_SETTLE_DELAY)")
 	achDelay := fs.Duration("ach-settle-delay", 0, "sandbox rail: how long an ACH movement (a simulated inbound transfer) stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_ACH_SETTLE_DELAY)")
 	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it; every job must finish well within it (env INGOT_JOB_LEASE)")
+	webhookURL := fs.String("webhook-url", envOr(e.getenv, "INGOT_WEBHOOK_URL", ""), "with --sandbox: the sandbox program's webhook endpoint, set at start (env INGOT_WEBHOOK_URL)")
+	retryScale := fs.Float64("webhook-retry-scale", 1, "with --sandbox: multiply the webhook retry schedule, e.g. 0.001 makes 1 min 60 ms (env INGOT_WEBHOOK_RETRY_SCALE)")
+	allowPrivate := fs.Bool("webhook-allow-private", false, "deliver webhooks to loopback, private, link-local, multicast and unspecified addresses (always allowed with --sandbox) (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
 		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST", "job-lease": "INGOT_JOB_LEASE",
 		"ach-settle-delay": "INGOT_ACH_SETTLE_DELAY", "idempotency-lease": "INGOT_IDEMPOTENCY_LEASE",
-		"book-settle-delay": "INGOT_BOOK_SETTLE_DELAY"}); err != nil {
+		"book-settle-delay": "INGOT_BOOK_SETTLE_DELAY", "webhook-retry-scale": "INGOT_WEBHOOK_RETRY_SCALE",
+		"webhook-allow-private": "INGOT_WEBHOOK_ALLOW_PRIVATE"}); err != nil {
 		return err
 	}
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("serve: unexpected argument %q", fs.Arg(0))}
+	case *webhookURL != "" && !f.sandbox:
+		return usageError{"serve: --webhook-url needs --sandbox (elsewhere: ingot program webhook set)"}
+	case *retryScale != 1 && !f.sandbox:
+		return usageError{"serve: --webhook-retry-scale needs --sandbox"}
+	case !(*retryScale > 0 && *retryScale <= 1000):
+		return usageError{"serve: --webhook-retry-scale must be > 0 (and at most 1000)"}
 	}
 	if !banking.ValidRoutingNumber(*routing) {
 		return usageError{fmt.Sprintf("serve: --routing-number %q: want 9 digits with a valid ABA check digit", *routing)}
@@ -109,7 +120,8 @@ func (e cliEnv) serve(args []string) error {
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
 		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay,
-		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay})
+		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay,
+		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -123,6 +135,12 @@ func (e cliEnv) serve(args []string) error {
 		if err := e.bootstrapSandbox(svc, f, "http://"+ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
+		}
+		if *webhookURL != "" {
+			if err := e.sandboxWebhook(svc, *webhookURL); err != nil {
+				ln.Close()
+				return err
+			}
 		}
 	}
 	if *pprofAddr != "" {
@@ -283,6 +301,27 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sandboxWebhook sets the sandbox program's (the oldest program's) webhook
+// endpoint to url and prints where its deliveries go and the secret that
+// signs them: on every start, since the sandbox's integrator needs it to
+// verify and it is theirs (program/webhook/get answers it too).
+func (e cliEnv) sandboxWebhook(svc *service.Service, url string) error {
+	ps, err := svc.Store().Programs(e.ctx)
+	if err != nil || len(ps) == 0 {
+		return fmt.Errorf("serve: --webhook-url: no sandbox program: %v", err)
+	}
+	if _, err := svc.SetWebhook(e.ctx, ps[0].ID, url, nil); err != nil {
+		return fmt.Errorf("serve: --webhook-url: %w", cliFields(err))
+	}
+	w, err := svc.Webhook(e.ctx, ps[0].ID, true)
+	if err != nil {
+		return fmt.Errorf("serve: --webhook-url: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "Webhooks of program %s go to %s, signed with:\n  webhook secret: %s\nexport INGOT_WEBHOOK_SECRET=%s\n",
+		ps[0].ID, url, w.Secret, w.Secret)
+	return nil
 }
 
 func newLogger(format, level string, e cliEnv) (*slog.Logger, error) {

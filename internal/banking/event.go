@@ -20,6 +20,15 @@ const (
 	EventKYCRejected        EventType = "user.kyc.rejected"
 )
 
+// Notices: what happened without changing anything, so it has no place in
+// the audit trail (which records changes), but is told to webhook receivers
+// (store.Tx.Notify). A check that ends in manual review leaves the user or
+// business pending as it was.
+const (
+	EventKYCReview EventType = "user.kyc.review"
+	EventKYBReview EventType = "business.kyb.review"
+)
+
 // Change is one field's old and new value. Values are strings, or lists for
 // meta_data; secrets appear only as their safe projection (ssn_last_4).
 type Change struct {

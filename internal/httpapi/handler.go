@@ -46,7 +46,8 @@ type Config struct {
 	MaxHeaderBytes int
 	// Sandbox is "ingot serve --sandbox": every 401 carries error.hint, the
 	// check that failed (api-v4.md section 2.5), and the sandbox control
-	// plane is served (sandbox.md section 1); without it those calls are 404.
+	// plane is served (sandbox.md section 1), with the sandbox's webhook
+	// endpoint calls (webhooks.md section 1); without it those calls are 404.
 	Sandbox bool
 }
 
@@ -69,6 +70,9 @@ func NewHandler(cfg Config) http.Handler {
 		maxHeader: cfg.MaxHeaderBytes, sandbox: cfg.Sandbox}
 	if h.metrics == nil {
 		h.metrics = NewMetrics()
+	}
+	if h.svc != nil {
+		h.metrics.watchQueue(h.svc.WebhookQueue)
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

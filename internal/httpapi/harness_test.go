@@ -31,11 +31,18 @@ import (
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
+	// live makes Now the real time plus whatever Advance added (webhook
+	// tests: retries come due by themselves).
+	live   bool
+	offset time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.live {
+		return time.Now().Add(c.offset)
+	}
 	return c.t
 }
 
@@ -44,6 +51,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	c.offset += d
 }
 
 // logBuffer collects log output; safe for concurrent writers.
@@ -82,9 +90,12 @@ type env struct {
 	production bool
 	// achDelay is the sandbox rail's ACH settlement delay of the next start.
 	achDelay time.Duration
-	store    *store.Store
-	svc      *service.Service
-	srv      *httptest.Server
+	// hooks are the next start's webhook settings (webhooks_test.go).
+	hooks   service.WebhookConfig
+	metrics *httpapi.Metrics
+	store   *store.Store
+	svc     *service.Service
+	srv     *httptest.Server
 }
 
 var testKey = bytes.Repeat([]byte{7}, 32)
@@ -133,9 +144,15 @@ func (e *env) start() {
 	}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = st
+	hooks := e.hooks
+	if hooks.Observer == nil {
+		hooks.Observer = metrics
+	}
+	e.metrics = metrics
 	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log,
-		ACHSettleDelay: e.achDelay})
-	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody, Metrics: metrics, Sandbox: !e.production}))
+		ACHSettleDelay: e.achDelay, Webhooks: hooks})
+	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody,
+		Metrics: metrics, Sandbox: !e.production}))
 	e.t.Cleanup(e.stop)
 	// As `ingot serve` does before it accepts requests: checks left in flight
 	// by a previous process are started again.

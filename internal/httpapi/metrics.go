@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -20,6 +22,12 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	store    *prometheus.HistogramVec
+	// Webhook deliveries (webhooks.md section 4): attempts by event type
+	// and outcome, their latency by outcome, and, read at each scrape, the
+	// queue of deliveries waiting and the age of the oldest.
+	hookAttempts *prometheus.CounterVec
+	hookLatency  *prometheus.HistogramVec
+	queueOnce    sync.Once
 
 	// series caches each (route, status)'s children of requests and
 	// latency, so a request does not format its status and hash its labels
@@ -63,7 +71,16 @@ func NewMetrics() *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"op"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.store,
+	m.hookAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ingot_webhook_attempts_total",
+		Help: "Webhook delivery attempts, by event type and outcome (delivered; retry: failed, tried again later; failed: failed, given up).",
+	}, []string{"event_type", "outcome"})
+	m.hookLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ingot_webhook_attempt_duration_seconds",
+		Help:    "Time one webhook delivery attempt took, from connecting to the answer, by outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.store, m.hookAttempts, m.hookLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -100,4 +117,37 @@ func (m *Metrics) observe(pattern string, status int, d time.Duration) {
 	}
 	s.requests.Inc()
 	s.latency.Observe(d.Seconds())
+}
+
+// Attempt records one webhook delivery attempt; Metrics is the service's
+// webhook observer (service.WebhookObserver).
+func (m *Metrics) Attempt(eventType, outcome string, d time.Duration) {
+	m.hookAttempts.WithLabelValues(eventType, outcome).Inc()
+	m.hookLatency.WithLabelValues(outcome).Observe(d.Seconds())
+}
+
+// watchQueue exports the webhook queue, read from the store at each scrape
+// (NaN when it cannot be read). Registered once per Metrics.
+func (m *Metrics) watchQueue(queue func(ctx context.Context) (int, time.Duration, error)) {
+	m.queueOnce.Do(func() {
+		read := func() (float64, float64) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, age, err := queue(ctx)
+			if err != nil {
+				return math.NaN(), math.NaN()
+			}
+			return float64(n), age.Seconds()
+		}
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "ingot_webhook_queue_depth",
+				Help: "Webhook deliveries waiting for an attempt (due or scheduled for a retry), across programs.",
+			}, func() float64 { n, _ := read(); return n }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "ingot_webhook_oldest_pending_seconds",
+				Help: "Age of the oldest webhook delivery still waiting for an attempt; 0 when none waits.",
+			}, func() float64 { _, age := read(); return age }),
+		)
+	})
 }

@@ -53,6 +53,12 @@ func (h *handler) routes(mux *http.ServeMux) {
 		read(h, "transactions/user", h.userTransactions),
 		read(h, "transactions/single", h.singleTransaction),
 		read(h, "transactions/program-rba", h.programTransactions),
+		// webhooks.md: the endpoint (sandbox only) and the delivery log.
+		mutation(h, "program/webhook/update", h.updateWebhook, endpointPage),
+		read(h, "program/webhook/get", h.getWebhook),
+		read(h, "webhook/events", h.webhookEvents),
+		read(h, "webhook/deliveries", h.webhookDeliveries),
+		mutation(h, "webhook/redeliver", h.redeliver, deliveryPage),
 	} {
 		h.register(mux, rt)
 	}

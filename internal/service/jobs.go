@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,16 +77,58 @@ func (s *Service) handler(kind string) JobHandler {
 	return s.jobs.handlers[kind]
 }
 
-// runJobs claims and runs due jobs until ctx ends.
-func (s *Service) runJobs(ctx context.Context) {
-	sem := make(chan struct{}, jobWorkers)
+// pool is one runner's share of the jobs: the kinds it claims, how many
+// handlers it runs at once, and what wakes it. Webhook deliveries have a
+// pool of their own (webhooks.go), so a slow endpoint holding its workers
+// for 10 s each never delays a KYC decision.
+type pool struct {
+	name string
+	// kinds are the job kinds the pool claims.
+	kinds   []string
+	workers int
+	batch   int
+	wake    <-chan struct{}
+	// linger is how long a wake-up waits before claiming, so jobs that
+	// commit in quick succession are claimed in one transaction.
+	linger time.Duration
+}
+
+// generalPool runs every kind of job that has a handler but webhook
+// deliveries. A job of a kind no handler knows (written by a newer ingot
+// sharing the database) waits for a process that knows it.
+func (s *Service) generalPool() pool {
+	s.jobs.mu.Lock()
+	var kinds []string
+	for k := range s.jobs.handlers {
+		if k != store.JobWebhookDelivery {
+			kinds = append(kinds, k)
+		}
+	}
+	s.jobs.mu.Unlock()
+	slices.Sort(kinds)
+	return pool{name: "jobs", kinds: kinds, workers: jobWorkers, batch: jobBatch, wake: s.store.WatchJobs(kinds...)}
+}
+
+// runJobs claims and runs p's due jobs until ctx ends. It claims no more
+// jobs than it has free workers, so a claimed job never waits for one while
+// its lease runs.
+func (s *Service) runJobs(ctx context.Context, p pool) {
+	sem := make(chan struct{}, p.workers)
 	var running sync.WaitGroup
 	defer running.Wait()
 	for ctx.Err() == nil {
-		jobs, err := s.store.ClaimJobs(ctx, s.now(), s.jobLease, jobBatch)
+		// Wait for a free worker.
+		select {
+		case sem <- struct{}{}:
+			<-sem
+		case <-ctx.Done():
+			return
+		}
+		n := min(p.batch, cap(sem)-len(sem))
+		jobs, err := s.store.ClaimJobKinds(ctx, p.kinds, s.now(), s.jobLease, n)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Error("claiming jobs failed", "err", err)
+				s.log.Error("claiming jobs failed", "pool", p.name, "err", err)
 			}
 			s.sleep(ctx, jobPoll)
 			continue
@@ -98,18 +141,18 @@ func (s *Service) runJobs(ctx context.Context) {
 				s.runJob(ctx, j)
 			}()
 		}
-		if len(jobs) == jobBatch {
+		if len(jobs) == n {
 			continue // more may be due at once
 		}
-		s.waitForJobs(ctx)
+		s.waitForJobs(ctx, p)
 	}
 }
 
 // waitForJobs sleeps until the next job is due, a job is scheduled in this
 // process, or jobPoll passes, whichever is first.
-func (s *Service) waitForJobs(ctx context.Context) {
+func (s *Service) waitForJobs(ctx context.Context, p pool) {
 	wait := jobPoll
-	if at, ok, err := s.store.NextJobDue(ctx); err == nil && ok {
+	if at, ok, err := s.store.NextJobDue(ctx, p.kinds...); err == nil && ok {
 		if d := at.Sub(s.now()); d < wait {
 			wait = max(d, time.Millisecond)
 		}
@@ -119,7 +162,10 @@ func (s *Service) waitForJobs(ctx context.Context) {
 	select {
 	case <-ctx.Done():
 	case <-t.C:
-	case <-s.store.JobsScheduled():
+	case <-p.wake:
+		if p.linger > 0 {
+			s.sleep(ctx, p.linger)
+		}
 	}
 }
 

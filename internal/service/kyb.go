@@ -76,11 +76,24 @@ func (s *Service) runKYBCheck(ctx context.Context, j store.Job) error {
 		return banking.Internal(err)
 	}
 	decision, final := kybDecision(d, checked.Owners)
-	if !final {
-		return nil // manual review: stays pending for a human
-	}
 	actor := "kyc:" + s.kyc.Name()
 	needs := store.BusinessNeeds{Owners: true, Documents: true}
+	if !final {
+		// Manual review: the business stays pending for a human; as for
+		// KYC (runKYCCheck), a notice tells webhook receivers once.
+		w := store.BusinessWork(j.Program, p.UserID, p.BusinessID, store.BusinessNeeds{Owners: true}, func(tx *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
+			if f.Business.KYBStatus == banking.KYCPending && f.SameKYBSubject(&checked) {
+				tx.Notify(banking.NewBusinessEvent(&f.Business, banking.EventKYBReview, actor, d.Reason, nil, s.clock()))
+			}
+			return nil, nil, nil
+		})
+		w.Job = &j
+		_, err = s.store.Do(ctx, w)
+		if banking.IsCode(err, banking.CodeConflict) {
+			return nil
+		}
+		return err
+	}
 	w := store.BusinessWork(j.Program, p.UserID, p.BusinessID, needs, func(_ *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
 		if f.Business.KYBStatus != banking.KYCPending || !f.SameKYBSubject(&checked) {
 			return nil, nil, nil // another submission's check decides it

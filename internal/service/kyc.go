@@ -94,15 +94,29 @@ func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
 	}
 	var to banking.KYCStatus
 	var typ banking.EventType
+	actor := "kyc:" + s.kyc.Name()
 	switch d.Outcome {
 	case kyc.Verified:
 		to, typ = banking.KYCVerified, banking.EventKYCVerified
 	case kyc.Rejected:
 		to, typ = banking.KYCRejected, banking.EventKYCRejected
 	default:
-		return nil // manual review: stays pending for a human
+		// Manual review: the user stays pending for a human, and nothing
+		// changes, so the audit trail records nothing; webhook receivers
+		// are told (user.kyc.pending) once, with the job's completion.
+		w := store.UpdateUserWork(u.ProgramID, u.ID, func(tx *store.Tx, cur *banking.User) (*banking.Event, error) {
+			if cur.KYCStatus == banking.KYCPending {
+				tx.Notify(banking.NewEvent(cur, banking.EventKYCReview, actor, d.Reason, nil, s.clock()))
+			}
+			return nil, nil
+		})
+		w.Job = &j
+		_, err = s.store.Do(ctx, w)
+		if banking.IsCode(err, banking.CodeConflict) {
+			return nil // another process holds the job now
+		}
+		return err
 	}
-	actor := "kyc:" + s.kyc.Name()
 	w := store.UpdateUserWork(u.ProgramID, u.ID, func(_ *store.Tx, cur *banking.User) (*banking.Event, error) {
 		if cur.KYCStatus != banking.KYCPending {
 			return nil, nil

@@ -50,6 +50,8 @@ type Config struct {
 	// process may claim it again (a process that died holds its jobs that
 	// long); 0 means 30 s. Every handler must finish well within it.
 	JobLease time.Duration
+	// Webhooks tunes webhook deliveries.
+	Webhooks WebhookConfig
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -89,6 +91,9 @@ type Service struct {
 
 	// creds caches SigningKey's successful lookups (credcache.go).
 	creds *credCache
+
+	// hooks delivers webhooks (webhook_deliver.go).
+	hooks *webhooks
 }
 
 // New returns a Service. Call Close to stop background work.
@@ -96,7 +101,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
 		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
 		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
-		bookDelay: cfg.BookSettleDelay}
+		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks)}
 	if s.routing == "" {
 		s.routing = banking.DefaultRoutingNumber
 	}
@@ -120,11 +125,18 @@ func New(cfg Config) *Service {
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
 	s.handle(jobSettle, s.runSettle)
+	// Every Work's events become their webhooks in its transaction.
+	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		s.bg.Add(2)
+		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
-			s.runJobs(s.bgCtx)
+			s.runJobs(s.bgCtx, s.generalPool())
+		}()
+		s.hooks.delivering.Store(true)
+		go func() {
+			defer s.bg.Done()
+			s.runWebhooks(s.bgCtx)
 		}()
 		go func() {
 			defer s.bg.Done()
@@ -163,6 +175,7 @@ func (s *Service) mergeSearchQueues(ctx context.Context) {
 func (s *Service) Close() {
 	s.bgCancel()
 	s.bg.Wait()
+	s.hooks.sender.Close()
 }
 
 // Store exposes the store for readiness checks.

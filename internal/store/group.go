@@ -256,25 +256,23 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	var results []opResult
-	var scheduled bool
+	var scheduled []string
+	var after []func()
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 		}
-		var done []*Job
 		err = s.tryTx(ctx, func(tx *sql.Tx) error {
-			results, scheduled, done, err = s.runOps(ctx, tx, ops)
+			results, scheduled, after, err = s.runOps(ctx, tx, ops)
 			return err
 		})
 		if err == nil {
-			for _, j := range done {
-				if j.done != nil {
-					j.done.Store(true)
-				}
+			for _, f := range after {
+				f()
 			}
-			if scheduled {
-				s.notifyJobs()
+			if len(scheduled) > 0 {
+				s.notifyJobs(scheduled)
 			}
 		}
 		if err == nil || !s.dialect.retryable(err) {
@@ -288,11 +286,12 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 }
 
 // runOps runs the work of a group in tx, each in a savepoint when there are
-// several, then writes what they deferred; scheduled reports new jobs, done
-// the jobs the successful works completed.
-func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled bool, done []*Job, err error) {
+// several, then writes what they deferred; scheduled are the kinds of the
+// jobs it scheduled or made due sooner, whose runners to wake, and after
+// what must run once it commits.
+func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []string, after []func(), err error) {
 	if err := s.takeLocks(ctx, tx, ops); err != nil {
-		return nil, false, nil, err
+		return nil, nil, nil, err
 	}
 	g := &Tx{s: s, tx: tx}
 	results = make([]opResult, len(ops))
@@ -300,25 +299,26 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, ops[0].work)
 		if err != nil {
-			return nil, false, nil, err
+			return nil, nil, nil, err
 		}
 		g.keep(w)
 		results[0] = opResult{value: v}
-		return results, len(g.jobs) > 0, g.jobsDone, s.flush(ctx, g)
+		err = s.flush(ctx, g)
+		return results, g.wakeKinds(), g.afterCommit, err
 	}
 	sp := savepoints{s: s, tx: tx}
 	for i, op := range ops {
 		if err := sp.begin(ctx); err != nil {
-			return nil, false, nil, err
+			return nil, nil, nil, err
 		}
 		w := &Tx{s: s, tx: tx}
 		v, err := runWork(ctx, w, op.work)
 		if err != nil {
 			if s.dialect.retryable(err) {
-				return nil, false, nil, err // the whole group runs again
+				return nil, nil, nil, err // the whole group runs again
 			}
 			if rerr := sp.rollback(ctx); rerr != nil {
-				return nil, false, nil, rerr
+				return nil, nil, nil, rerr
 			}
 			results[i] = opResult{err: s.translate(err)}
 			continue
@@ -326,7 +326,16 @@ func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results
 		g.keep(w)
 		results[i] = opResult{value: v}
 	}
-	return results, len(g.jobs) > 0, g.jobsDone, s.flush(ctx, g)
+	// The last work's savepoint is released before the flush: inside it,
+	// SQLite would copy every page the flush writes to its sub-journal
+	// first, and PostgreSQL would write them in a subtransaction. A failed
+	// flush fails the whole group either way.
+	if err := sp.end(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	// Flushed first: the event hook may schedule jobs of its own.
+	err = s.flush(ctx, g)
+	return results, g.wakeKinds(), g.afterCommit, err
 }
 
 // runWork runs one Work with its idempotent answer and job completion,
@@ -351,7 +360,6 @@ func runWork(ctx context.Context, tx *Tx, w Work) (v any, err error) {
 		if err := tx.s.finishJob(ctx, tx.tx, w.Job); err != nil {
 			return nil, err
 		}
-		tx.jobsDone = append(tx.jobsDone, w.Job)
 	}
 	return v, nil
 }
@@ -377,6 +385,16 @@ func (p *savepoints) begin(ctx context.Context) error {
 	// work, and parsing them anew each time showed in profiles.
 	_, err := p.s.exec(ctx, p.tx, q)
 	p.open = err == nil
+	return err
+}
+
+// end releases the savepoint a successful last work left open.
+func (p *savepoints) end(ctx context.Context) error {
+	if !p.open {
+		return nil
+	}
+	p.open = false
+	_, err := p.tx.ExecContext(ctx, "RELEASE SAVEPOINT work")
 	return err
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,13 @@ type NewJob struct {
 	Payload []byte
 	// RunAt is when the job is due.
 	RunAt time.Time
+	// Claimed, when set, inserts the job already claimed by this process,
+	// with a lease until Lease, and hands it to Claimed once the
+	// transaction commits: a runner of this process can start it at once,
+	// with no claim of its own. If nothing runs it (the process dies), the
+	// lease ends and any process claims it as any other job.
+	Claimed func(Job)
+	Lease   time.Time
 }
 
 // Job is a claimed job.
@@ -47,14 +55,15 @@ type Job struct {
 	Attempts int // including this one
 	Created  time.Time
 	token    string
-	// done is set once a Work carrying the job (Work.Job) deleted it; the
-	// pointer is shared by every copy of the Job.
-	done *atomic.Bool
+	// settled is set when a Work (Work.Job, Tx.RetryJob) completed or
+	// rescheduled the job in its transaction; CompleteJob then has nothing
+	// left to do. Shared by every copy of the claimed Job.
+	settled *atomic.Bool
 }
 
 // Completed reports whether a Work carrying j (Work.Job) has completed it
 // in a transaction that committed: the runner then need not delete it.
-func (j Job) Completed() bool { return j.done != nil && j.done.Load() }
+func (j Job) Completed() bool { return j.settled != nil && j.settled.Load() }
 
 // errJobLost is the outcome of a work whose job was taken over by another
 // process after its lease ran out: the other process does the work.
@@ -64,40 +73,128 @@ var errJobLost = banking.Errorf(banking.CodeConflict, "the job was taken over by
 // process, so the runner need not wait for its next poll.
 func (s *Store) JobsScheduled() <-chan struct{} { return s.jobsScheduled }
 
-func (s *Store) notifyJobs() {
-	select {
-	case s.jobsScheduled <- struct{}{}:
-	default: // a wake-up is already pending
+// WatchJobs returns a channel of its own, signalled after a commit in this
+// process that scheduled a job of one of kinds: the wake-up of a runner
+// with a pool of its own (webhook deliveries), which must neither take the
+// general runner's wake-ups nor be woken by every other kind's.
+func (s *Store) WatchJobs(kinds ...string) <-chan struct{} {
+	w := watcher{c: make(chan struct{}, 1), kinds: kinds}
+	s.watchMu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.watchMu.Unlock()
+	return w.c
+}
+
+// watcher is one WatchJobs channel and the kinds it is told of.
+type watcher struct {
+	c     chan struct{}
+	kinds []string
+}
+
+func (s *Store) notifyJobs(kinds []string) {
+	wake := func(c chan struct{}) {
+		select {
+		case c <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	wake(s.jobsScheduled)
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	for _, w := range s.watchers {
+		for _, k := range kinds {
+			if slices.Contains(w.kinds, k) {
+				wake(w.c)
+				break
+			}
+		}
 	}
 }
 
-// insertJobs writes jobs inside the group's transaction.
-func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []NewJob) error {
-	if len(jobs) == 0 {
-		return nil
+// insertJobs writes the group's jobs inside its transaction; those born
+// claimed (NewJob.Claimed) are handed over after the commit.
+func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
+	start := 0
+	for _, size := range s.rowChunks(len(g.jobs), 500) {
+		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size]); err != nil {
+			return err
+		}
+		start += size
 	}
-	args := make([]any, 0, 5*len(jobs))
-	for _, j := range jobs {
+	return nil
+}
+
+func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
+	args := make([]any, 0, 7*len(jobs))
+	claimed := map[string]int{} // token → index in jobs
+	for i, j := range jobs {
 		payload := j.Payload
 		if payload == nil {
 			payload = []byte{}
 		}
-		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), millis(j.RunAt))
+		runAt, token, attempts := millis(j.RunAt), "", 0
+		if j.Claimed != nil {
+			runAt, token, attempts = millis(j.Lease), newToken(), 1
+			claimed[token] = i
+		}
+		args = append(args, j.Program, j.Kind, string(payload), runAt, token, attempts, millis(j.RunAt))
 	}
-	_, err := s.exec(ctx, tx, `INSERT INTO jobs (program_id, kind, payload, run_at, created_at) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(jobs)), ", "), args...)
-	return err
+	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(jobs)), ", ")
+	if len(claimed) == 0 {
+		_, err := s.exec(ctx, g.tx, q, args...)
+		return err
+	}
+	rows, err := s.txQuery(ctx, g.tx, q+` RETURNING id, token`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var token string
+		if err := rows.Scan(&id, &token); err != nil {
+			return err
+		}
+		i, ok := claimed[token]
+		if !ok {
+			continue
+		}
+		nj := jobs[i]
+		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: 1,
+			Created: fromMillis(millis(nj.RunAt)), token: token, settled: new(atomic.Bool)}
+		g.afterCommit = append(g.afterCommit, func() { nj.Claimed(j) })
+	}
+	return rows.Err()
 }
 
 // ClaimJobs leases up to limit due jobs until now+lease and returns them,
 // earliest due first.
 func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error) {
+	return s.ClaimJobKinds(ctx, nil, now, lease, limit)
+}
+
+// ClaimJobKinds is ClaimJobs for the jobs of the given kinds only (nil: of
+// any kind). Runners with pools of their own (webhook deliveries) claim
+// their kinds, the general runner the others, each through the (kind,
+// run_at) index, never walking past the other pool's due jobs.
+func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
 	defer s.timed("claim_jobs", time.Now())
 	token := newToken()
 	skip := ""
 	if s.dialect.engine == Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
+	where, args := `run_at <= ?`, []any{millis(now.Add(lease)), token, millis(now)}
+	if kinds != nil {
+		where = `kind IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + `) AND ` + where
+		args = args[:2]
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+		args = append(args, millis(now))
+	}
+	args = append(args, limit)
 	// A Work of the group committer: the claim shares its commit with the
 	// group's other work (on SQLite, a claim of its own paid an fsync for
 	// every batch of settlements). SKIP LOCKED never waits, so the claim
@@ -105,15 +202,14 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
 		var jobs []Job
 		rows, err := tx.Query(ctx, `UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE run_at <= ? ORDER BY run_at LIMIT ?`+skip+`)
-			RETURNING id, program_id, kind, payload, attempts, created_at`,
-			millis(now.Add(lease)), token, millis(now), limit)
+			WHERE id IN (SELECT id FROM jobs WHERE `+where+` ORDER BY run_at LIMIT ?`+skip+`)
+			RETURNING id, program_id, kind, payload, attempts, created_at`, args...)
 		if err != nil {
 			return nil, err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			j := Job{token: token, done: new(atomic.Bool)}
+			j := Job{token: token, settled: new(atomic.Bool)}
 			var payload string
 			var created int64
 			if err := rows.Scan(&j.ID, &j.Program, &j.Kind, &payload, &j.Attempts, &created); err != nil {
@@ -131,6 +227,9 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 // CompleteJob deletes a finished job, unless another process has claimed it
 // since (then it is that process's). Completing a job twice is harmless.
 func (s *Store) CompleteJob(ctx context.Context, j Job) error {
+	if j.settled != nil && j.settled.Load() {
+		return nil // its Work deleted it already
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `DELETE FROM jobs WHERE id = ? AND token = ?`, j.ID, j.token)
 		return err
@@ -149,6 +248,32 @@ func (s *Store) finishJob(ctx context.Context, tx *sql.Tx, j *Job) error {
 	} else if n != 1 {
 		return errJobLost
 	}
+	if j.settled != nil {
+		j.settled.Store(true)
+	}
+	return nil
+}
+
+// RetryJob makes the job a work carries due again at runAt, in the work's
+// transaction, recording why (a webhook attempt that failed records its
+// outcome and its next attempt together). It fails the work with a
+// conflict when the job is no longer this claim's, like Work.Job; a work
+// that calls it must not also set Work.Job.
+func (t *Tx) RetryJob(ctx context.Context, j *Job, runAt time.Time, cause string) error {
+	res, err := t.Exec(ctx, `UPDATE jobs SET run_at = ?, token = '', last_error = ? WHERE id = ? AND token = ?`,
+		millis(runAt), truncate(cause, 500), j.ID, j.token)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return errJobLost
+	}
+	if j.settled != nil {
+		j.settled.Store(true)
+	}
+	t.retried = append(t.retried, j.Kind)
 	return nil
 }
 
@@ -162,11 +287,22 @@ func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, cause stri
 	})
 }
 
-// NextJobDue reports when the earliest job is due (claimed ones included:
-// their lease end), and false when there is none.
-func (s *Store) NextJobDue(ctx context.Context) (time.Time, bool, error) {
+// NextJobDue reports when the earliest job of kinds (of any kind when none
+// are named) is due, claimed ones included (their lease end), and false
+// when there is none.
+func (s *Store) NextJobDue(ctx context.Context, kinds ...string) (time.Time, bool, error) {
+	q, args := `SELECT min(run_at) FROM jobs`, []any{}
+	if len(kinds) > 0 {
+		// One index probe per kind.
+		parts := make([]string, len(kinds))
+		for i, k := range kinds {
+			parts[i] = `SELECT min(run_at) AS m FROM jobs WHERE kind = ?`
+			args = append(args, k)
+		}
+		q = `SELECT min(m) FROM (` + strings.Join(parts, ` UNION ALL `) + `) due`
+	}
 	var at sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT min(run_at) FROM jobs`).Scan(&at)
+	err := s.queryRow(ctx, nil, q, args...).Scan(&at) // runners ask often: prepared
 	if err != nil || !at.Valid {
 		return time.Time{}, false, s.translate(err)
 	}

@@ -13,11 +13,12 @@ import (
 // sealed under.
 type SealedValue struct {
 	// Kind is "ssn" (users.ssn_sealed), "owner_ssn"
-	// (business_owners.ssn_sealed), "hmac_secret" (programs.hmac_secret) or
-	// "retired_hmac_secret" (retired_credentials.hmac_secret).
+	// (business_owners.ssn_sealed), "hmac_secret" (programs.hmac_secret),
+	// "retired_hmac_secret" (retired_credentials.hmac_secret) or
+	// "webhook_secret" (webhook_secrets.secret_sealed).
 	Kind string
-	// Owner is the row's id: a user, business owner or program id, or a
-	// retired credential's HMAC username.
+	// Owner is the row's id: a user, business owner, program or webhook
+	// secret id, or a retired credential's HMAC username.
 	Owner  string
 	AAD    []byte
 	Sealed []byte
@@ -34,7 +35,8 @@ type ResealCount struct {
 // already under the new key). If the callback fails for any value, nothing is
 // written. The associated data follows internal/service: "ssn:"+user id for
 // a user's SSN, "ssn:"+owner id for a business owner's, the HMAC username
-// for an HMAC secret (current or retired).
+// for an HMAC secret (current or retired), "webhook-secret:"+id for a
+// webhook signing secret.
 //
 // When newSandboxKey is not nil, the sandbox key row (PostgreSQL sandboxes)
 // is replaced in the same transaction, so key and data change together.
@@ -49,7 +51,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, retired_credentials IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, retired_credentials, webhook_secrets IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
@@ -110,6 +112,7 @@ var sealedSources = []struct{ kind, query string }{
 	{"retired_hmac_secret", `SELECT hmac_username, hmac_username, hmac_secret FROM retired_credentials ORDER BY hmac_username`},
 	{"ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM users WHERE ssn_sealed IS NOT NULL ORDER BY id`},
 	{"owner_ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM business_owners WHERE ssn_sealed IS NOT NULL ORDER BY id`},
+	{"webhook_secret", `SELECT id, 'webhook-secret:' || id, secret_sealed FROM webhook_secrets WHERE secret_sealed IS NOT NULL ORDER BY id`},
 }
 
 // sealedUpdate writes a resealed value back, by kind.
@@ -118,6 +121,7 @@ var sealedUpdate = map[string]string{
 	"retired_hmac_secret": `UPDATE retired_credentials SET hmac_secret = ? WHERE hmac_username = ?`,
 	"ssn":                 `UPDATE users SET ssn_sealed = ? WHERE id = ?`,
 	"owner_ssn":           `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`,
+	"webhook_secret":      `UPDATE webhook_secrets SET secret_sealed = ? WHERE id = ?`,
 }
 
 // StoredSandboxKey returns the sandbox key kept in the database (PostgreSQL

@@ -31,11 +31,15 @@ type Store struct {
 	// committer groups Work into shared transactions (group.go).
 	committer *committer
 	// jobsScheduled wakes the job runner after a commit that scheduled
-	// jobs (capacity 1).
+	// jobs (capacity 1); watchers are further runners' channels (WatchJobs).
 	jobsScheduled chan struct{}
-	observe       func(op string, d time.Duration)
-	db            *sql.DB
-	dialect       dialect
+	watchMu       sync.Mutex
+	watchers      []watcher
+	// eventHook derives rows from each group's events (SetEventHook).
+	eventHook atomic.Pointer[EventHook]
+	observe   func(op string, d time.Duration)
+	db        *sql.DB
+	dialect   dialect
 	// stmts holds prepared statements by query text, nstmts counts them,
 	// and warm tracks goroutines preparing more (see cachedStmt).
 	stmts     sync.Map
@@ -292,6 +296,14 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, s.q(query), args...)
+}
+
+// txQuery runs a query in tx, prepared when it is cached.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.cachedStmt(query); st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, s.q(query), args...)
 }
 
 // queryRow runs a one-row query in tx, or outside any transaction when tx is

@@ -51,13 +51,17 @@ func LockKey(kind, value string) string { return kind + ":" + value }
 // audit.go), user count changes and new jobs. Those are kept only when the
 // work succeeds.
 type Tx struct {
-	s      *Store
-	tx     *sql.Tx
-	events []banking.Event
-	counts map[countKey]int
-	jobs   []NewJob
-	// jobsDone are the jobs its works completed (Work.Job).
-	jobsDone []*Job
+	s       *Store
+	tx      *sql.Tx
+	events  []banking.Event
+	notices []banking.Event
+	counts  map[countKey]int
+	jobs    []NewJob
+	// retried are the kinds of jobs RetryJob made due again.
+	retried []string
+	// afterCommit run once the group's transaction has committed
+	// (insertJobs' hand-overs).
+	afterCommit []func()
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -73,11 +77,14 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // Query runs a query written with ? placeholders, prepared when it is
 // cached (see cachedStmt).
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.s.cachedStmt(query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	return t.tx.QueryContext(ctx, t.s.q(query), args...)
+	return t.s.txQuery(ctx, t.tx, query, args...)
 }
+
+// RoundTrips reports whether each statement costs a round trip to a
+// server (PostgreSQL), so that reading many rows in one query beats many
+// prepared one-row queries; on SQLite the prepared one-row queries are
+// cheaper than parsing a query whose IN list changes length.
+func (t *Tx) RoundTrips() bool { return t.s.dialect.engine == Postgres }
 
 // ForUpdate is the engine's row-lock suffix for a SELECT of a row about to
 // change ("" on SQLite, whose write transactions hold the database).
@@ -86,6 +93,12 @@ func (t *Tx) ForUpdate() string { return t.s.dialect.forUpdate }
 // Emit records an audit event of the change; it is written, chained, with
 // the group's other events, in the same transaction.
 func (t *Tx) Emit(ev banking.Event) { t.events = append(t.events, ev) }
+
+// Notify records a notice: an event that changed nothing, so it is not
+// written to the audit trail, but that the event hook sees with the group's
+// events (a KYC check left for manual review becomes the user.kyc.pending
+// webhook). Kept only when the work succeeds, like Emit's.
+func (t *Tx) Notify(ev banking.Event) { t.notices = append(t.notices, ev) }
 
 // Schedule records a job to run once the transaction commits (jobs.go). It
 // is inserted in the same transaction as the change that causes it.
@@ -103,8 +116,9 @@ func (t *Tx) countUser(pid banking.ProgramID, st banking.Status, ks banking.KYCS
 // keep moves what a successful work deferred into the group's buffers.
 func (g *Tx) keep(w *Tx) {
 	g.events = append(g.events, w.events...)
+	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
-	g.jobsDone = append(g.jobsDone, w.jobsDone...)
+	g.retried = append(g.retried, w.retried...)
 	for k, d := range w.counts {
 		if g.counts == nil {
 			g.counts = map[countKey]int{}
@@ -113,22 +127,61 @@ func (g *Tx) keep(w *Tx) {
 	}
 }
 
-// flush writes what the group's works deferred: the net count changes, the
-// new jobs, then the chained events. Events go last because chaining them
-// locks each program's chain head until the commit: the shorter that hold,
-// the sooner another group (another lane or process) of the same program
-// can chain its own.
+// flush writes what the group's works deferred: what the event hook derives
+// from the group's events (webhooks), the net count changes, the new jobs
+// (the hook's included), then the chained events. Events go last because
+// chaining them locks each program's chain head until the commit: the
+// shorter that hold, the sooner another group (another lane or process) of
+// the same program can chain its own.
 func (s *Store) flush(ctx context.Context, g *Tx) error {
+	if h := s.eventHook.Load(); h != nil && len(g.events)+len(g.notices) > 0 {
+		if err := (*h)(ctx, g, g.events, g.notices); err != nil {
+			return err
+		}
+	}
 	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
-	if err := s.insertJobs(ctx, g.tx, g.jobs); err != nil {
+	if err := s.insertJobs(ctx, g); err != nil {
 		return err
 	}
 	if len(g.events) == 0 {
 		return nil
 	}
 	return s.insertEvents(ctx, g.tx, g.events)
+}
+
+// EventHook derives more rows from a group's audit events and notices
+// (Tx.Notify), in the group's transaction, before they are written: it may
+// query and write through tx and schedule jobs (tx.Schedule), which are
+// inserted with the group's own. Its failure fails the group's final
+// writes, so every work then runs alone (group.go): no change commits
+// without what the hook derives from it. Both lists are in the order the
+// works recorded them; the hook must not change them.
+type EventHook func(ctx context.Context, tx *Tx, events, notices []banking.Event) error
+
+// SetEventHook installs the one event hook (webhooks, internal/service);
+// nil removes it. Set it before the store runs any Work.
+func (s *Store) SetEventHook(h EventHook) {
+	if h == nil {
+		s.eventHook.Store(nil)
+		return
+	}
+	s.eventHook.Store(&h)
+}
+
+// wakeKinds are the kinds of the jobs the group scheduled or retried: once
+// it commits, their runners are woken (a retry may be due sooner than the
+// runner's next look).
+func (g *Tx) wakeKinds() []string {
+	kinds := slices.Clone(g.retried)
+	for _, j := range g.jobs {
+		// A job born claimed is handed to its runner, not found by it.
+		if j.Claimed == nil && !slices.Contains(kinds, j.Kind) {
+			kinds = append(kinds, j.Kind)
+		}
+	}
+	return kinds
 }
 
 // Do runs w and returns its answer. The committer may run w with other work

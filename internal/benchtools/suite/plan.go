@@ -44,6 +44,9 @@ const (
 	maxBigP99
 	// minBigRPS: closed-loop requests/s ≥ Limit with the big user count.
 	minBigRPS
+	// minRPS: closed-loop requests/s ≥ Limit (for op webhooks, the events
+	// delivered per second).
+	minRPS
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
@@ -120,6 +123,10 @@ var ops = []opSpec{
 		{Kind: maxBigP99, Limit: 50},
 		{Kind: minBigRPS, Limit: 1000},
 	}},
+	// Webhook delivery throughput to a receiver on loopback that answers
+	// at once (issue 14): ingot bench holds the deliveries while it toggles
+	// users, then measures how fast the backlog drains.
+	{Op: "webhooks", Targets: []target{{Kind: minRPS, Limit: 2000}}},
 }
 
 // searchWork is what a search for a rare term does in the database.

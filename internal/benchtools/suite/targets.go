@@ -97,6 +97,12 @@ func (w *report) label(o opSpec, t target) string {
 		return fmt.Sprintf("%s p99 ≤ %g ms with %s users%s", o.Op, t.Limit, f0(float64(m.BigUsers)), only)
 	case minBigRPS:
 		return fmt.Sprintf("%s requests/s ≥ %s with %s users%s", o.Op, f0(t.Limit), f0(float64(m.BigUsers)), only)
+	case minRPS:
+		what := "requests/s"
+		if o.Op == "webhooks" {
+			what = "events delivered/s"
+		}
+		return fmt.Sprintf("%s %s ≥ %s%s", o.Op, what, f0(t.Limit), only)
 	}
 	return fmt.Sprintf("target kind %d", t.Kind)
 }
@@ -184,6 +190,13 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		}
 		v.missed = r.Bench.RPS < t.Limit
 		v.cell = fmt.Sprintf("%s/s: %s", f0(r.Bench.RPS), met(!v.missed))
+	case minRPS:
+		r := e.run(o.Op)
+		if r == nil {
+			return v
+		}
+		v.missed = r.Bench.RPS < t.Limit
+		v.cell = fmt.Sprintf("%s/s: %s", f0(r.Bench.RPS), met(!v.missed))
 	}
 	return v
 }
@@ -228,6 +241,11 @@ func (w *report) explain(v verdict) string {
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",
 			name, msOrS(v.t.Limit), f0(float64(m.BigUsers)))
+	case minRPS:
+		c := e.run(v.op.Op).CPU
+		return fmt.Sprintf("%s %s at %s/s, below %s/s: the machine was %.0f%% busy during the run (the receiver and the "+
+			"load generator share its %d CPUs with the server and the database).%s", name, v.op.Op,
+			f0(e.run(v.op.Op).Bench.RPS), f0(v.t.Limit), c.MachineBusyPct, m.NProc, others(c))
 	}
 	return name + ": missed."
 }

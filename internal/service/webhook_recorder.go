@@ -1,0 +1,91 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/store"
+)
+
+// webhookRecorder records delivery outcomes in batches: every outcome that
+// arrives while a batch is being recorded goes into the next one, so under
+// load one transaction records up to recordBatch attempts (in a few
+// statements, store.WebhookOutcomesWork), and when idle an outcome is
+// recorded at once. Workers hand outcomes over and go on; at most
+// recordQueue wait, beyond which a worker waits for room.
+type webhookRecorder struct {
+	s    *Service
+	in   chan pendingOutcome
+	done chan struct{}
+}
+
+// Recorder limits: one batch's size (the statements' IN lists stay
+// short), and how many outcomes may wait for their batch.
+const (
+	recordBatch = 128
+	recordQueue = 1024
+)
+
+type pendingOutcome struct {
+	o    store.WebhookOutcome
+	j    *store.Job
+	then func(recorded bool, err error)
+}
+
+func newWebhookRecorder(s *Service) *webhookRecorder {
+	r := &webhookRecorder{s: s, in: make(chan pendingOutcome, recordQueue), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// submit hands o (j's outcome) to the next batch; then runs once it is
+// committed, with recorded false when j's lease was lost meanwhile (or an
+// error, when the batch could not be committed: the leases run out and the
+// attempts are made again).
+func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, then func(recorded bool, err error)) {
+	r.in <- pendingOutcome{o: o, j: j, then: then}
+}
+
+// close stops the loop once every outcome handed to it is recorded; no
+// record call may start after it.
+func (r *webhookRecorder) close() {
+	close(r.in)
+	<-r.done
+}
+
+func (r *webhookRecorder) loop() {
+	defer close(r.done)
+	for first := range r.in {
+		batch := []pendingOutcome{first}
+	more:
+		for len(batch) < recordBatch {
+			select {
+			case p, ok := <-r.in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, p)
+			default:
+				break more
+			}
+		}
+		r.flush(batch)
+	}
+}
+
+// flush records one batch. Its outcome must be recorded even when the
+// service is closing: the attempts were made.
+func (r *webhookRecorder) flush(batch []pendingOutcome) {
+	outs := make([]store.WebhookOutcome, len(batch))
+	jobs := make([]*store.Job, len(batch))
+	for i, p := range batch {
+		outs[i], jobs[i] = p.o, p.j
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
+	recorded, _ := v.([]bool)
+	for i, p := range batch {
+		p.then(err == nil && i < len(recorded) && recorded[i], err)
+	}
+}

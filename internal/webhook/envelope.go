@@ -1,0 +1,202 @@
+package webhook
+
+import (
+	"crypto/rand"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Event is one webhook event before it is written: its envelope's parts.
+type Event struct {
+	// ID is "inn_whe_" + 22 letters and digits (NewEventID).
+	ID   string
+	Type Type
+	// Fields are the event's own fields (section 3), in the order they are
+	// written, between event_description and resource_id.
+	Fields []Field
+	// ResourceID is the API id of what the event is about (user-…,
+	// buss-…, rbac-…, ltra-…): always the subject of the audit event it
+	// derives from (the caller sets it; the delivery log finds a
+	// resource's events through the audit trail's index of subjects).
+	ResourceID string
+	// OccurredAt is when the change happened (the audit event's time).
+	OccurredAt time.Time
+}
+
+// Field is one key of an event's data. Value is a string, an int64, a
+// []string or an Object.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// Object is a nested object of an event's data, keys in order
+// (account.assignment.success's "account").
+type Object []Field
+
+// Envelope time formats (webhooks.md section 2): created_at and updated_at
+// as Ingo writes them, data.occurred_at as the API's timestamps.
+const (
+	EnvelopeTime = "02-01-2006 03:04 PM"
+	OccurredTime = "2006-01-02T15:04:05.000Z"
+)
+
+// Body is the exact request body of every attempt to deliver e:
+//
+//	{"event":T,"data":{"event_id":…,"event_type":T,"event_description":…,
+//	 <fields>,"resource_id":…,"occurred_at":…},"created_at":…,"updated_at":…}
+//
+// compact, keys in that order, times in UTC.
+func (e *Event) Body() []byte {
+	b := make([]byte, 0, 256+64*len(e.Fields))
+	at := e.OccurredAt.UTC()
+	stamp := at.Format(EnvelopeTime)
+	b = append(b, `{"event":`...)
+	b = appendString(b, string(e.Type))
+	b = append(b, `,"data":{"event_id":`...)
+	b = appendString(b, e.ID)
+	b = append(b, `,"event_type":`...)
+	b = appendString(b, string(e.Type))
+	b = append(b, `,"event_description":`...)
+	b = appendString(b, Description(e.Type))
+	for _, f := range e.Fields {
+		b = append(b, ',')
+		b = appendField(b, f)
+	}
+	b = append(b, `,"resource_id":`...)
+	b = appendString(b, e.ResourceID)
+	b = append(b, `,"occurred_at":`...)
+	b = appendString(b, at.Format(OccurredTime))
+	b = append(b, `},"created_at":`...)
+	b = appendString(b, stamp)
+	b = append(b, `,"updated_at":`...)
+	b = appendString(b, stamp)
+	return append(b, '}')
+}
+
+func appendField(b []byte, f Field) []byte {
+	b = appendString(b, f.Key)
+	b = append(b, ':')
+	switch v := f.Value.(type) {
+	case string:
+		return appendString(b, v)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case []string:
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, s)
+		}
+		return append(b, ']')
+	case Object:
+		b = append(b, '{')
+		for i, g := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendField(b, g)
+		}
+		return append(b, '}')
+	}
+	panic("webhook: field " + f.Key + " has a value of a type the envelope does not write")
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string exactly as encoding/json writes
+// it: quotes, backslashes, control characters and <, >, & escaped, invalid
+// UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped, everything else as
+// is.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				// <, > and & as encoding/json writes them, so the body
+				// embedded in an API answer (webhook/events' payload)
+				// is byte for byte the body sent.
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			// Valid JSON as is, but not valid JavaScript: escaped as
+			// encoding/json does.
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// idAlphabet is the event id's 62 characters, in ASCII order.
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// EventIDPrefix starts every event id.
+const EventIDPrefix = "inn_whe_"
+
+// NewEventID returns "inn_whe_" and 22 letters and digits: 8 of them the
+// Unix milliseconds of now in base 62 (so ids sort by time, and an index of
+// them grows at its end instead of dirtying a random page per event), 14
+// random ones (83 bits, from crypto/rand without modulo bias).
+func NewEventID(now time.Time) string {
+	b := make([]byte, len(EventIDPrefix)+22)
+	copy(b, EventIDPrefix)
+	ms := uint64(max(now.UnixMilli(), 0))
+	for i := len(EventIDPrefix) + 7; i >= len(EventIDPrefix); i-- {
+		b[i] = idAlphabet[ms%62]
+		ms /= 62
+	}
+	n := len(EventIDPrefix) + 8
+	var buf [32]byte
+	for n < len(b) {
+		rand.Read(buf[:])
+		for _, x := range buf {
+			// 248 = 4*62: values at or above it would favour the first
+			// characters.
+			if x < 248 && n < len(b) {
+				b[n] = idAlphabet[x%62]
+				n++
+			}
+		}
+	}
+	return string(b)
+}
+
+// ValidEventID reports whether s is an event id: the prefix and 22 ASCII
+// letters or digits.
+func ValidEventID(s string) bool {
+	if len(s) != len(EventIDPrefix)+22 || s[:len(EventIDPrefix)] != EventIDPrefix {
+		return false
+	}
+	for i := len(EventIDPrefix); i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
