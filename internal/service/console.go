@@ -79,8 +79,9 @@ func (s *Service) ConsoleTokens(ctx context.Context) ([]store.ConsoleToken, erro
 }
 
 // RevokeConsoleToken deletes a console token and ends its sessions at once,
-// in every process. An unknown name is not_found.
-func (s *Service) RevokeConsoleToken(ctx context.Context, name string) error {
+// in every process, and reports how many sessions it ended. An unknown name
+// is not_found.
+func (s *Service) RevokeConsoleToken(ctx context.Context, name string) (int, error) {
 	return s.store.RevokeConsoleToken(ctx, name)
 }
 

@@ -96,10 +96,11 @@ func (s *Service) Program(ctx context.Context, pid banking.ProgramID) (banking.P
 }
 
 // ProgramSummary is a program with the counts the console's programs page
-// shows.
+// shows (ProgramInfo.Users counts its users).
 type ProgramSummary struct {
 	ProgramInfo
-	store.ProgramStats
+	// PendingUsers and PendingBusinesses wait in the review queue.
+	PendingUsers, Businesses, PendingBusinesses int
 }
 
 // ProgramSummaries lists every program, oldest first, with its counts.
@@ -114,7 +115,9 @@ func (s *Service) ProgramSummaries(ctx context.Context) ([]ProgramSummary, error
 	}
 	out := make([]ProgramSummary, len(ps))
 	for i, p := range ps {
-		out[i] = ProgramSummary{ProgramInfo: p, ProgramStats: stats[p.ID]}
+		st := stats[p.ID]
+		out[i] = ProgramSummary{ProgramInfo: p, PendingUsers: st.PendingUsers, Businesses: st.Businesses,
+			PendingBusinesses: st.PendingBusinesses}
 	}
 	return out, nil
 }

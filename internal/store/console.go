@@ -95,25 +95,33 @@ func (s *Store) ConsoleTokens(ctx context.Context) ([]ConsoleToken, error) {
 }
 
 // RevokeConsoleToken deletes the token called name and every session signed
-// in with it, in one transaction. An unknown name is not_found.
-func (s *Store) RevokeConsoleToken(ctx context.Context, name string) error {
+// in with it, in one transaction, and reports how many sessions that ended.
+// An unknown name is not_found.
+func (s *Store) RevokeConsoleToken(ctx context.Context, name string) (int, error) {
 	defer s.timed("revoke_console_token", time.Now())
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM console_sessions WHERE token_name = ?`), name); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM console_tokens WHERE name = ?`), name)
+	var ended int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM console_sessions WHERE token_name = ?`), name)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
+		if ended, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, s.q(`DELETE FROM console_tokens WHERE name = ?`), name)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
 			return banking.Errorf(banking.CodeNotFound, "no console token named %q", name)
 		}
 		return nil
 	})
+	return int(ended), err
 }
 
 var errNoSession = banking.Errorf(banking.CodeNotFound, "no such console session")

@@ -66,8 +66,8 @@ func TestConsoleTokensAndSessions(t *testing.T) {
 		}
 
 		// Revocation is seen at once by every store on the database.
-		if err := s.RevokeConsoleToken(ctx, "ada"); err != nil {
-			t.Fatal(err)
+		if n, err := s.RevokeConsoleToken(ctx, "ada"); err != nil || n != 1 {
+			t.Fatalf("revoke ada = %d sessions, %v; want 1", n, err)
 		}
 		if _, err := s.ConsoleSession(ctx, hash("s1"), t0); !banking.IsCode(err, banking.CodeNotFound) {
 			t.Fatalf("session of a revoked token: err = %v, want not_found", err)
@@ -78,7 +78,7 @@ func TestConsoleTokensAndSessions(t *testing.T) {
 		if got, err := s.ConsoleSession(ctx, hash("s2"), t0); err != nil || got.TokenName != "bob" {
 			t.Fatalf("bob's session after ada's revocation = %+v, %v", got, err)
 		}
-		if err := s.RevokeConsoleToken(ctx, "ada"); !banking.IsCode(err, banking.CodeNotFound) {
+		if _, err := s.RevokeConsoleToken(ctx, "ada"); !banking.IsCode(err, banking.CodeNotFound) {
 			t.Fatalf("revoking twice: err = %v, want not_found", err)
 		}
 		if err := s.DeleteConsoleSession(ctx, hash("s2")); err != nil {
@@ -156,4 +156,3 @@ func TestSubjectTrailChecksTheChain(t *testing.T) {
 		}
 	})
 }
-
