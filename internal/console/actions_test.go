@@ -127,7 +127,7 @@ func TestListsPaginateBy50(t *testing.T) {
 	b := e.browser()
 	b.signIn(e.token)
 	users := programPath(e.program) + "/users"
-	first := b.get(users + "?search=tester").want(t, http.StatusOK, "").body
+	first := b.get(users+"?search=tester").want(t, http.StatusOK, "").body
 	if n := strings.Count(first, `<td data-label="Name">`); n != 50 {
 		t.Errorf("first page: %d rows, want 50", n)
 	}
