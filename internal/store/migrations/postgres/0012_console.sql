@@ -27,8 +27,13 @@ CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
 
 -- The review queue: users and businesses whose verification waits for a
 -- human, per program, oldest first. Partial, so only pending rows are in
--- them and other writes never touch them.
+-- them and other writes never touch them. The rare states a list filters on
+-- (user/get-all and the console's users page: blocked, rejected) get the
+-- same, or a page of them walks every user of the program looking for 50
+-- (measured: 0.5 s at a million users).
 CREATE INDEX users_kyc_review ON users (program_id, created_at, id) WHERE kyc_status = 'pending';
+CREATE INDEX users_kyc_rejected ON users (program_id, created_at, id) WHERE kyc_status = 'rejected';
+CREATE INDEX users_blocked ON users (program_id, created_at, id) WHERE status = 'blocked';
 CREATE INDEX businesses_kyb_review ON businesses (program_id, created_at, id) WHERE kyb_status = 'pending';
 
 -- A user's or business's page checks each event of its trail against the
