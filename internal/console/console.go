@@ -21,6 +21,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -81,18 +82,19 @@ const Prefix = "/console/"
 
 // Mount serves the console at Prefix and everything else with api. It
 // chooses by path prefix before any router runs, so the API keeps its own
-// handling of every other path (no redirects, its error envelope).
+// handling of every other path (no redirects, its error envelope); a path
+// that only looks like the console's ("/console/../api/v4/user/get") is the
+// API's to refuse.
 func Mount(api http.Handler, c *Console) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/console" {
+		switch p := r.URL.Path; {
+		case p == "/console":
 			http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
-			return
-		}
-		if strings.HasPrefix(r.URL.Path, Prefix) {
+		case strings.HasPrefix(p, Prefix) && strings.HasPrefix(path.Clean(p)+"/", Prefix):
 			c.ServeHTTP(w, r)
-			return
+		default:
+			api.ServeHTTP(w, r)
 		}
-		api.ServeHTTP(w, r)
 	})
 }
 

@@ -290,3 +290,20 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("cookie over plain HTTP is Secure (the browser would drop it): %q", c)
 	}
 }
+
+// TestMount: the console answers its own paths only; the API keeps every
+// other one, including a path that merely starts like the console's.
+func TestMount(t *testing.T) {
+	e := newEnv(t, t.TempDir()+"/c.db")
+	b := e.browser()
+	b.get("/console").want(t, http.StatusMovedPermanently, Prefix)
+	for _, p := range []string{"/console/../api/v4/user/get", "/consoles/", "/api/v4/user/get"} {
+		a := b.get(p)
+		if a.Header.Get("Content-Security-Policy") != "" || !strings.Contains(a.body, `"error"`) {
+			t.Errorf("GET %s: answered by the console (%d), want the API's error envelope:\n%s", p, a.StatusCode, a.body)
+		}
+	}
+	if a := b.get("/console/programs/x/users"); a.Header.Get("Content-Security-Policy") != csp {
+		t.Errorf("a console path is not the console's")
+	}
+}

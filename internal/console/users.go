@@ -3,7 +3,6 @@ package console
 import (
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/service"
-	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // usersView is the users page's data: the filters as given, and one page
@@ -49,7 +48,7 @@ type userView struct {
 // trail is an audit trail page with its chain check, for the "trail"
 // partial.
 type trail struct {
-	Events []store.TrailEvent
+	Events []service.TrailEvent
 	Pager  pager
 	// Broken counts the events shown that fail the check; Unchained those
 	// written before the chain existed.

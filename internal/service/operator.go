@@ -154,8 +154,11 @@ func (s *Service) ReviewBusinesses(ctx context.Context, pid banking.ProgramID, p
 	return s.store.ReviewBusinesses(ctx, pid, page, perPage)
 }
 
+// TrailEvent is an audit event with the outcome of its chain check.
+type TrailEvent = store.TrailEvent
+
 // Trail lists a page of a subject's audit trail, newest first, each event
 // with the outcome of its chain check (store.SubjectTrail).
-func (s *Service) Trail(ctx context.Context, pid banking.ProgramID, subject string, page, perPage int) ([]store.TrailEvent, int, error) {
+func (s *Service) Trail(ctx context.Context, pid banking.ProgramID, subject string, page, perPage int) ([]TrailEvent, int, error) {
 	return s.store.SubjectTrail(ctx, pid, subject, page, perPage)
 }
