@@ -107,9 +107,15 @@ func (c *Console) errorPage(w http.ResponseWriter, hr *http.Request, status int,
 	c.errorPageFor(w, &request{Request: hr, c: c}, status, title, msg)
 }
 
-// notFound answers any console path no route has.
+// notFound answers any console path no route has: 404 for a signed-in
+// operator, the sign-in page for anyone else (as every page does, so a
+// stranger learns nothing of which paths exist).
 func (c *Console) notFound(w http.ResponseWriter, hr *http.Request) {
-	c.errorPage(w, hr, http.StatusNotFound, "Not found", "The console has no page at this address.")
+	r, ok := c.authenticate(w, hr)
+	if !ok {
+		return
+	}
+	c.errorPageFor(w, r, http.StatusNotFound, "Not found", "The console has no page at this address.")
 }
 
 // assetVersion is a digest of the assets, appended to their URLs so a

@@ -73,6 +73,9 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 				}
 				a.want(t, http.StatusSeeOther, want)
 			}
+			// A path no route has: the same, so a stranger cannot tell.
+			b.get(Prefix+"no-such-page").want(t, http.StatusSeeOther, Prefix+"sign-in?next="+url.QueryEscape(Prefix+"no-such-page"))
+			b.post(Prefix+"programs", nil).want(t, http.StatusSeeOther, Prefix+"sign-in")
 		}
 		// Nothing was decided.
 		if u, _ := e.svc.GetUser(context.Background(), e.caller(), string(s.pending.ID)); u.KYCStatus != banking.KYCPending {
@@ -260,6 +263,7 @@ func TestSecurityHeaders(t *testing.T) {
 	check(b.get(Prefix + "assets/console.css"))
 	check(b.get(Prefix + "no-such-page"))
 	b.signIn(e.token)
+	check(b.get(Prefix + "no-such-page").want(t, http.StatusNotFound, ""))
 	for _, rt := range e.con.routes {
 		if rt.act != nil {
 			continue
