@@ -11,6 +11,7 @@
 //	ingot migrate [--db DSN]
 //	ingot call [--explain] PATH [JSON]
 //	ingot audit verify [--db DSN]
+//	ingot console token create|list|revoke [--name NAME] [--db DSN]
 //	ingot keys rotate [--db DSN] --new-key-file PATH
 //	ingot version
 //
@@ -77,6 +78,7 @@ Usage:
   ingot call [--explain] PATH [JSON]                      sign and send one request
   ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency
   ingot audit verify [--db DSN]                           check the tamper-evident audit trail
+  ingot console token create|list|revoke [--name NAME]    sign-in tokens of the operator console (/console/)
   ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
   ingot version                                           version, commit and Go version
 
@@ -103,6 +105,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.call(rest)
 	case "bench":
 		return env.bench(rest)
+	case "console":
+		return env.console(rest)
 	case "audit":
 		return env.group(rest, "audit", "verify", "ingot audit verify [--db DSN]    check the tamper-evident audit trail", env.auditVerify)
 	case "keys":

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/console"
 	"github.com/ingot-dev/ingot/internal/httpapi"
 	"github.com/ingot-dev/ingot/internal/kyc"
 	"github.com/ingot-dev/ingot/internal/service"
@@ -32,9 +33,13 @@ accepts requests.
 
 --sandbox is for local development: KYC decided by the SSN's last four digits, a
 program created on first start (its credentials printed once, with export lines
-for "ingot call"), 401 answers that say which check failed (error.hint), and a
-master key kept next to the database. Without --sandbox a master key is required
-(INGOT_MASTER_KEY or --master-key-file).
+for "ingot call"), 401 answers that say which check failed (error.hint), a
+master key kept next to the database, and a console token printed once on the
+first start. Without --sandbox a master key is required (INGOT_MASTER_KEY or
+--master-key-file).
+
+The operator console is served at /console/ (docs/console.md); operators sign in
+with a console token ("ingot console token create --name NAME").
 `
 
 func (e cliEnv) serve(args []string) error {
@@ -160,8 +165,12 @@ func (e cliEnv) serve(args []string) error {
 		}()
 		log.Info("serving pprof", "addr", pln.Addr().String())
 	}
-	srv := newHTTPServer(httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
-		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes, Sandbox: f.sandbox}), log)
+	api := httpapi.NewHandler(httpapi.Config{Service: svc, Logger: log, MaxBody: *maxBody,
+		Metrics: metrics, RateLimit: *rateLimit, RateBurst: *rateBurst, MaxHeaderBytes: maxHeaderBytes, Sandbox: f.sandbox})
+	// The operator console answers /console/ beside the API, outside its
+	// HMAC authentication: operators sign in with console tokens.
+	con := console.New(console.Config{Service: svc, Logger: log, Sandbox: f.sandbox})
+	srv := newHTTPServer(console.Mount(api, con), log)
 	if n, err := svc.ResumeKYC(e.ctx); err != nil {
 		log.Error("resume kyc checks", "err", err)
 	} else if n > 0 {
@@ -258,7 +267,10 @@ func (e cliEnv) bootstrapSandbox(svc *service.Service, f dbFlags, url string) er
 		if err != nil || len(ps) == 0 {
 			return err
 		}
-		return e.existingSandbox(ps, f, url)
+		if err := e.existingSandbox(ps, f, url); err != nil {
+			return err
+		}
+		return e.bootstrapConsole(svc, f, url)
 	}
 	fmt.Fprintf(e.stdout, `Created sandbox program %s. Its credentials are shown only this once:
   api_key:       %s
@@ -270,16 +282,41 @@ export INGOT_API_KEY=%s
 export INGOT_HMAC_USERNAME=%s
 export INGOT_HMAC_SECRET=%s
 `, c.ProgramID, c.APIKey, c.HMACUsername, c.HMACSecret, url, c.APIKey, c.HMACUsername, c.HMACSecret)
+	return e.bootstrapConsole(svc, f, url)
+}
+
+// bootstrapConsole creates the sandbox's console token when the database has
+// none (its first start, or the first since the console existed) and prints
+// it once, with where to sign in; otherwise it says how to get one.
+func (e cliEnv) bootstrapConsole(svc *service.Service, f dbFlags, url string) error {
+	tok, created, err := svc.CreateFirstConsoleToken(e.ctx, "sandbox")
+	if err != nil {
+		return fmt.Errorf("sandbox console token: %w", err)
+	}
+	if created {
+		fmt.Fprintf(e.stdout, `Operator console: %s/console/  Sign in with this console token, shown only this once:
+  console_token: %s
+`, url, tok)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Operator console: %s/console/  (sign in with a console token; a new one: %s console token create --name NAME --db %s)\n",
+		url, e.self, shellQuote(redactedDB(f.db)))
 	return nil
+}
+
+// redactedDB is a --db value fit to print: a postgres:// URL's password
+// stays off the screen.
+func redactedDB(db string) string {
+	if u, err := neturl.Parse(db); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return db
 }
 
 // existingSandbox is bootstrapSandbox's message for a database that already
 // has programs. It never prints a credential: it has none to print.
 func (e cliEnv) existingSandbox(ps []service.ProgramInfo, f dbFlags, url string) error {
-	db := f.db
-	if u, err := neturl.Parse(db); err == nil && u.User != nil {
-		db = u.Redacted() // a postgres:// URL's password stays off the screen
-	}
+	db := redactedDB(f.db)
 	for _, p := range ps {
 		users := "users"
 		if p.Users == 1 {

@@ -75,6 +75,9 @@ func TestWebhookUserEvents(t *testing.T) {
 		for _, id := range []string{ok, bad, review} {
 			c.submit(t, id)
 		}
+		// The check decides in the background: block only after it, so the
+		// order of ok's events below is fixed.
+		rec.waitFor(t, "user.kyc.verified", 1)
 		c.call("user/block", map[string]any{"user_id": ok, "reason": "fraud check"}).want(t, http.StatusOK, "")
 		c.call("user/unblock", map[string]any{"user_id": ok}).want(t, http.StatusOK, "")
 

@@ -77,7 +77,6 @@ func (s *Service) runKYBCheck(ctx context.Context, j store.Job) error {
 	}
 	decision, final := kybDecision(d, checked.Owners)
 	actor := "kyc:" + s.kyc.Name()
-	needs := store.BusinessNeeds{Owners: true, Documents: true}
 	if !final {
 		// Manual review: the business stays pending for a human; as for
 		// KYC (runKYCCheck), a notice tells webhook receivers once.
@@ -94,28 +93,9 @@ func (s *Service) runKYBCheck(ctx context.Context, j store.Job) error {
 		}
 		return err
 	}
-	w := store.BusinessWork(j.Program, p.UserID, p.BusinessID, needs, func(_ *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
-		if f.Business.KYBStatus != banking.KYCPending || !f.SameKYBSubject(&checked) {
-			return nil, nil, nil // another submission's check decides it
-		}
-		now := s.clock()
-		ch, owners, err := f.ResolveKYB(decision, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		var evs []banking.Event
-		for _, o := range owners {
-			typ := banking.EventOwnerKYCVerified
-			if o.Owner.KYCStatus == banking.KYCRejected {
-				typ = banking.EventOwnerKYCRejected
-			}
-			evs = append(evs, banking.NewBusinessEvent(&f.Business, typ, actor, o.Reason, o.Changes, now))
-		}
-		typ := banking.EventKYBVerified
-		if decision.Outcome == banking.KYCRejected {
-			typ = banking.EventKYBRejected
-		}
-		return nil, append(evs, banking.NewBusinessEvent(&f.Business, typ, actor, decision.Reason, ch, now)), nil
+	w := s.kybDecisionWork(j.Program, p.UserID, p.BusinessID, decision, actor, func(f *banking.BusinessFile) bool {
+		// Decided meanwhile, or another submission's check decides it.
+		return f.Business.KYBStatus != banking.KYCPending || !f.SameKYBSubject(&checked)
 	})
 	w.Job = &j
 	_, err = s.store.Do(ctx, w)
@@ -153,4 +133,39 @@ func kybDecision(d kyc.BusinessDecision, owners []banking.Owner) (banking.KYBDec
 		}
 	}
 	return out, true
+}
+
+// kybDecisionWork is the Work that applies a final KYB decision to a pending
+// business, its owners and their documents, with an owner event per owner
+// whose status changed and the business.kyb.* event: the provider's
+// (runKYBCheck) and an operator's (DecideKYB) alike. When stale reports the
+// business file as locked no longer needs the decision, nothing changes;
+// otherwise a business no longer pending is a conflict
+// (banking.BusinessFile.ResolveKYB). It answers the business as it then is.
+func (s *Service) kybDecisionWork(pid banking.ProgramID, uid banking.UserID, bid banking.BusinessID, decision banking.KYBDecision,
+	actor string, stale func(*banking.BusinessFile) bool) store.Work {
+	needs := store.BusinessNeeds{Owners: true, Documents: true}
+	return store.BusinessWork(pid, uid, bid, needs, func(_ *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
+		if stale != nil && stale(f) {
+			return f.Business, nil, nil
+		}
+		now := s.clock()
+		ch, owners, err := f.ResolveKYB(decision, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		var evs []banking.Event
+		for _, o := range owners {
+			typ := banking.EventOwnerKYCVerified
+			if o.Owner.KYCStatus == banking.KYCRejected {
+				typ = banking.EventOwnerKYCRejected
+			}
+			evs = append(evs, banking.NewBusinessEvent(&f.Business, typ, actor, o.Reason, o.Changes, now))
+		}
+		typ := banking.EventKYBVerified
+		if decision.Outcome == banking.KYCRejected {
+			typ = banking.EventKYBRejected
+		}
+		return f.Business, append(evs, banking.NewBusinessEvent(&f.Business, typ, actor, decision.Reason, ch, now)), nil
+	})
 }

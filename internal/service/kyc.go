@@ -93,13 +93,12 @@ func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
 		return banking.Internal(err)
 	}
 	var to banking.KYCStatus
-	var typ banking.EventType
 	actor := "kyc:" + s.kyc.Name()
 	switch d.Outcome {
 	case kyc.Verified:
-		to, typ = banking.KYCVerified, banking.EventKYCVerified
+		to = banking.KYCVerified
 	case kyc.Rejected:
-		to, typ = banking.KYCRejected, banking.EventKYCRejected
+		to = banking.KYCRejected
 	default:
 		// Manual review: the user stays pending for a human, and nothing
 		// changes, so the audit trail records nothing; webhook receivers
@@ -117,17 +116,8 @@ func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
 		}
 		return err
 	}
-	w := store.UpdateUserWork(u.ProgramID, u.ID, func(_ *store.Tx, cur *banking.User) (*banking.Event, error) {
-		if cur.KYCStatus != banking.KYCPending {
-			return nil, nil
-		}
-		now := s.clock()
-		ch, err := cur.ResolveKYC(to, d.Reason, now)
-		if err != nil {
-			return nil, err
-		}
-		ev := banking.NewEvent(cur, typ, actor, d.Reason, ch, now)
-		return &ev, nil
+	w := s.kycDecisionWork(u.ProgramID, u.ID, to, d.Reason, actor, func(cur *banking.User) bool {
+		return cur.KYCStatus != banking.KYCPending
 	})
 	w.Job = &j
 	_, err = s.store.Do(ctx, w)
@@ -135,4 +125,30 @@ func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
 		return nil // another process holds the job now and decides
 	}
 	return err
+}
+
+// kycDecisionWork is the Work that applies a final KYC decision (verified or
+// rejected) to a pending user with its user.kyc.* event: the provider's
+// (runKYCCheck) and an operator's (DecideKYC) alike. When stale reports the
+// user as locked no longer needs the decision, nothing changes; otherwise a
+// user no longer pending is a conflict (banking.User.ResolveKYC). It
+// answers the user as it then is.
+func (s *Service) kycDecisionWork(pid banking.ProgramID, uid banking.UserID, to banking.KYCStatus, reason, actor string,
+	stale func(*banking.User) bool) store.Work {
+	typ := banking.EventKYCVerified
+	if to == banking.KYCRejected {
+		typ = banking.EventKYCRejected
+	}
+	return store.UpdateUserWork(pid, uid, func(_ *store.Tx, u *banking.User) (*banking.Event, error) {
+		if stale != nil && stale(u) {
+			return nil, nil
+		}
+		now := s.clock()
+		ch, err := u.ResolveKYC(to, reason, now)
+		if err != nil {
+			return nil, err
+		}
+		ev := banking.NewEvent(u, typ, actor, reason, ch, now)
+		return &ev, nil
+	})
 }

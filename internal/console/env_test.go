@@ -1,0 +1,280 @@
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/httpapi"
+	"github.com/ingot-dev/ingot/internal/kyc"
+	"github.com/ingot-dev/ingot/internal/service"
+	"github.com/ingot-dev/ingot/internal/store"
+	"github.com/ingot-dev/ingot/internal/testenv"
+	"github.com/ingot-dev/ingot/internal/vault"
+)
+
+// clock is a settable time source for the console's sign-in limiter.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a running server, API and console, on a fresh database, with one
+// program and one console token.
+type env struct {
+	t       *testing.T
+	st      *store.Store
+	svc     *service.Service
+	con     *Console
+	srv     *httptest.Server
+	clock   *clock
+	program banking.ProgramID
+	// token is the console token of operator "alice".
+	token string
+	// ssns are every full SSN the seed used: no page may show one.
+	ssns []string
+}
+
+// newEnv starts a server on dsn. The service runs on real time (the KYC
+// jobs need it); the console's limiter runs on e.clock.
+func newEnv(t *testing.T, dsn string) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	sealer, err := vault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
+	e := &env{t: t, st: st, svc: svc, clock: &clock{t: time.Now()}}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.con = New(Config{Service: svc, Now: e.clock.Now, Sandbox: true, Logger: log})
+	e.srv = httptest.NewServer(Mount(httpapi.NewHandler(httpapi.Config{Service: svc}), e.con))
+	t.Cleanup(func() {
+		e.srv.Close()
+		svc.Close()
+		st.Close()
+	})
+	creds, err := svc.CreateProgram(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.program = banking.ProgramID(creds.ProgramID)
+	if e.token, err = svc.CreateConsoleToken(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// engines runs fn on a fresh env of every engine.
+func engines(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) { fn(t, newEnv(t, eng.DSN(t))) })
+	}
+}
+
+func (e *env) caller() service.Caller { return service.Caller{ProgramID: e.program} }
+
+// user creates a user whose SSN ends in last4 and, with submit, sends it to
+// KYC (0002 stays pending for review in the sandbox).
+func (e *env) user(first, last, email, last4 string, submit bool) banking.User {
+	e.t.Helper()
+	ssn := "123-45-" + last4
+	e.ssns = append(e.ssns, ssn, strings.ReplaceAll(ssn, "-", ""))
+	u, err := e.svc.CreateUser(context.Background(), e.caller(), banking.NewUserInput{FirstName: first, LastName: last,
+		Email: email, PhoneNumber: "+14155550123", DateOfBirth: "1990-12-10", AddressOne: "1 Main St",
+		City: "San Francisco", State: "CA", Country: "US", PostalCode: "94105", SSN: ssn})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", email, err)
+	}
+	if submit {
+		if u, err = e.svc.SubmitKYC(context.Background(), e.caller(), string(u.ID)); err != nil {
+			e.t.Fatalf("submit kyc %s: %v", email, err)
+		}
+	}
+	return u
+}
+
+// waitKYC waits until the sandbox provider decided u's KYC as want.
+func (e *env) waitKYC(u banking.User, want banking.KYCStatus) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := e.svc.GetUser(context.Background(), e.caller(), string(u.ID))
+		if err == nil && got.KYCStatus == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("user %s kyc_status = %s (%v), want %s", u.ID, got.KYCStatus, err, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// business creates a business of the verified user u, with one owner
+// (SSN ending in ownerLast4) and one document, and sends it to KYB (an EIN
+// ending in 0002 stays pending for review in the sandbox).
+func (e *env) business(u banking.User, name, ein, ownerLast4 string) banking.Business {
+	e.t.Helper()
+	ctx := context.Background()
+	b, err := e.svc.CreateBusiness(ctx, e.caller(), string(u.ID), banking.NewBusinessInput{BusinessProfile: banking.BusinessProfile{
+		Name: name, EIN: ein, BusinessType: "llc", AddressOne: "1 Market St", City: "San Francisco",
+		State: "CA", PostalCode: "94105", Country: "US", Email: "ops@" + strings.ToLower(strings.Fields(name)[0]) + ".example",
+		Phone: "+14155550100"}})
+	if err != nil {
+		e.t.Fatalf("create business %s: %v", name, err)
+	}
+	ssn := "321-65-" + ownerLast4
+	e.ssns = append(e.ssns, ssn, strings.ReplaceAll(ssn, "-", ""))
+	share := "60"
+	o, err := e.svc.AddOwner(ctx, e.caller(), string(u.ID), string(b.ID), banking.NewOwnerInput{
+		Name: "Olivia Owner", FirstName: "Olivia", LastName: "Owner", Email: "olivia@example.com", PhoneNumber: "+14155550199",
+		Address: "2 Owner Way, San Francisco, CA 94105", DateOfBirth: "1985-03-04", SSN: ssn, Ownership: &share})
+	if err != nil {
+		e.t.Fatalf("add owner: %v %v", err, err.(*banking.Error).Fields)
+	}
+	if _, err := e.svc.AddDocument(ctx, e.caller(), string(u.ID), string(b.ID), string(o.ID), banking.NewDocumentInput{
+		DocumentType: "passport", FileURL: "https://files.example.com/passport.pdf"}); err != nil {
+		e.t.Fatalf("add document: %v", err)
+	}
+	if b, err = e.svc.SubmitKYB(ctx, e.caller(), string(u.ID), string(b.ID)); err != nil {
+		e.t.Fatalf("submit kyb: %v", err)
+	}
+	return b
+}
+
+// browser is an HTTP client with its own cookies that does not follow
+// redirects, so tests see each answer.
+type browser struct {
+	t *testing.T
+	e *env
+	c *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: e.t, e: e, c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// answer is one response with its body read.
+type answer struct {
+	*http.Response
+	body string
+}
+
+func (b *browser) do(req *http.Request) answer {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return answer{resp, string(body)}
+}
+
+func (b *browser) get(path string) answer {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.e.srv.URL+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) answer {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+// csrf is the CSRF token in a page's forms.
+func (a answer) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfInput.FindStringSubmatch(a.body)
+	if m == nil {
+		t.Fatalf("no csrf field in the page (status %d):\n%s", a.StatusCode, a.body)
+	}
+	return m[1]
+}
+
+// signIn signs in with token and fails the test unless it worked.
+func (b *browser) signIn(token string) {
+	b.t.Helper()
+	a := b.trySignIn(token)
+	if a.StatusCode != http.StatusSeeOther || a.Header.Get("Location") != Prefix {
+		b.t.Fatalf("sign-in: %d to %q, want 303 to %s:\n%s", a.StatusCode, a.Header.Get("Location"), Prefix, a.body)
+	}
+}
+
+// trySignIn posts the sign-in form as a browser would, after loading it.
+func (b *browser) trySignIn(token string) answer {
+	b.t.Helper()
+	form := b.get(Prefix + "sign-in")
+	return b.post(Prefix+"sign-in", url.Values{"csrf": {form.csrf(b.t)}, "token": {token}})
+}
+
+// want fails unless the answer has the status (and, for a redirect, the
+// location).
+func (a answer) want(t *testing.T, status int, location string) answer {
+	t.Helper()
+	if a.StatusCode != status || a.Header.Get("Location") != location {
+		t.Fatalf("%s %s: %d to %q, want %d to %q\n%s", a.Request.Method, a.Request.URL.Path, a.StatusCode,
+			a.Header.Get("Location"), status, location, a.body)
+	}
+	return a
+}
+
+func (e *env) userPath(id banking.UserID) string {
+	return fmt.Sprintf("%s/users/%s", programPath(e.program), id)
+}
+
+func (e *env) businessPath(id banking.BusinessID) string {
+	return fmt.Sprintf("%s/businesses/%s", programPath(e.program), id)
+}
+
+// newTLSServer serves e's console over TLS.
+func newTLSServer(t *testing.T, e *env) *httptest.Server {
+	srv := httptest.NewTLSServer(Mount(http.NotFoundHandler(), e.con))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// testWriter sends log lines to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
