@@ -213,7 +213,10 @@ func (c credFlags) check(cmd string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return usageError{cmd + ": missing credentials: " + strings.Join(missing, ", ")}
+		// A newcomer in a fresh shell lands here: say where credentials
+		// come from, as the 401 hints do.
+		return usageError{cmd + ": missing credentials: " + strings.Join(missing, ", ") +
+			` (printed as export lines by "ingot serve --sandbox" on a new database; lost them? "ingot program list", then "ingot program rotate-credentials --program ID")`}
 	}
 	return nil
 }

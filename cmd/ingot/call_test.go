@@ -95,15 +95,16 @@ func TestBlackboxCall(t *testing.T) {
 		name string
 		env  []string
 		args []string
+		want string // in stderr
 	}{
-		{"no path", env, []string{"call"}},
-		{"body is not JSON", env, []string{"call", "user/get-all", "{nope"}},
-		{"too many arguments", env, []string{"call", "user/get-all", "{}", "{}"}},
-		{"no credentials", childEnv(), []string{"call", "user/get-all"}},
+		{"no path", env, []string{"call"}, ""},
+		{"body is not JSON", env, []string{"call", "user/get-all", "{nope"}, ""},
+		{"too many arguments", env, []string{"call", "user/get-all", "{}", "{}"}, ""},
+		{"no credentials", childEnv(), []string{"call", "user/get-all"}, "ingot program rotate-credentials"},
 	} {
 		t.Run("usage: "+c.name, func(t *testing.T) {
-			if r := runCLI(t, c.env, c.args...); r.code != 2 {
-				t.Errorf("exit %d, want 2\n%s", r.code, r.stderr)
+			if r := runCLI(t, c.env, c.args...); r.code != 2 || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("exit %d, want 2 and %q in stderr\n%s", r.code, c.want, r.stderr)
 			}
 		})
 	}
