@@ -10,20 +10,34 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // seeded is what the route tests fill path parameters with.
 type seeded struct {
 	pending  banking.User     // KYC pending (SSN 0002)
 	business banking.Business // KYB pending (EIN 0002)
+	account  banking.Account  // the verified owner's, funded by
+	deposit  banking.Transaction
+	// hook is a webhook event whose delivery failed once (the endpoint
+	// answers 500).
+	hook store.WebhookEvent
 }
 
 func seed(t *testing.T, e *env) seeded {
 	t.Helper()
+	e.failingHook()
 	owner := e.user("Grace", "Hopper", "grace@example.com", "6789", true)
 	e.waitKYC(owner, banking.KYCVerified)
 	s := seeded{pending: e.user("Ada", "Lovelace", "ada@example.com", "0002", true)}
 	s.business = e.business(owner, "Analytical Engines LLC", "12-3450002", "4321")
+	s.account, s.deposit = e.account(owner, 123456)
+	evs, _, err := e.svc.WebhookEvents(context.Background(), e.caller(), service.WebhookFilter{Page: 1, PerPage: 1})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("no webhook event after seeding (%v)", err)
+	}
+	s.hook = e.waitDelivery(evs[0].ID)
 	return s
 }
 
@@ -36,7 +50,8 @@ var pathParam = regexp.MustCompile(`\{([a-z$]*)\}`)
 func (s seeded) concrete(t *testing.T, e *env, pattern string) (string, string) {
 	t.Helper()
 	method, path, _ := strings.Cut(pattern, " ")
-	values := map[string]string{"$": "", "pid": string(e.program), "uid": string(s.pending.ID), "bid": string(s.business.ID)}
+	values := map[string]string{"$": "", "pid": string(e.program), "uid": string(s.pending.ID), "bid": string(s.business.ID),
+		"aid": string(s.account.ID), "tid": string(s.deposit.ID), "eid": s.hook.ID}
 	path = pathParam.ReplaceAllStringFunc(path, func(m string) string {
 		v, ok := values[strings.Trim(m, "{}")]
 		if !ok {
