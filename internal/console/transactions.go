@@ -92,17 +92,20 @@ func timeline(r *request, f *service.TransactionFile, events []service.TrailEven
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
 		s := step{At: e.CreatedAt, Actor: e.Actor, What: string(e.Type)}
+		// A movement completed at once (a wire) has one event, whose
+		// status went from nothing to completed.
+		fresh := false
 		if ch, ok := e.Changes["status"]; ok {
-			s.Status = changeValue(ch.To)
+			s.Status, fresh = changeValue(ch.To), changeValue(ch.From) == "—"
 		}
 		switch e.Type {
 		case banking.EventTransferCreated:
 			s.What = "Created"
-			if s.Status == string(banking.TxCompleted) {
-				s.What, posted = "Created and settled", true
-			}
 		case banking.EventTransferCompleted:
 			s.What, posted = "Settled", true
+			if fresh {
+				s.What = "Created and settled"
+			}
 		case banking.EventTransferFailed:
 			s.What = "Failed"
 		}
