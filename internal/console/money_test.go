@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // TestMoneyPages: the accounts, account, transactions, transaction and
@@ -119,4 +121,46 @@ func TestSimulateOnlyInTheSandbox(t *testing.T) {
 		t.Errorf("the refused simulation is not explained")
 	}
 	s.unchanged(t, e)
+}
+
+// TestTransactionTimelineShowsReturns: a transaction that a later one
+// reverses (reversed_transaction_id) shows the return in its timeline,
+// linked, and the return links back. No call records returns yet, so the
+// test writes one as the ledger would: a transaction back between the
+// same two accounts, with its two entries.
+func TestTransactionTimelineShowsReturns(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		s := seed(t, e)
+		d := s.deposit
+		ret := banking.NewID[banking.TransactionID](time.Now())
+		at := time.Now().UnixMilli()
+		_, err := e.st.Do(ctx, store.Work{Program: e.program, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_transactions (id, program_id, amount, status, category, method,
+				originator_type, originator_id, source_account_id, destination_account_id, reversed_transaction_id,
+				created_at, updated_at) VALUES (?, ?, ?, 'completed', 'return', 'wire', 'program', ?, ?, ?, ?, ?, ?)`,
+				ret, e.program, d.Amount, e.program, d.DestinationAccountID, d.SourceAccountID, d.ID, at, at); err != nil {
+				return nil, err
+			}
+			return tx.Exec(ctx, `INSERT INTO ledger_entries (program_id, transaction_id, account_id, amount, created_at)
+				VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)`, e.program, ret, d.DestinationAccountID, -d.Amount, at,
+				e.program, ret, d.SourceAccountID, d.Amount, at)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		b.signIn(e.token)
+		page := b.get(e.transactionPath(d.ID)).want(t, http.StatusOK, "").body
+		if !strings.Contains(page, `<a href="`+e.transactionPath(ret)+`">Returned</a>`) {
+			t.Errorf("the deposit's timeline does not link its return %s", ret)
+		}
+		back := b.get(e.transactionPath(ret)).want(t, http.StatusOK, "").body
+		if !strings.Contains(back, "<dt>Returns</dt>") || !strings.Contains(back, e.transactionPath(d.ID)) {
+			t.Errorf("the return's page does not link the deposit")
+		}
+		if strings.Count(back, `<td data-label="Side">`) != 2 {
+			t.Errorf("the return's page does not show its two entries")
+		}
+	})
 }
