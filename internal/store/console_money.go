@@ -70,14 +70,18 @@ func (s *Store) ConsoleAccounts(ctx context.Context, pid banking.ProgramID, f Ac
 		case strings.HasPrefix(q, "buss-"):
 			where, args = append(where, "a.business_id = ?"), append(args, strings.ToLower(q))
 		default:
+			// Correlated by key, so that both engines walk the program's
+			// accounts and look each holder up, never the other way
+			// round through a million users.
 			term := "%" + escapeLike(strings.ToLower(q)) + "%"
-			where = append(where, `(lower(u.first_name || ' ' || u.last_name) LIKE ? ESCAPE '\'
-				OR lower(u.email) LIKE ? ESCAPE '\' OR lower(b.name) LIKE ? ESCAPE '\')`)
+			where = append(where, `(EXISTS (SELECT 1 FROM users hu WHERE hu.id = a.user_id AND
+				(lower(hu.first_name || ' ' || hu.last_name) LIKE ? ESCAPE '\' OR lower(hu.email) LIKE ? ESCAPE '\'))
+				OR EXISTS (SELECT 1 FROM businesses hb WHERE hb.id = a.business_id AND lower(hb.name) LIKE ? ESCAPE '\'))`)
 			args = append(args, term, term, term)
 		}
 	}
 	cond := strings.Join(where, " AND ")
-	n, err := s.countUpTo(ctx, heldFrom, cond, args, banking.ExactTotalUpTo+1)
+	n, err := s.countUpTo(ctx, "accounts a", cond, args, banking.ExactTotalUpTo+1)
 	if err != nil {
 		return nil, banking.Total{}, err
 	}
@@ -153,9 +157,11 @@ func (s *Store) ConsoleTransactions(ctx context.Context, pid banking.ProgramID, 
 	if err != nil {
 		return nil, banking.Total{}, err
 	}
+	// The page is chosen first; only its rows are joined to their accounts.
 	out, err := queryList(ctx, s, `SELECT `+txCols+`, COALESCE(src.account_number, ''), COALESCE(dst.account_number, '')
-		FROM `+txRowFrom+` WHERE `+cond+` ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?`,
-		append(args, f.PerPage, (f.Page-1)*f.PerPage), scanTxRow)
+		FROM (SELECT * FROM ledger_transactions t WHERE `+cond+` ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?) t
+		JOIN accounts src ON src.id = t.source_account_id JOIN accounts dst ON dst.id = t.destination_account_id
+		ORDER BY t.created_at DESC, t.id DESC`, append(args, f.PerPage, (f.Page-1)*f.PerPage), scanTxRow)
 	if err != nil {
 		return nil, banking.Total{}, err
 	}
