@@ -55,6 +55,20 @@ func BenchmarkPages(b *testing.B) {
 				{"businesses", p + "/businesses"},
 				{"business", p + "/businesses/" + string(f.business)},
 				{"review", p + "/review"},
+				{"user_with_account", p + "/users/" + string(f.holder)},
+				{"accounts", p + "/accounts"},
+				{"accounts_page2", p + "/accounts?page=2"},
+				{"accounts_last4", p + "/accounts?search=" + last4(f.number)},
+				{"accounts_holder", p + "/accounts?search=lovelace"},
+				{"accounts_frozen", p + "/accounts?status=frozen"},
+				{"account", p + "/accounts/" + string(f.account)},
+				{"transactions", p + "/transactions"},
+				{"transactions_page2", p + "/transactions?page=2"},
+				{"transactions_filtered", p + "/transactions?status=completed&type=inbound_transfer"},
+				{"transactions_none", p + "/transactions?type=payout"},
+				{"transaction", p + "/transactions/" + string(f.transaction)},
+				{"webhooks", p + "/webhooks"},
+				{"webhooks_failed", p + "/webhooks?status=failed"},
 			}
 			for _, pg := range pages {
 				b.Run(pg.name, func(b *testing.B) {
@@ -91,11 +105,19 @@ type pagesFixture struct {
 	program  banking.ProgramID
 	user     banking.UserID
 	business banking.BusinessID
+	// holder has an account, account; number is its number; transaction
+	// is one of its transactions.
+	holder      banking.UserID
+	account     banking.AccountID
+	number      string
+	transaction banking.TransactionID
 }
 
 // seedPages bulk-loads n users into a new program (a few with a rare name,
-// some blocked, some waiting in review), then through the service a user
-// with a trail and a business with an owner and a document waiting for KYB.
+// some blocked, some waiting in review, one in accountEvery verified), then
+// through the service accounts, transactions and webhook events
+// (seedMoney), a user with a trail and a business with an owner and a
+// document waiting for KYB.
 func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 	b.Helper()
 	ctx := context.Background()
@@ -106,7 +128,8 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 	key := make([]byte, 32)
 	rand.Read(key)
 	sealer, _ := vault.New(key)
-	svc := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true})
+	svc := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true,
+		Webhooks: service.WebhookConfig{AllowPrivate: true}})
 	b.Cleanup(func() { svc.Close(); st.Close() })
 	creds, err := svc.CreateProgram(ctx, "bench")
 	if err != nil {
@@ -120,6 +143,7 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 	users := make([]banking.User, 0, chunk)
 	events := make([]banking.Event, 0, chunk)
 	var owner banking.UserID
+	var holders []banking.UserID // verified, to be given accounts
 	for i := range n {
 		last := "Lovelace"
 		if i%(max(n/5, 1)) == 1 {
@@ -141,6 +165,9 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 			u.KYCStatus = banking.KYCRejected
 		case i == n-1:
 			u.KYCStatus, owner = banking.KYCVerified, u.ID
+		case i%accountEvery == 3:
+			u.KYCStatus = banking.KYCVerified
+			holders = append(holders, u.ID)
 		}
 		users = append(users, u)
 		events = append(events, banking.NewEvent(&u, banking.EventUserCreated, "bench", "", banking.CreatedChanges(&u), at))
@@ -152,6 +179,8 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 		}
 	}
 	c := service.Caller{ProgramID: pid}
+	f := pagesFixture{program: pid}
+	seedMoney(b, svc, c, holders, &f)
 	u, err := svc.CreateUser(ctx, c, banking.NewUserInput{FirstName: "Ada", LastName: "Reviewed", Email: "ada.reviewed@example.com",
 		PhoneNumber: "+14155550123", DateOfBirth: "1990-12-10", AddressOne: "1 Main St", City: "San Francisco",
 		State: "CA", Country: "US", PostalCode: "94105", SSN: "123-45-0002"})
@@ -198,5 +227,42 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d users on %s in %v", n, st.Engine(), time.Since(start).Round(time.Second))
-	return pagesFixture{con: New(Config{Service: svc}), session: session, program: pid, user: u.ID, business: biz.ID}
+	f.con, f.session, f.user, f.business = New(Config{Service: svc}), session, u.ID, biz.ID
+	return f
+}
+
+// accountEvery: one bulk user in accountEvery is verified and gets an
+// account (1,000 accounts at a million users).
+const accountEvery = 1000
+
+// seedMoney gives each holder an account funded by five inbound wires
+// (5,000 transactions at a million users), and, with a webhook endpoint
+// that no one answers (deliveries stay pending: the service runs no jobs),
+// creates as many users as holders through the service, each logging a
+// user.created webhook event.
+func seedMoney(b *testing.B, svc *service.Service, c service.Caller, holders []banking.UserID, f *pagesFixture) {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := svc.SetWebhook(ctx, c.ProgramID, "http://127.0.0.1:9/hooks", nil); err != nil {
+		b.Fatal(err)
+	}
+	for i, h := range holders {
+		a, err := svc.IssueUserAccount(ctx, c, string(h))
+		if err != nil {
+			b.Fatalf("issue account %d: %v", i, err)
+		}
+		for k := range 5 {
+			t, err := svc.SimulateInbound(ctx, c, string(a.ID), fmt.Sprintf("%d.%02d", 100+k*37, i%100), "wire", fmt.Sprintf("Deposit %d", k), "")
+			if err != nil {
+				b.Fatalf("fund account %d: %v", i, err)
+			}
+			f.transaction = t.ID
+		}
+		f.holder, f.account, f.number = h, a.ID, a.Number
+		if _, err := svc.CreateUser(ctx, c, banking.NewUserInput{FirstName: "Hook", LastName: fmt.Sprintf("Subject%d", i),
+			Email: fmt.Sprintf("hook%07d@example.com", i), PhoneNumber: "+14155550123", AddressOne: "1 Main St",
+			City: "San Francisco", State: "CA", Country: "US", PostalCode: "94105"}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -182,6 +182,11 @@ func (b *tab) inspect(name string) {
 			b.t.Errorf("%s: the page shows a full SSN (%s)", name, ssn)
 		}
 	}
+	for _, n := range b.e.numbers {
+		if strings.Contains(html, n) {
+			b.t.Errorf("%s: the page shows a full account number (%s)", name, n)
+		}
+	}
 	loc := eval[string](b, `location.href`)
 	b.mu.Lock()
 	policy, seen := b.documents[loc]
@@ -217,9 +222,10 @@ func (b *tab) inspect(name string) {
 // the test's temporary directory, or to INGOT_CONSOLE_SCREENSHOTS when set
 // (to look at them after the run).
 //
-// The issue's other flows, redelivering a failed webhook and settling a
-// pending payout, wait for the pages of webhooks (issue 14) and transfers
-// (issues 12, 13, 15).
+// Then the money: open an account, see its balance, simulate an inbound
+// transfer and see the balance change, open the transaction with its
+// entries, open the webhook deliveries (the endpoint answers 500) and
+// redeliver one.
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newEnv(t, filepath.Join(t.TempDir(), "console.db"))
@@ -253,6 +259,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A webhook endpoint that fails, so deliveries are pending or failed.
+	e.failingHook()
 	// The program's customers: a page and more of users, some verified,
 	// rejected or waiting for review, and businesses.
 	owner := e.user("Grace", "Hopper", "grace@example.com", "6789", true)
@@ -264,6 +272,7 @@ func TestBrowser(t *testing.T) {
 	e.waitKYC(owner, banking.KYCVerified)
 	biz := e.business(owner, "Analytical Engines LLC", "12-3450002", "4321")
 	e.business(owner, "Difference Works Inc", "12-3456789", "5555")
+	acct, _ := e.account(owner, 123456)
 	base := e.srv.URL
 
 	// Sign in: any console page sends a stranger to the sign-in page.
@@ -315,6 +324,57 @@ func TestBrowser(t *testing.T) {
 	b.inspect("business")
 	b.act("review", "Review queue", chromedp.Click(chromedp.CSS(`nav.main-nav a[href$="/review"]`)))
 	b.inspect("review")
+
+	// Accounts: the list, then Grace's account and its balance.
+	b.act("accounts", "Accounts", chromedp.Click(chromedp.CSS(`nav.main-nav a[href$="/accounts"]`)))
+	b.inspect("accounts")
+	b.act("search the account", "Accounts", chromedp.SendKeys(chromedp.ID("search"), last4(acct.Number)),
+		chromedp.Click(chromedp.CSS(`form.filters button[type="submit"]`)))
+	b.act("open the account", "Account •••• "+last4(acct.Number), chromedp.Click(chromedp.CSS(`table.list a.strong[href*="/accounts/"]`)))
+	if got := b.text(`.balances .available`); got != "$1,234.56" {
+		t.Fatalf("available balance = %q, want $1,234.56", got)
+	}
+	b.inspect("account")
+
+	// Simulate an inbound wire: the balance changes at once.
+	b.act("simulate a wire", "Account •••• "+last4(acct.Number), chromedp.SendKeys(chromedp.ID("amount"), "100.50"),
+		chromedp.SetValue(chromedp.ID("rail"), "wire"), chromedp.SendKeys(chromedp.ID("description"), "Browser wire"),
+		chromedp.Click(chromedp.CSS(`section.sandbox button[type="submit"]`)))
+	if got := b.text(`.flash`); got != "Inbound wire transfer of $100.50 is completed." {
+		t.Fatalf("notice after simulating = %q", got)
+	}
+	if got := b.text(`.balances .available`); got != "$1,335.06" {
+		t.Fatalf("available balance after the wire = %q, want $1,335.06", got)
+	}
+	b.inspect("account-funded")
+
+	// The transaction's page, with its entries.
+	b.act("open the transaction", "Transaction $100.50", chromedp.Click(chromedp.CSS(`section[aria-labelledby="tx-h"] table.list a.strong`)))
+	if n := eval[int](b, `document.querySelectorAll('table.entries tbody tr').length`); n != 2 {
+		t.Errorf("transaction page: %d ledger entries, want 2", n)
+	}
+	if got := b.text(`table.entries tbody`); !strings.Contains(got, "-$100.50") || !strings.Contains(got, "$100.50") {
+		t.Errorf("entries %q lack the debit and the credit of $100.50", got)
+	}
+	if got := b.text(`ol.timeline`); !strings.Contains(got, "Created and settled") || !strings.Contains(got, "operator:alice") {
+		t.Errorf("timeline %q lacks the settlement by operator:alice", got)
+	}
+	b.inspect("transaction")
+	b.act("transactions", "Transactions", chromedp.Click(chromedp.CSS(`nav.main-nav a[href$="/transactions"]`)))
+	b.inspect("transactions")
+
+	// Webhook deliveries: the endpoint answers 500; redeliver the newest.
+	b.act("webhooks", "Webhook deliveries", chromedp.Click(chromedp.CSS(`nav.main-nav a[href$="/webhooks"]`)))
+	if got := b.text(`table.list tbody tr`); !strings.Contains(got, "HTTP 500") {
+		t.Errorf("newest delivery %q does not show the receiver's 500", got)
+	}
+	b.inspect("webhooks")
+	b.act("redeliver", "Webhook deliveries", chromedp.Click(chromedp.CSS(`table.list button.redeliver`)))
+	if got := b.text(`.flash`); !strings.HasPrefix(got, "Redelivery of ") || !strings.Contains(got, "pending again") {
+		t.Errorf("notice after redelivering = %q", got)
+	}
+	b.inspect("webhooks-redelivered")
+
 	b.act("not found", "Not found", chromedp.Navigate(base+e.userPath("user-00000000-0000-0000-0000-000000000000")))
 	b.inspect("not-found")
 

@@ -46,7 +46,10 @@ type businessView struct {
 	MoreDocuments bool
 	Contacts      []banking.Contact
 	Pager         pager
-	Trail         trail
+	// Accounts are the business's RBAs with their balances.
+	Accounts     []service.HeldAccount
+	MoreAccounts int
+	Trail        trail
 }
 
 // businessDocument is a document with its owner's name.
@@ -90,6 +93,11 @@ func (c *Console) businessPage(r *request) (string, any, error) {
 		return "", nil, err
 	}
 	v.Contacts, v.Pager = contacts, newPager(r, "contacts_page", "contacts", page, len(contacts), total)
+	as, atotal, err := c.svc.ConsoleAccounts(ctx, r.program.ID, service.AccountSearch{Search: string(b.ID), Page: 1, PerPage: perPage})
+	if err != nil {
+		return "", nil, err
+	}
+	v.Accounts, v.MoreAccounts = as, atotal.N-len(as)
 	if v.Trail, err = c.trail(r, string(b.ID)); err != nil {
 		return "", nil, err
 	}

@@ -57,6 +57,8 @@ type env struct {
 	token string
 	// ssns are every full SSN the seed used: no page may show one.
 	ssns []string
+	// numbers are the full account numbers issued: no page may show one.
+	numbers []string
 }
 
 // newEnv starts a server on dsn. The service runs on real time (the KYC
@@ -74,7 +76,10 @@ func newEnv(t *testing.T, dsn string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}})
+	// Webhook endpoints on loopback (the tests' receivers) are allowed, as
+	// in a sandbox.
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{},
+		Webhooks: service.WebhookConfig{AllowPrivate: true}})
 	e := &env{t: t, st: st, svc: svc, clock: &clock{t: time.Now()}}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e.con = New(Config{Service: svc, Now: e.clock.Now, Sandbox: true, Logger: log})
@@ -172,6 +177,57 @@ func (e *env) business(u banking.User, name, ein, ownerLast4 string) banking.Bus
 	return b
 }
 
+// failingHook starts a webhook receiver that answers every delivery 500
+// and makes it the program's endpoint: every event from then on has a
+// delivery that fails and is retried (after a minute at the first retry).
+func (e *env) failingHook() {
+	e.t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		http.Error(w, "receiver down", http.StatusInternalServerError)
+	}))
+	e.t.Cleanup(srv.Close)
+	if _, err := e.svc.SetWebhook(context.Background(), e.program, srv.URL+"/hooks", nil); err != nil {
+		e.t.Fatalf("set webhook: %v", err)
+	}
+}
+
+// account issues an RBA to the verified user u and, when cents > 0, funds
+// it by a simulated inbound wire (completed at once).
+func (e *env) account(u banking.User, cents int64) (banking.Account, banking.Transaction) {
+	e.t.Helper()
+	ctx := context.Background()
+	a, err := e.svc.IssueUserAccount(ctx, e.caller(), string(u.ID))
+	if err != nil {
+		e.t.Fatalf("issue account: %v", err)
+	}
+	e.numbers = append(e.numbers, a.Number)
+	var t banking.Transaction
+	if cents > 0 {
+		if t, err = e.svc.SimulateInbound(ctx, e.caller(), string(a.ID), banking.FormatAmount(cents), "wire", "Opening deposit", ""); err != nil {
+			e.t.Fatalf("fund account: %v", err)
+		}
+	}
+	return a, t
+}
+
+// waitDelivery waits until the webhook event id has had at least one
+// attempt, and answers it.
+func (e *env) waitDelivery(id string) store.WebhookEvent {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs, _, err := e.svc.WebhookEvents(context.Background(), e.caller(), service.WebhookFilter{EventID: id, Page: 1, PerPage: 1})
+		if err == nil && len(evs) == 1 && evs[0].Attempts > 0 {
+			return evs[0]
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("webhook event %s: no attempt after 10 s (%v)", id, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // browser is an HTTP client with its own cookies that does not follow
 // redirects, so tests see each answer.
 type browser struct {
@@ -257,6 +313,14 @@ func (a answer) want(t *testing.T, status int, location string) answer {
 
 func (e *env) userPath(id banking.UserID) string {
 	return fmt.Sprintf("%s/users/%s", programPath(e.program), id)
+}
+
+func (e *env) accountPath(id banking.AccountID) string {
+	return fmt.Sprintf("%s/accounts/%s", programPath(e.program), id)
+}
+
+func (e *env) transactionPath(id banking.TransactionID) string {
+	return fmt.Sprintf("%s/transactions/%s", programPath(e.program), id)
 }
 
 func (e *env) businessPath(id banking.BusinessID) string {

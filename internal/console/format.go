@@ -24,6 +24,9 @@ func funcs(now func() time.Time) template.FuncMap {
 		"age":     func(t time.Time) string { return relativeAge(t, now()) },
 		"tone":    tone,
 		"last4":   maskLast4,
+		"acct":    func(number string) string { return maskLast4(last4(number)) },
+		"signed":  signedMoney,
+		"entry":   entryPhase,
 		"percent": func(hundredths int) string { return strconv.FormatFloat(float64(hundredths)/100, 'f', -1, 64) + " %" },
 		"value":   changeValue,
 		"changes": sortedChanges,
@@ -147,7 +150,12 @@ type change struct {
 func sortedChanges(ch banking.Changes) []change {
 	out := make([]change, 0, len(ch))
 	for f, c := range ch {
-		out = append(out, change{Field: f, From: changeValue(c.From), To: changeValue(c.To)})
+		from, to := changeValue(c.From), changeValue(c.To)
+		if f == "account_number" {
+			// The console shows an account number's last four digits only.
+			from, to = maskNumber(from), maskNumber(to)
+		}
+		out = append(out, change{Field: f, From: from, To: to})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
@@ -187,4 +195,34 @@ func dict(pairs ...any) (map[string]any, error) {
 		m[k] = pairs[i+1]
 	}
 	return m, nil
+}
+
+// maskNumber is an account number shown by its last four digits; the
+// empty mark stays.
+func maskNumber(v string) string {
+	if v == "—" {
+		return v
+	}
+	return maskLast4(last4(v))
+}
+
+// signedMoney is a transaction's amount seen from an account: negative for
+// a debit.
+func signedMoney(s banking.Statement) string {
+	if s.Direction == banking.Debit {
+		return formatMoney(-s.Amount)
+	}
+	return formatMoney(s.Amount)
+}
+
+// entryPhase is the phase of a transaction's entries, which follows its
+// status (migration 0009): pending, posted or voided.
+func entryPhase(s banking.TxStatus) string {
+	switch s {
+	case banking.TxPending:
+		return "pending"
+	case banking.TxFailed, banking.TxBlocked:
+		return "voided"
+	}
+	return "posted"
 }

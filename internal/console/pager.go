@@ -73,5 +73,8 @@ func (p pager) Count() string {
 	if p.Noun == "businesses" {
 		return "1 business"
 	}
+	if n, ok := strings.CutSuffix(p.Noun, "ies"); ok {
+		return "1 " + n + "y" // deliveries, entries
+	}
 	return "1 " + strings.TrimSuffix(p.Noun, "s")
 }

@@ -23,8 +23,15 @@ func (c *Console) table() []route {
 		page("GET /console/programs/{pid}/businesses", "businesses", c.businessesPage),
 		page("GET /console/programs/{pid}/businesses/{bid}", "business", c.businessPage),
 		page("GET /console/programs/{pid}/review", "review", c.reviewPage),
+		page("GET /console/programs/{pid}/accounts", "accounts", c.accountsPage),
+		page("GET /console/programs/{pid}/accounts/{aid}", "account", c.accountPage),
+		page("GET /console/programs/{pid}/transactions", "transactions", c.transactionsPage),
+		page("GET /console/programs/{pid}/transactions/{tid}", "transaction", c.transactionPage),
+		page("GET /console/programs/{pid}/webhooks", "webhooks", c.webhooksPage),
 		action("POST /console/programs/{pid}/users/{uid}/kyc", c.decideKYC),
 		action("POST /console/programs/{pid}/businesses/{bid}/kyb", c.decideKYB),
+		action("POST /console/programs/{pid}/accounts/{aid}/inbound-transfer", c.simulateInbound),
+		action("POST /console/programs/{pid}/webhooks/{eid}/redeliver", c.redeliver),
 		action("POST /console/sign-out", c.signOut),
 	}
 }

@@ -10,21 +10,50 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/service"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // seeded is what the route tests fill path parameters with.
 type seeded struct {
 	pending  banking.User     // KYC pending (SSN 0002)
 	business banking.Business // KYB pending (EIN 0002)
+	account  banking.Account  // the verified owner's, funded by
+	deposit  banking.Transaction
+	// hook is a webhook event whose delivery failed once (the endpoint
+	// answers 500).
+	hook store.WebhookEvent
 }
 
 func seed(t *testing.T, e *env) seeded {
 	t.Helper()
+	e.failingHook()
 	owner := e.user("Grace", "Hopper", "grace@example.com", "6789", true)
 	e.waitKYC(owner, banking.KYCVerified)
 	s := seeded{pending: e.user("Ada", "Lovelace", "ada@example.com", "0002", true)}
 	s.business = e.business(owner, "Analytical Engines LLC", "12-3450002", "4321")
+	s.account, s.deposit = e.account(owner, 123456)
+	evs, _, err := e.svc.WebhookEvents(context.Background(), e.caller(), service.WebhookFilter{Page: 1, PerPage: 1})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("no webhook event after seeding (%v)", err)
+	}
+	s.hook = e.waitDelivery(evs[0].ID)
 	return s
+}
+
+// unchanged fails unless the seeded account's balance and webhook event are
+// as seeded: no transfer was simulated, nothing was redelivered.
+func (s seeded) unchanged(t *testing.T, e *env) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := e.svc.AccountByID(ctx, e.program, string(s.account.ID))
+	if err != nil || a.Balance.Posted != 123456 || a.Balance.PendingCredits != 0 {
+		t.Errorf("account balance after refused posts: %+v (%v), want posted 123456 and nothing pending", a.Balance, err)
+	}
+	evs, _, err := e.svc.WebhookEvents(ctx, e.caller(), service.WebhookFilter{EventID: s.hook.ID, Page: 1, PerPage: 1})
+	if err != nil || len(evs) != 1 || !evs[0].UpdatedAt.Equal(s.hook.UpdatedAt) || !evs[0].NextAttemptAt.Equal(s.hook.NextAttemptAt) {
+		t.Errorf("webhook event after refused posts: %+v (%v), want it as seeded %+v", evs, err, s.hook)
+	}
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z$]*)\}`)
@@ -36,7 +65,8 @@ var pathParam = regexp.MustCompile(`\{([a-z$]*)\}`)
 func (s seeded) concrete(t *testing.T, e *env, pattern string) (string, string) {
 	t.Helper()
 	method, path, _ := strings.Cut(pattern, " ")
-	values := map[string]string{"$": "", "pid": string(e.program), "uid": string(s.pending.ID), "bid": string(s.business.ID)}
+	values := map[string]string{"$": "", "pid": string(e.program), "uid": string(s.pending.ID), "bid": string(s.business.ID),
+		"aid": string(s.account.ID), "tid": string(s.deposit.ID), "eid": s.hook.ID}
 	path = pathParam.ReplaceAllStringFunc(path, func(m string) string {
 		v, ok := values[strings.Trim(m, "{}")]
 		if !ok {
@@ -69,7 +99,7 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 						want += "?next=" + url.QueryEscape(path)
 					}
 				} else {
-					a = b.post(path, url.Values{"decision": {"approve"}})
+					a = b.post(path, url.Values{"decision": {"approve"}, "amount": {"5.00"}, "rail": {"wire"}})
 				}
 				a.want(t, http.StatusSeeOther, want)
 			}
@@ -81,6 +111,7 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 		if u, _ := e.svc.GetUser(context.Background(), e.caller(), string(s.pending.ID)); u.KYCStatus != banking.KYCPending {
 			t.Errorf("user kyc_status = %s after unauthenticated posts, want pending", u.KYCStatus)
 		}
+		s.unchanged(t, e)
 	})
 }
 
@@ -138,6 +169,39 @@ func TestPostsNeedTheCSRFToken(t *testing.T) {
 			if !strings.Contains(after.body, want) {
 				t.Errorf("user page after approval lacks %q", want)
 			}
+		}
+	})
+}
+
+// TestMoneyActionsNeedTheCSRFToken: simulating a transfer and redelivering
+// a webhook without the CSRF token, or with a wrong one, are 403 and change
+// nothing; with it they work.
+func TestMoneyActionsNeedTheCSRFToken(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		s := seed(t, e)
+		b := e.browser()
+		b.signIn(e.token)
+		good := b.get(e.accountPath(s.account.ID)).want(t, http.StatusOK, "").csrf(t)
+		inbound := e.accountPath(s.account.ID) + "/inbound-transfer"
+		redeliver := programPath(e.program) + "/webhooks/" + s.hook.ID + "/redeliver"
+		for name, csrf := range map[string][]string{"missing": nil, "wrong": {strings.Repeat("0", 64)}, "empty": {""}} {
+			form := url.Values{"amount": {"5.00"}, "rail": {"wire"}}
+			if csrf != nil {
+				form["csrf"] = csrf
+			}
+			for _, p := range []string{inbound, redeliver} {
+				if a := b.post(p, form); a.StatusCode != http.StatusForbidden {
+					t.Errorf("POST %s with a %s token: %d, want 403", p, name, a.StatusCode)
+				}
+			}
+		}
+		s.unchanged(t, e)
+		b.post(inbound, url.Values{"csrf": {good}, "amount": {"5.00"}, "rail": {"wire"}}).
+			want(t, http.StatusSeeOther, e.accountPath(s.account.ID))
+		b.post(redeliver, url.Values{"csrf": {good}}).want(t, http.StatusSeeOther, programPath(e.program)+"/webhooks")
+		a, _ := e.svc.AccountByID(context.Background(), e.program, string(s.account.ID))
+		if a.Balance.Posted != 123456+500 {
+			t.Errorf("posted balance after the simulated wire = %d, want %d", a.Balance.Posted, 123456+500)
 		}
 	})
 }

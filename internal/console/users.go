@@ -42,7 +42,11 @@ type userView struct {
 	// MoreBusinesses is how many businesses the user has beyond those
 	// listed.
 	MoreBusinesses int
-	Trail          trail
+	// Accounts are the user's RBAs and their businesses' (sandbox.md
+	// section 3: "accounts and balances"); MoreAccounts how many beyond.
+	Accounts     []service.HeldAccount
+	MoreAccounts int
+	Trail        trail
 }
 
 // trail is an audit trail page with its chain check, for the "trail"
@@ -86,11 +90,16 @@ func (c *Console) userPage(r *request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	as, atotal, err := c.svc.ConsoleAccounts(r.Context(), r.program.ID, service.AccountSearch{Search: string(u.ID), Page: 1, PerPage: perPage})
+	if err != nil {
+		return "", nil, err
+	}
 	t, err := c.trail(r, string(u.ID))
 	if err != nil {
 		return "", nil, err
 	}
-	return u.FirstName + " " + u.LastName, userView{User: u, Businesses: bs, MoreBusinesses: total.N - len(bs), Trail: t}, nil
+	return u.FirstName + " " + u.LastName, userView{User: u, Businesses: bs, MoreBusinesses: total.N - len(bs),
+		Accounts: as, MoreAccounts: atotal.N - len(as), Trail: t}, nil
 }
 
 // decideKYC approves or rejects a pending KYC (form fields decision,

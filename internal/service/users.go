@@ -17,6 +17,10 @@ type Caller struct {
 	// passes it to the one Work that makes its change (store.Work.Idem) and
 	// returns exactly that Work's value, which is what Idem renders.
 	Idem *IdemCall
+	// Operator, when set, is the console operator acting for the program
+	// (sandbox.md section 3): the audit trail then names them
+	// ("operator:<name>") as the actor instead of the program.
+	Operator Operator
 }
 
 // finish is the store's completion step of c's reservation, or nil.
@@ -27,7 +31,12 @@ func (c Caller) finish() *store.IdemFinish {
 	return c.Idem.fin
 }
 
-func (c Caller) actor() string { return banking.ActorProgram(c.ProgramID) }
+func (c Caller) actor() string {
+	if c.Operator != "" {
+		return c.Operator.Actor()
+	}
+	return banking.ActorProgram(c.ProgramID)
+}
 
 // userID validates a user_id field: absent is invalid, malformed is not found
 // (no such user can exist).
