@@ -117,9 +117,9 @@ func TestBlackboxBench(t *testing.T) {
 	srv.stop(syscall.SIGTERM)
 }
 
-// TestBlackboxBenchWebhooks runs "ingot bench --op webhooks" and a toggle
-// run with --webhook-receiver against "ingot serve --sandbox": every toggle's
-// event reaches the bench's receiver, and the figures are consistent.
+// TestBlackboxBenchWebhooks runs "ingot bench --op webhooks", and toggle and
+// transfer runs with --webhook-receiver, against "ingot serve --sandbox":
+// every event reaches the bench's receiver, and the figures are consistent.
 func TestBlackboxBenchWebhooks(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "ingot.db")
@@ -145,6 +145,12 @@ func TestBlackboxBenchWebhooks(t *testing.T) {
 	res := run("--op", "toggle", "--webhook-receiver", "answer")
 	if w := res.Webhooks; w == nil || w.Events != res.OK || w.Distinct != w.Events {
 		t.Errorf("toggle with a receiver: %+v for %d toggles, want each one's event", w, res.OK)
+	}
+	// A transfer between two RBAs commits four: created and completed for
+	// each account.
+	res = run("--op", "transfer", "--webhook-receiver", "answer")
+	if w := res.Webhooks; w == nil || res.OK == 0 || w.Events != 4*res.OK || w.Distinct != w.Events {
+		t.Errorf("transfer with a receiver: %+v for %d transfers, want four events each, all delivered", w, res.OK)
 	}
 	if r := runCLI(t, env, "bench", "--op", "toggle", "--webhook-receiver", "maybe"); r.code != 2 {
 		t.Errorf("--webhook-receiver maybe: exit %d, want 2", r.code)

@@ -48,7 +48,7 @@ const (
 // webhookStats is what the webhook runs add to the result.
 type webhookStats struct {
 	// Events is how many webhook events the run's acknowledged requests
-	// committed (op webhooks: toggles; each is one event).
+	// committed (opEvents: a toggle one, a transfer four).
 	Events int `json:"events"`
 	// Received counts deliveries the receiver got (duplicates included);
 	// Distinct the events among them.
@@ -133,10 +133,25 @@ func (s *sink) close() {
 	s.srv.Shutdown(ctx)
 }
 
-// pointEndpoint sets the program's webhook endpoint to url for the user
-// events toggles commit.
+// opEvents are the webhook event types a successful request of op commits
+// (what the endpoint subscribes to for the run), and how many events each
+// commits: a toggle one; a transfer, between two RBAs, account.transfer.
+// created and, at its settlement, .completed for each of them.
+func opEvents(op string) (types []string, each int) {
+	switch op {
+	case "transfer", "transfer-hot":
+		return []string{"account.transfer.created", "account.transfer.completed"}, 4
+	case "toggle":
+		return []string{"user.blocked", "user.unblocked"}, 1
+	}
+	return []string{"user.blocked", "user.unblocked"}, 0
+}
+
+// pointEndpoint sets the program's webhook endpoint to url for the events
+// the run's op commits (opEvents).
 func (b *bencher) pointEndpoint(url string) error {
-	body, _ := json.Marshal(map[string]any{"webhook_url": url, "events": []string{"user.blocked", "user.unblocked"}})
+	types, _ := opEvents(b.op)
+	body, _ := json.Marshal(map[string]any{"webhook_url": url, "events": types})
 	status, answer, err := b.post("program/webhook/update", body, true)
 	switch {
 	case err != nil:
@@ -212,11 +227,10 @@ func (b *bencher) withReceiver(ctx context.Context, hold bool, run func() ([]sam
 	}
 	samples, elapsed := run()
 	st := &webhookStats{}
-	if b.op == "toggle" {
-		for _, x := range samples {
-			if x.status == http.StatusOK {
-				st.Events++
-			}
+	_, each := opEvents(b.op)
+	for _, x := range samples {
+		if x.status == http.StatusOK {
+			st.Events += each
 		}
 	}
 	end := time.Now()

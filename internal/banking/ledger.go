@@ -144,6 +144,8 @@ const (
 	EventTransferCreated   EventType = "transfer.created"
 	EventTransferCompleted EventType = "transfer.completed"
 	EventTransferFailed    EventType = "transfer.failed"
+	EventTransferBlocked   EventType = "transfer.blocked"
+	EventTransferReturned  EventType = "transfer.returned"
 )
 
 // TransferChanges records a movement: status from before to t's, and the

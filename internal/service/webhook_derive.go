@@ -49,6 +49,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 		return nil
 	}
 	l := webhook.NewLookup(tx)
+	l.Routing = s.routing
 	var refs []webhook.Ref
 	for i := range evs {
 		if m, ok := webhook.MapperFor(evs[i].Type); ok && m.Refs != nil && endpoint(evs[i].ProgramID) != nil {

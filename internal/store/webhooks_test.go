@@ -12,9 +12,10 @@ import (
 	"github.com/ingot-dev/ingot/internal/testenv"
 )
 
-// TestEntityNumbers: migration 0010 numbers existing users and businesses
-// in creation order (not insertion order), across both tables, and every
-// later one gets the next number without any Go code assigning it.
+// TestEntityNumbers: migration 0011 numbers existing users and businesses
+// in creation order (not insertion order), across both tables, migration
+// 0013 existing accounts after them, and every later one gets the next
+// number without any Go code assigning it.
 func TestEntityNumbers(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -73,6 +74,11 @@ func TestEntityNumbers(t *testing.T) {
 			user("user-a", 100)
 			business("buss-b", "user-a", "12-3456789", 200)
 			business("buss-d", "user-c", "12-3456788", 300)
+			// Accounts existing before migration 0013 are numbered after
+			// every user and business, in creation order.
+			q(`INSERT INTO accounts (id, program_id, kind, user_id, account_number, status, created_at, updated_at)
+				VALUES ('rbac-2', 'prog-1', 'user', 'user-c', '2000000002', 'active', 350, 350),
+				       ('rbac-1', 'prog-1', 'user', 'user-a', '2000000001', 'active', 150, 150)`)
 			db.Close()
 
 			st, err := store.Open(ctx, dsn, store.Options{})
@@ -91,24 +97,33 @@ func TestEntityNumbers(t *testing.T) {
 			for _, c := range []struct {
 				table, id string
 				want      int64
-			}{{"users", "user-a", 1}, {"businesses", "buss-b", 2}, {"users", "user-c", 3}, {"businesses", "buss-d", 4}} {
+			}{{"users", "user-a", 1}, {"businesses", "buss-b", 2}, {"users", "user-c", 3}, {"businesses", "buss-d", 4},
+				{"accounts", "rbac-1", 5}, {"accounts", "rbac-2", 6}} {
 				if got := number(c.table, c.id); got != c.want {
 					t.Errorf("%s %s: number %d, want %d", c.table, c.id, got, c.want)
 				}
 			}
-			// New rows take the next numbers, whichever table.
+			// New rows take the next numbers, whichever table: a new
+			// program's master and clearing accounts (migration 0013), then
+			// users.
 			p := mustProgram(t, st, "hu_numbers")
+			if got := number("accounts", string(banking.MasterAccountID(p.ID))); got != 7 {
+				t.Errorf("new program's master account: number %d, want 7", got)
+			}
+			if got := number("accounts", string(banking.ClearingAccountID(p.ID))); got != 8 {
+				t.Errorf("new program's clearing account: number %d, want 8", got)
+			}
 			u := mustUser(t, st, p.ID, "new@x.io", t0)
-			if got := number("users", string(u.ID)); got != 5 {
-				t.Errorf("new user: number %d, want 5", got)
+			if got := number("users", string(u.ID)); got != 9 {
+				t.Errorf("new user: number %d, want 9", got)
 			}
 			u2 := mustUser(t, st, p.ID, "new2@x.io", t0)
-			if got := number("users", string(u2.ID)); got != 6 {
-				t.Errorf("second new user: number %d, want 6", got)
+			if got := number("users", string(u2.ID)); got != 10 {
+				t.Errorf("second new user: number %d, want 10", got)
 			}
 			var last int64
-			if err := st.DB().QueryRow(`SELECT last FROM entity_counter`).Scan(&last); err != nil || last != 6 {
-				t.Errorf("entity_counter.last = %d, %v; want 6 on both engines", last, err)
+			if err := st.DB().QueryRow(`SELECT last FROM entity_counter`).Scan(&last); err != nil || last != 10 {
+				t.Errorf("entity_counter.last = %d, %v; want 10 on both engines", last, err)
 			}
 		})
 	}

@@ -47,10 +47,11 @@ func MapperFor(t banking.EventType) (Mapper, bool) {
 // Table names a table of numbered entities (every row has entity_number).
 type Table string
 
-// The tables of numbered entities. The ledger's accounts join them.
+// The tables of numbered entities (migrations 0011 and 0013).
 const (
 	Users      Table = "users"
 	Businesses Table = "businesses"
+	Accounts   Table = "accounts"
 )
 
 // Ref is one numbered entity: its table and API id.
@@ -68,8 +69,13 @@ type Querier interface {
 // Lookup reads entity numbers (and anything else a mapper needs) inside a
 // group's transaction, remembering what it read.
 type Lookup struct {
+	// Routing is the installation's ABA routing number
+	// (account.assignment.success's account.routing).
+	Routing string
 	q       Querier
 	numbers map[Ref]int64
+	// holders are accounts' holders read by holderOf (accounts.go).
+	holders map[string]holder
 }
 
 // NewLookup returns a Lookup reading through q.
