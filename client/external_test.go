@@ -45,7 +45,10 @@ func TestExternalMoney(t *testing.T) {
 	}
 	h := fund(held, "500.00")
 	fund(plain, "100.00")
-	waitFor(t, func() bool { b, _ := c.ProgramBalance(ctx); return b.AvailableBalance == "100.00" && b.PendingBalance == "500.00" })
+	waitFor(t, func() bool {
+		b, _ := c.ProgramBalance(ctx)
+		return b.AvailableBalance == "100.00" && b.PendingBalance == "500.00"
+	})
 	if _, err := c.SimulateSettle(ctx, h.ID, "returned", ""); err == nil {
 		t.Fatal("returning a pending movement succeeded")
 	} else {

@@ -95,7 +95,7 @@ func TestBlackboxTransfersSettle(t *testing.T) {
 			}
 			var events int
 			st := openRaw(t, dsn)
-			st.QueryRow(`SELECT count(*) FROM events WHERE subject_id = '`+id2+`' AND type = 'transfer.completed' AND actor = 'operator:cli'`).Scan(&events)
+			st.QueryRow(`SELECT count(*) FROM events WHERE subject_id = '` + id2 + `' AND type = 'transfer.completed' AND actor = 'operator:cli'`).Scan(&events)
 			if events != 1 {
 				t.Errorf("transfer.completed events by operator:cli = %d, want 1", events)
 			}
