@@ -53,6 +53,10 @@ or, with --bulk-db, directly in the database), then it runs --op for
                 --sandbox, whose inbound transfer funds them)
   transfer-hot  the same, always from the program master account (funded
                 with 50,000,000.00 first): every transfer locks one balance
+  topup    a top-up of 0.01 to 0.99 from a user's linked account into their
+           KYB-verified business's account (needs --sandbox; the sandbox rail
+           settles each at once in the background, so creation and
+           settlement both load the server)
   webhooks webhook delivery throughput (needs a --sandbox server): the bench
            hosts a receiver on loopback and points the program's endpoint at
            it; for up to 5 s of --duration it toggles users while the
@@ -90,10 +94,10 @@ Flags:
 // benchOps are the operations --op accepts; the ones that need users are true.
 var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true,
 	"search-common": true, "search-miss": false, "toggle": true, "business-create": true, "business-get": true,
-	"transfer": true, "transfer-hot": true, "webhooks": true}
+	"transfer": true, "transfer-hot": true, "topup": true, "webhooks": true}
 
 // benchOpNames lists benchOps for usage messages.
-const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer, transfer-hot or webhooks"
+const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer, transfer-hot, topup or webhooks"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -121,7 +125,7 @@ func (e cliEnv) bench(args []string) error {
 		return usageError{fmt.Sprintf("bench: unexpected argument %q", fs.Arg(0))}
 	case !ok:
 		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpNames)}
-	case isMoneyOp(*op) && *bulkDB != "":
+	case (isMoneyOp(*op) || *op == "topup") && *bulkDB != "":
 		return usageError{fmt.Sprintf("bench: --op %s creates its accounts through the API: --bulk-db does not apply", *op)}
 	case *op == "webhooks" && *rate > 0:
 		return usageError{"bench: --op webhooks runs closed loop: no --rate"}
@@ -198,6 +202,14 @@ func (e cliEnv) bench(args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "ingot bench: created %d businesses in %.1fs\n", len(b.businesses), time.Since(start).Seconds())
 	}
+	if *op == "topup" {
+		start := time.Now()
+		if err := b.topupSeed(e.ctx, *concurrency); err != nil {
+			return fmt.Errorf("bench: ready businesses for top-ups: %w", err)
+		}
+		res.SeedS += time.Since(start).Seconds()
+		fmt.Fprintf(e.stderr, "ingot bench: verified %d businesses, issued their accounts and linked external ones in %.1fs\n", len(b.ids), time.Since(start).Seconds())
+	}
 	if isMoneyOp(*op) {
 		start := time.Now()
 		if err := b.moneySeed(e.ctx, *concurrency); err != nil {
@@ -264,6 +276,7 @@ type bencher struct {
 	// owned by ids[i] for its index i.
 	businesses []string
 	money      *moneyBench
+	topup      *topupBench
 }
 
 // signError is a request that could not be signed (bad credentials given).
@@ -465,6 +478,8 @@ func (b *bencher) next(rng *mrand.Rand) (path string, body []byte, done func(int
 	case "business-get":
 		i := rng.IntN(len(b.businesses))
 		return "business/get", []byte(`{"user_id":"` + b.ids[i] + `","business_id":"` + b.businesses[i] + `"}`), nop
+	case "topup":
+		return "user/charge-bank-account-fund-business-routable-bank-account", b.nextTopUp(rng), nop
 	case "transfer", "transfer-hot":
 		return "book-transfer/routable-bank-account-to-routable-bank-account-transfer", b.nextTransfer(rng), nop
 	case "toggle":

@@ -96,17 +96,16 @@ func (b *bencher) moneySeed(ctx context.Context, c int) error {
 	return nil
 }
 
-// accountFor sends user uid to KYC, waits for the sandbox's verdict, issues
-// the user an account and, with fund, funds it; it returns the account id.
-func (b *bencher) accountFor(ctx context.Context, uid string, fund bool) (string, error) {
+// verifyUser sends user uid to KYC and waits for the sandbox's verdict.
+func (b *bencher) verifyUser(ctx context.Context, uid string) error {
 	if _, err := b.mustPost("user/send-verification-request", map[string]string{"user_id": uid}); err != nil {
-		return "", err
+		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		answer, err := b.mustPost("user/get", map[string]string{"user_id": uid})
 		if err != nil {
-			return "", err
+			return err
 		}
 		var env struct {
 			Data struct {
@@ -116,12 +115,20 @@ func (b *bencher) accountFor(ctx context.Context, uid string, fund bool) (string
 			} `json:"data"`
 		}
 		if json.Unmarshal(answer, &env) == nil && len(env.Data.Items) == 1 && env.Data.Items[0].KYCStatus == "verified" {
-			break
+			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return "", fmt.Errorf("user %s was not KYC-verified within 30 s (is the server running with --sandbox?)", uid)
+			return fmt.Errorf("user %s was not KYC-verified within 30 s (is the server running with --sandbox?)", uid)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// accountFor sends user uid to KYC, waits for the sandbox's verdict, issues
+// the user an account and, with fund, funds it; it returns the account id.
+func (b *bencher) accountFor(ctx context.Context, uid string, fund bool) (string, error) {
+	if err := b.verifyUser(ctx, uid); err != nil {
+		return "", err
 	}
 	answer, err := b.mustPost("user/routable-bank-accounts/issue", map[string]string{"user_id": uid})
 	if err != nil {

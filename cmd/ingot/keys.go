@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/ingot-dev/ingot/internal/banking"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,6 +96,20 @@ new key.
 	}
 	fmt.Fprintf(e.stdout, "re-sealed %d values from key %s to key %s (%d already under the new key)\n",
 		n.Resealed, oldSealer.KeyID(), newSealer.KeyID(), n.Skipped)
+	// Linked accounts' blind indexes derive from the key: recompute them
+	// (from the numbers sealed under the new key). Running the command
+	// again after an interruption finishes this too.
+	if _, err := st.Reindex(e.ctx, func(v store.SealedValue, routing string) (string, error) {
+		pt, err := newSealer.Open(v.Sealed, v.AAD)
+		if err != nil {
+			return "", err
+		}
+		defer clear(pt)
+		return newSealer.BlindIndex(banking.LinkedIndexPurpose, banking.LinkedIndexInput(routing, string(pt))), nil
+	}); err != nil {
+		return fmt.Errorf("keys rotate: the values are re-sealed but the linked accounts' indexes were not updated "+
+			"(run the same command again to finish): %w", err)
+	}
 	switch {
 	case sandboxFile != "":
 		if err := replaceKeyFile(sandboxFile, newKey); err != nil {

@@ -144,8 +144,9 @@ func scanPostgres(t *testing.T, dsn string, needles map[string][]byte) (rowsSeen
 
 // TestBlackboxSecretsAtRest runs real traffic (programs, users with SSNs, an
 // SSN change, a KYC check, blocks, business owners with SSNs and a KYB
-// check) and then searches everything the database keeps: no full SSN, API
-// key or HMAC secret may appear in plain text.
+// check, linked bank accounts and a top-up) and then searches everything the
+// database keeps: no full SSN, API key, HMAC secret or linked account number
+// may appear in plain text, nor in what the server logged.
 func TestBlackboxSecretsAtRest(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -189,8 +190,26 @@ func TestBlackboxSecretsAtRest(t *testing.T) {
 				}
 			}
 			ssns = append(ssns, ownerSSNs...)
+			// Linked bank accounts' full numbers are sealed like SSNs: a
+			// business's, a user's own, the program's; one saved twice; one
+			// used for a top-up (the rail reads its last four only).
+			numbers := []string{"918273645501", "827364519", "736451928374"}
+			linked := b.call("users/bank-accounts/save", map[string]any{"user_id": id2, "business_id": bid, "first_name": "Sealed",
+				"last_name": "Owner", "account_number": numbers[0], "routing_number": "021000021", "idempotent_key": "l1"}).ok(t).items(t)[0]["id"]
+			b.call("users/bank-accounts/save", map[string]any{"user_id": id2, "business_id": bid, "first_name": "Sealed",
+				"last_name": "Owner", "account_number": numbers[0], "routing_number": "021000021", "idempotent_key": "l1-again"}).ok(t)
+			b.call("users/bank-accounts/save", map[string]any{"user_id": id2, "first_name": "Sealed", "last_name": "Owner",
+				"account_number": numbers[1], "routing_number": "011000015", "idempotent_key": "l2"}).ok(t)
+			a.call("program/bank-accounts/save", map[string]any{"first_name": "Program", "last_name": "Treasury",
+				"account_number": numbers[2], "routing_number": "021000021", "idempotent_key": "l3"}).ok(t)
+			rba := b.call("business/routable-bank-accounts/issue", map[string]any{"user_id": id2, "business_id": bid}).ok(t).items(t)[0]["id"]
+			b.call("user/charge-bank-account-fund-business-routable-bank-account", map[string]any{"user_id": id2, "amount": "12.34",
+				"account_id": linked, "receiver_business_id": bid, "routable_bank_account_id": rba, "idempotent_key": "top"}).ok(t)
 
 			needles := secretNeedles(t, ssns, credsA, credsB)
+			for _, n := range numbers {
+				needles["account number "+n] = []byte(n)
+			}
 			if strings.HasPrefix(dsn, "postgres") {
 				if n := scanPostgres(t, dsn, needles); n < 10 {
 					t.Fatalf("scanned only %d rows", n)

@@ -77,6 +77,7 @@ Usage:
   ingot migrate [--db DSN]                                apply schema migrations
   ingot call [--explain] PATH [JSON]                      sign and send one request
   ingot bench [--op OP] [--users N] [--rate R] [--json]   generate signed load and report latency
+  ingot transfers list|settle [ID --outcome O] [--db DSN] pending external movements; an operator's settlement
   ingot audit verify [--db DSN]                           check the tamper-evident audit trail
   ingot console token create|list|revoke [--name NAME]    sign-in tokens of the operator console (/console/)
   ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
@@ -107,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.bench(rest)
 	case "console":
 		return env.console(rest)
+	case "transfers":
+		return env.transfers(rest)
 	case "audit":
 		return env.group(rest, "audit", "verify", "ingot audit verify [--db DSN]    check the tamper-evident audit trail", env.auditVerify)
 	case "keys":

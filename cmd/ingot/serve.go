@@ -60,6 +60,7 @@ func (e cliEnv) serve(args []string) error {
 	idemLease := fs.Duration("idempotency-lease", service.IdempotencyLease, "how long a request's idempotent_key stays in progress (a repeat answers 409) before another request may take it over, when the process running it died; must exceed the longest call (env INGOT_IDEMPOTENCY_LEASE)")
 	bookDelay := fs.Duration("book-settle-delay", 0, "how long a book transfer stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_BOOK_SETTLE_DELAY)")
 	achDelay := fs.Duration("ach-settle-delay", 0, "sandbox rail: how long an ACH movement (a simulated inbound transfer) stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_ACH_SETTLE_DELAY)")
+	railName := fs.String("rail", envOr(e.getenv, "INGOT_RAIL", ""), "the rail of external movements (top-ups, payouts, program funding): sandbox (decides by the linked account's last four digits after --ach-settle-delay) or manual (pending until `ingot transfers settle`); default: sandbox with --sandbox, else manual (env INGOT_RAIL)")
 	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it; every job must finish well within it (env INGOT_JOB_LEASE)")
 	webhookURL := fs.String("webhook-url", envOr(e.getenv, "INGOT_WEBHOOK_URL", ""), "with --sandbox: the sandbox program's webhook endpoint, set at start (env INGOT_WEBHOOK_URL)")
 	retryScale := fs.Float64("webhook-retry-scale", 1, "with --sandbox: multiply the webhook retry schedule, e.g. 0.001 makes 1 min 60 ms (env INGOT_WEBHOOK_RETRY_SCALE)")
@@ -89,6 +90,20 @@ func (e cliEnv) serve(args []string) error {
 	}
 	if *achDelay < 0 || *bookDelay < 0 {
 		return usageError{"serve: --ach-settle-delay and --book-settle-delay must be >= 0"}
+	}
+	var rail service.Rail
+	switch *railName {
+	case "":
+		rail = service.ManualRail{}
+		if f.sandbox {
+			rail = service.SandboxRail{Delay: *achDelay}
+		}
+	case "sandbox":
+		rail = service.SandboxRail{Delay: *achDelay}
+	case "manual":
+		rail = service.ManualRail{}
+	default:
+		return usageError{fmt.Sprintf("serve: --rail %q: want sandbox or manual", *railName)}
 	}
 	if *idemLease < time.Second {
 		return usageError{"serve: --idempotency-lease must be at least 1s"}
@@ -124,7 +139,7 @@ func (e cliEnv) serve(args []string) error {
 		provider = kyc.Sandbox{Delay: *kycDelay}
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
-		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay,
+		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay, Rail: rail,
 		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay,
 		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
 	defer svc.Close()
@@ -177,7 +192,7 @@ func (e cliEnv) serve(args []string) error {
 		log.Info("resumed pending kyc checks", "count", n)
 	}
 	fmt.Fprintf(e.stdout, "ingot listening on http://%s\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "engine", st.Engine(), "sandbox", f.sandbox)
+	log.Info("serving", "addr", ln.Addr().String(), "engine", st.Engine(), "sandbox", f.sandbox, "rail", rail.Name())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -46,6 +46,10 @@ type Balance struct {
 	PendingDebits int64
 	// PendingCredits is the sum of its pending credits (>= 0).
 	PendingCredits int64
+	// Overdraft is what the account owes (>= 0): the part of an ACH return
+	// its money no longer covered (docs/decisions.md). Its entries sum to
+	// Posted - Overdraft.
+	Overdraft int64
 }
 
 // Available is available_balance: posted minus pending debits, so money a

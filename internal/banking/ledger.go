@@ -144,8 +144,13 @@ const (
 	EventTransferCreated   EventType = "transfer.created"
 	EventTransferCompleted EventType = "transfer.completed"
 	EventTransferFailed    EventType = "transfer.failed"
-	EventTransferBlocked   EventType = "transfer.blocked"
-	EventTransferReturned  EventType = "transfer.returned"
+	// EventTransferBlocked: a pending movement stopped by a compliance hold
+	// (funds released, nothing moved).
+	EventTransferBlocked EventType = "transfer.blocked"
+	// EventTransferReturned: a completed movement returned over ACH; the
+	// original's status becomes returned and a new transaction (category
+	// return, reversed_transaction_id naming it) moves the money back.
+	EventTransferReturned EventType = "transfer.returned"
 )
 
 // TransferChanges records a movement: status from before to t's, and the

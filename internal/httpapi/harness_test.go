@@ -90,6 +90,9 @@ type env struct {
 	production bool
 	// achDelay is the sandbox rail's ACH settlement delay of the next start.
 	achDelay time.Duration
+	// rail is the next start's rail of external movements; nil means the
+	// sandbox rail with achDelay.
+	rail service.Rail
 	// hooks are the next start's webhook settings (webhooks_test.go).
 	hooks   service.WebhookConfig
 	metrics *httpapi.Metrics
@@ -150,7 +153,7 @@ func (e *env) start() {
 	}
 	e.metrics = metrics
 	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log,
-		ACHSettleDelay: e.achDelay, Webhooks: hooks})
+		ACHSettleDelay: e.achDelay, Rail: e.rail, Webhooks: hooks})
 	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody,
 		Metrics: metrics, Sandbox: !e.production}))
 	e.t.Cleanup(e.stop)

@@ -53,6 +53,17 @@ func (h *handler) routes(mux *http.ServeMux) {
 		read(h, "transactions/user", h.userTransactions),
 		read(h, "transactions/single", h.singleTransaction),
 		read(h, "transactions/program-rba", h.programTransactions),
+		// money.md sections 2.3, 4.2-4.4 and 6: linked accounts, external
+		// movements, payment intents, the report and the summary.
+		mutation(h, "users/bank-accounts/save", h.saveUserLinked, linkedPage),
+		mutation(h, "program/bank-accounts/save", h.saveProgramLinked, linkedPage),
+		read(h, "users/bank-accounts/get-all", h.listLinked),
+		mutation(h, "user/charge-bank-account-fund-business-routable-bank-account", h.topUp, moneyInPage),
+		mutation(h, "payout/business/routable-bank-account-to-linked-bank-account", h.payout, transferPage),
+		mutation(h, "program/charge-program-bank-account-fund-program-routable-bank-account", h.fundProgram, moneyInPage),
+		read(h, "payment-intent/program/all", h.paymentIntents),
+		read(h, "transactions/report", h.report),
+		read(h, "balance/program-transaction-summary", h.summary),
 		// webhooks.md: the endpoint (sandbox only) and the delivery log.
 		mutation(h, "program/webhook/update", h.updateWebhook, endpointPage),
 		read(h, "program/webhook/get", h.getWebhook),
@@ -68,6 +79,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 		// (404 not_found).
 		for _, rt := range []route{
 			mutation(h, "sandbox/simulate/inbound-transfer", h.simulateInbound, inboundPage),
+			mutation(h, "sandbox/simulate/settle", h.simulateSettle, settledPage),
 		} {
 			h.register(mux, rt)
 		}

@@ -37,6 +37,10 @@ type Config struct {
 	// pending before its settlement is due (money.md section 4.5); 0 means
 	// at once, in the background.
 	ACHSettleDelay time.Duration
+	// Rail carries external movements (money.md section 4.5); nil means
+	// the sandbox rail with ACHSettleDelay. A production server passes
+	// ManualRail unless told otherwise (`--rail`).
+	Rail Rail
 	// BookSettleDelay is how long a book transfer stays pending before its
 	// settlement is due (money.md section 4.1: the sandbox can delay it); 0
 	// means at once, in the background.
@@ -68,6 +72,8 @@ type Service struct {
 	routing string
 	// achDelay is Config.ACHSettleDelay.
 	achDelay time.Duration
+	// rail is Config.Rail.
+	rail Rail
 	// bookDelay is Config.BookSettleDelay.
 	bookDelay time.Duration
 	// idemLease is Config.IdempotencyLease.
@@ -101,7 +107,10 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
 		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
 		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
-		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks)}
+		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks), rail: cfg.Rail}
+	if s.rail == nil {
+		s.rail = SandboxRail{Delay: cfg.ACHSettleDelay}
+	}
 	if s.routing == "" {
 		s.routing = banking.DefaultRoutingNumber
 	}
@@ -125,6 +134,7 @@ func New(cfg Config) *Service {
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
 	s.handle(jobSettle, s.runSettle)
+	s.handle(jobRail, s.runRail)
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {

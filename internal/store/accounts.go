@@ -13,13 +13,13 @@ import (
 // accountCols is the one column list every account query reads, in
 // scanAccount's order (table alias a).
 const accountCols = `a.id, a.program_id, a.kind, COALESCE(a.user_id, ''), COALESCE(a.business_id, ''),
-	COALESCE(a.account_number, ''), a.status, a.posted, a.pending_debits, a.pending_credits, a.created_at, a.updated_at`
+	COALESCE(a.account_number, ''), a.status, a.posted, a.pending_debits, a.pending_credits, a.overdraft, a.created_at, a.updated_at`
 
 func scanAccount(row interface{ Scan(...any) error }, extra ...any) (banking.Account, error) {
 	var a banking.Account
 	var created, updated int64
 	dst := append([]any{&a.ID, &a.ProgramID, &a.Kind, &a.UserID, &a.BusinessID, &a.Number, &a.Status,
-		&a.Balance.Posted, &a.Balance.PendingDebits, &a.Balance.PendingCredits, &created, &updated}, extra...)
+		&a.Balance.Posted, &a.Balance.PendingDebits, &a.Balance.PendingCredits, &a.Balance.Overdraft, &created, &updated}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return a, err
 	}

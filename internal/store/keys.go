@@ -14,8 +14,9 @@ import (
 type SealedValue struct {
 	// Kind is "ssn" (users.ssn_sealed), "owner_ssn"
 	// (business_owners.ssn_sealed), "hmac_secret" (programs.hmac_secret),
-	// "retired_hmac_secret" (retired_credentials.hmac_secret) or
-	// "webhook_secret" (webhook_secrets.secret_sealed).
+	// "retired_hmac_secret" (retired_credentials.hmac_secret),
+	// "webhook_secret" (webhook_secrets.secret_sealed) or "bank_account"
+	// (linked_accounts.account_number_sealed).
 	Kind string
 	// Owner is the row's id: a user, business owner, program or webhook
 	// secret id, or a retired credential's HMAC username.
@@ -51,7 +52,7 @@ func (s *Store) Reseal(ctx context.Context, reseal func(v SealedValue) ([]byte, 
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		count = ResealCount{}
 		if s.dialect.engine == Postgres {
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, retired_credentials, webhook_secrets IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE programs, users, business_owners, retired_credentials, webhook_secrets, linked_accounts IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
@@ -113,6 +114,7 @@ var sealedSources = []struct{ kind, query string }{
 	{"ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM users WHERE ssn_sealed IS NOT NULL ORDER BY id`},
 	{"owner_ssn", `SELECT id, 'ssn:' || id, ssn_sealed FROM business_owners WHERE ssn_sealed IS NOT NULL ORDER BY id`},
 	{"webhook_secret", `SELECT id, 'webhook-secret:' || id, secret_sealed FROM webhook_secrets WHERE secret_sealed IS NOT NULL ORDER BY id`},
+	{"bank_account", `SELECT id, 'bank-account:' || id, account_number_sealed FROM linked_accounts ORDER BY id`},
 }
 
 // sealedUpdate writes a resealed value back, by kind.
@@ -122,6 +124,7 @@ var sealedUpdate = map[string]string{
 	"ssn":                 `UPDATE users SET ssn_sealed = ? WHERE id = ?`,
 	"owner_ssn":           `UPDATE business_owners SET ssn_sealed = ? WHERE id = ?`,
 	"webhook_secret":      `UPDATE webhook_secrets SET secret_sealed = ? WHERE id = ?`,
+	"bank_account":        `UPDATE linked_accounts SET account_number_sealed = ? WHERE id = ?`,
 }
 
 // StoredSandboxKey returns the sandbox key kept in the database (PostgreSQL
@@ -141,4 +144,54 @@ func (s *Store) StoredSandboxKey(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("sandbox master key in the database is malformed")
 	}
 	return key, nil
+}
+
+// Reindex recomputes every linked account's blind index
+// (account_number_index) after a key rotation, in one transaction: index
+// answers a value's new index from its sealed number (under the new key)
+// and its routing number.
+// It answers how many changed; running it again changes nothing.
+func (s *Store) Reindex(ctx context.Context, index func(v SealedValue, routing string) (string, error)) (int, error) {
+	defer s.timed("reindex", time.Now())
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT id, account_number_sealed, account_number_index, routing_number FROM linked_accounts ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			v            SealedValue
+			old, routing string
+		}
+		var all []row
+		for rows.Next() {
+			r := row{v: SealedValue{Kind: "bank_account"}}
+			if err := rows.Scan(&r.v.Owner, &r.v.Sealed, &r.old, &r.routing); err != nil {
+				rows.Close()
+				return err
+			}
+			r.v.AAD = []byte("bank-account:" + r.v.Owner)
+			all = append(all, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range all {
+			idx, err := index(r.v, r.routing)
+			if err != nil {
+				return fmt.Errorf("bank account %s: %w", r.v.Owner, err)
+			}
+			if idx == r.old {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE linked_accounts SET account_number_index = ? WHERE id = ?`), idx, r.v.Owner); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

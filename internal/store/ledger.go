@@ -257,6 +257,9 @@ type Settlement struct {
 	Status        banking.TxStatus
 	FailureReason string
 	At            time.Time
+	// Then, when set, is a job scheduled with a completion (the sandbox
+	// rail's later return).
+	Then *NewJob
 }
 
 // SettleWork is the Work that decides pending transaction id of program
@@ -298,6 +301,12 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		}
 		if err := moveBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
 			return nil, err
+		}
+		if err := syncIntent(ctx, tx, &t); err != nil {
+			return nil, err
+		}
+		if d.Then != nil && d.Status == banking.TxCompleted {
+			tx.Schedule(*d.Then)
 		}
 		ev := event(&t)
 		ev.Changes = banking.TransferChanges(&t, banking.TxPending)

@@ -50,12 +50,12 @@ func (s *Store) CheckLedger(ctx context.Context) (LedgerReport, error) {
 	defer tx.Rollback()
 	problem := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 
-	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.kind, a.posted, a.pending_debits, a.pending_credits,
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, a.kind, a.posted - a.overdraft, a.pending_debits, a.pending_credits,
 		COALESCE(SUM(CASE WHEN e.phase = 'posted' THEN e.amount END), 0),
 		COALESCE(SUM(CASE WHEN e.phase = 'pending' AND e.amount < 0 THEN -e.amount END), 0),
-		COALESCE(SUM(CASE WHEN e.phase = 'pending' AND e.amount > 0 THEN e.amount END), 0)
+		COALESCE(SUM(CASE WHEN e.phase = 'pending' AND e.amount > 0 THEN e.amount END), 0), a.overdraft
 		FROM accounts a LEFT JOIN (`+entryPhases+`) e ON e.account_id = a.id
-		GROUP BY a.id, a.kind, a.posted, a.pending_debits, a.pending_credits`)
+		GROUP BY a.id, a.kind, a.posted, a.overdraft, a.pending_debits, a.pending_credits`)
 	if err != nil {
 		return r, s.translate(err)
 	}
@@ -63,15 +63,18 @@ func (s *Store) CheckLedger(ctx context.Context) (LedgerReport, error) {
 		var id string
 		var kind banking.AccountKind
 		var b, sum banking.Balance
+		var overdraft int64
 		if err := rows.Scan(&id, &kind, &b.Posted, &b.PendingDebits, &b.PendingCredits,
-			&sum.Posted, &sum.PendingDebits, &sum.PendingCredits); err != nil {
+			&sum.Posted, &sum.PendingDebits, &sum.PendingCredits, &overdraft); err != nil {
 			rows.Close()
 			return r, s.translate(err)
 		}
 		r.Accounts++
+		// b.Posted is posted minus the overdraft: what the entries sum to.
 		if b != sum {
 			problem("account %s: balance columns %+v, entries sum to %+v", id, b, sum)
 		}
+		b.Posted = b.Posted + overdraft
 		if kind != banking.AccountClearing && b.Available() < 0 {
 			problem("account %s: available balance %s is negative", id, banking.FormatAmount(b.Available()))
 		}

@@ -5,6 +5,7 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,6 +28,9 @@ var ErrOpen = errors.New("vault: cannot open sealed value")
 type Sealer struct {
 	keyID string
 	aead  cipher.AEAD
+	// indexKey keys BlindIndex; it is derived from the master key, never
+	// the key itself.
+	indexKey []byte
 }
 
 // New returns a Sealer for a 32-byte key.
@@ -43,7 +47,9 @@ func New(key []byte) (*Sealer, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(key)
-	return &Sealer{keyID: hex.EncodeToString(sum[:4]), aead: aead}, nil
+	ik := hmac.New(sha256.New, key)
+	ik.Write([]byte("ingot blind index v1"))
+	return &Sealer{keyID: hex.EncodeToString(sum[:4]), aead: aead, indexKey: ik.Sum(nil)}, nil
 }
 
 // KeyID names the key without revealing it, so sealed values record which key
@@ -85,4 +91,19 @@ func (s *Sealer) Open(sealed, aad []byte) ([]byte, error) {
 		return nil, ErrOpen
 	}
 	return pt, nil
+}
+
+// BlindIndex is a keyed hash of data for purpose, hex-encoded: equal inputs
+// give equal indexes under one master key, so a sealed value can be looked
+// up (a linked account saved twice) without storing or comparing its
+// plaintext, and without the key nobody can test a guess against it. Its
+// key is derived from the master key and purpose (HMAC-SHA256 of the
+// purpose), so an index of one kind never matches another's. Indexes change
+// with the master key: `ingot keys rotate` recomputes them.
+func (s *Sealer) BlindIndex(purpose string, data []byte) string {
+	k := hmac.New(sha256.New, s.indexKey)
+	k.Write([]byte(purpose))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write(data)
+	return hex.EncodeToString(m.Sum(nil))
 }
