@@ -125,7 +125,7 @@ func (e cliEnv) serve(args []string) error {
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
 		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay,
-		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay,
+		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay, Sandbox: f.sandbox,
 		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {

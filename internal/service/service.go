@@ -52,6 +52,9 @@ type Config struct {
 	JobLease time.Duration
 	// Webhooks tunes webhook deliveries.
 	Webhooks WebhookConfig
+	// Sandbox gives every program its own clock (sandbox.md section 1:
+	// sandbox/clock/advance) and enables the sandbox's control calls.
+	Sandbox bool
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -76,6 +79,11 @@ type Service struct {
 	jobLease time.Duration
 	now      func() time.Time
 	log      *slog.Logger
+	// sandbox is Config.Sandbox; clocks caches programs' clock offsets and
+	// faults their injected faults (sandbox_*.go).
+	sandbox bool
+	clocks  clocks
+	faults  faultCache
 
 	// jobs holds the job handlers (jobs.go).
 	jobs jobRunner
@@ -101,7 +109,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
 		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
 		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
-		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks)}
+		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks), sandbox: cfg.Sandbox}
 	if s.routing == "" {
 		s.routing = banking.DefaultRoutingNumber
 	}
