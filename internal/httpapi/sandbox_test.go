@@ -526,3 +526,22 @@ func TestSandboxFaultCountConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// A reset under an idempotent_key is answered once and replayed after.
+func TestSandboxResetIdempotent(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		c := e.program("acme")
+		c.advance(t, 3600)
+		id := c.newUser(t, "ada@acme.example")
+		c.call("sandbox/reset", map[string]any{"idempotent_key": "reset-1"}).want(t, http.StatusOK, "")
+		c.call("user/get", map[string]any{"user_id": id}).want(t, http.StatusNotFound, "not_found")
+		c.newUser(t, "ada@acme.example")
+		r := c.call("sandbox/reset", map[string]any{"idempotent_key": "reset-1"}).want(t, http.StatusOK, "")
+		if r.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("second reset under the same key was not a replay: %v", r.Header)
+		}
+		if n := len(c.call("user/get-all", map[string]any{}).want(t, http.StatusOK, "").items(t)); n != 1 {
+			t.Errorf("users after the replayed reset = %d, want 1 (a replay changes nothing)", n)
+		}
+	})
+}

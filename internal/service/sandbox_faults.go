@@ -175,6 +175,9 @@ func (s *Service) FaultFor(ctx context.Context, pid banking.ProgramID, path stri
 	}
 	var f *store.Fault
 	for i := range c.faults {
+		if c.faults[i].Remaining == 0 {
+			continue // spent: it shadows "*" no longer
+		}
 		switch c.faults[i].Path {
 		case path:
 			f = &c.faults[i]
@@ -184,7 +187,7 @@ func (s *Service) FaultFor(ctx context.Context, pid banking.ProgramID, path stri
 			}
 		}
 	}
-	if f == nil || f.Remaining == 0 {
+	if f == nil {
 		return nil, nil
 	}
 	if f.Probability < 1 && rand.Float64() >= f.Probability {

@@ -143,7 +143,7 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 // recreates the master RBA (same id and number, zero balance) and the
 // clearing account, and starts a new audit chain with ev (program.reset).
 // What earlier works of the same group deferred for the program (events,
-// jobs, counts) is dropped with the rest (Tx.keep).
+// jobs, counts) is dropped with the rest (Tx.keep). It answers struct{}{}.
 func (s *Store) ResetWork(pid banking.ProgramID, ev banking.Event) Work {
 	return Work{Program: pid, Locks: []string{LockKey("program", string(pid))},
 		Run: func(ctx context.Context, tx *Tx) (any, error) {
@@ -178,7 +178,7 @@ func (s *Store) ResetWork(pid banking.ProgramID, ev banking.Event) Work {
 			}
 			tx.resets = append(tx.resets, pid)
 			tx.Emit(ev)
-			return nil, nil
+			return struct{}{}, nil
 		}}
 }
 
