@@ -11,7 +11,6 @@ import (
 	"github.com/ingot-dev/ingot/client"
 )
 
-
 // The SDK's retries against the sandbox's injected faults: a retried
 // mutation survives count 500s and 429s and runs once; one more fault than
 // it retries surfaces the injected error; latency delays the real answer.

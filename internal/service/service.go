@@ -192,12 +192,21 @@ func (s *Service) Store() *store.Store { return s.store }
 // clock returns the current time at the millisecond precision the API shows.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// randomHex returns n random bytes hex-encoded.
+// randomHex returns n random bytes hex-encoded, always from crypto/rand
+// (console tokens and sessions: never guessable, even in a seeded sandbox).
 func randomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand: " + err.Error())
 	}
+	return hex.EncodeToString(b)
+}
+
+// seededHex is randomHex for the values --seed makes deterministic
+// (banking.SeedIDs): generated program credentials.
+func seededHex(n int) string {
+	b := make([]byte, n)
+	banking.RandomBytes(b)
 	return hex.EncodeToString(b)
 }
 
