@@ -380,8 +380,6 @@ func (s *Service) loadAccount(ctx context.Context, tx *store.Tx, pid banking.Pro
 	return err
 }
 
-
-
 // ExportedProgram is a program's state as `ingot fixtures export` writes
 // it: its users, businesses with owners, and accounts with balances.
 type ExportedProgram struct {
