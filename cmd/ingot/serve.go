@@ -152,11 +152,21 @@ func (e cliEnv) serve(args []string) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
-	if f.sandbox {
+	if f.sandbox && *fixtures != "" {
+		// The fixture's programs are the sandbox's, with the credentials
+		// it printed or fixes: no program of its own, only the console's
+		// token on a first start.
+		if err := e.bootstrapConsole(svc, f, "http://"+ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
+	} else if f.sandbox {
 		if err := e.bootstrapSandbox(svc, f, "http://"+ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
 		}
+	}
+	if f.sandbox {
 		if *webhookURL != "" {
 			if err := e.sandboxWebhook(svc, *webhookURL); err != nil {
 				ln.Close()
