@@ -143,7 +143,9 @@ func TestSandboxClockRunsWebhookRetries(t *testing.T) {
 		c.submit(t, id)
 		first := rec.waitFor(t, "user.kyc.verified", 1)
 		ev := first[0].id()
+		start := time.Now()
 		c.advance(t, 4*86400)
+		t.Logf("advance of 4 days with a failing receiver answered in %v after %d attempts", time.Since(start), len(rec.of("user.kyc.verified")))
 		d := c.call("webhook/deliveries", map[string]any{"event_id": ev}).want(t, http.StatusOK, "").items(t)
 		if len(d) != 1 {
 			t.Fatalf("deliveries of %s = %d, want 1", ev, len(d))
@@ -487,6 +489,7 @@ func TestSandboxFaultProbability(t *testing.T) {
 			}
 		}
 		sigma := math.Sqrt(n * p * (1 - p))
+		t.Logf("%d of %d calls faulted at p=%v (mean %v, 5 sigma %.1f)", faulted, n, p, n*p, 5*sigma)
 		if d := math.Abs(float64(faulted) - n*p); d > 5*sigma {
 			t.Errorf("%d of %d calls faulted at p=%v: %.1f from the mean %v, more than 5 sigma (%.1f)", faulted, n, p, d, n*p, 5*sigma)
 		}
