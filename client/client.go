@@ -58,6 +58,8 @@ type Client struct {
 	// creds sits behind a pointer so that printing a Client with %v or %+v
 	// shows an address, never the HMAC secret.
 	creds *credentials
+	// Sandbox holds the sandbox control calls (sandbox.go).
+	Sandbox Sandbox
 }
 
 // credentials are the HMAC signing identity.
@@ -91,6 +93,7 @@ func New(baseURL, apiKey, hmacUsername, hmacSecret string, opts ...Option) *Clie
 		backoffMax: 5 * time.Second,
 		creds:      &credentials{username: hmacUsername, secret: []byte(hmacSecret)},
 	}
+	c.Sandbox = Sandbox{c: c}
 	for _, o := range opts {
 		o(c)
 	}

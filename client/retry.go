@@ -38,6 +38,8 @@ var readPaths = map[string]bool{
 	"transactions/user":                          true,
 	"transactions/single":                        true,
 	"transactions/program-rba":                   true,
+	"sandbox/clock/get":                          true,
+	"sandbox/faults/get-all":                     true,
 }
 
 // delay is the backoff before retry number attempt+1: exponential from the

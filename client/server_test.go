@@ -62,7 +62,7 @@ func startIngotWith(dir string, opt serverOptions) (*ingot, error) {
 		return nil, err
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{},
-		Webhooks: service.WebhookConfig{AllowPrivate: !opt.production}})
+		Webhooks: service.WebhookConfig{AllowPrivate: !opt.production}, Sandbox: !opt.production})
 	h := httpapi.NewHandler(httpapi.Config{Service: svc, Sandbox: !opt.production})
 	if opt.wrap != nil {
 		h = opt.wrap(h)

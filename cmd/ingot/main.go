@@ -81,6 +81,8 @@ Usage:
   ingot audit verify [--db DSN]                           check the tamper-evident audit trail
   ingot console token create|list|revoke [--name NAME]    sign-in tokens of the operator console (/console/)
   ingot keys rotate [--db DSN] --new-key-file PATH        re-encrypt secrets under a new master key
+  ingot fixtures load FILE [--db DSN] [--seed N]          load sandbox fixtures, all or nothing
+  ingot fixtures export --program ID [--db DSN]           write a program's state as fixtures
   ingot version                                           version, commit and Go version
 
 Run "ingot COMMAND --help" for a command's flags.
@@ -110,6 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return env.console(rest)
 	case "transfers":
 		return env.transfers(rest)
+	case "fixtures":
+		return env.fixtures(rest)
 	case "audit":
 		return env.group(rest, "audit", "verify", "ingot audit verify [--db DSN]    check the tamper-evident audit trail", env.auditVerify)
 	case "keys":

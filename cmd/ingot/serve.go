@@ -64,6 +64,8 @@ func (e cliEnv) serve(args []string) error {
 	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it; every job must finish well within it (env INGOT_JOB_LEASE)")
 	webhookURL := fs.String("webhook-url", envOr(e.getenv, "INGOT_WEBHOOK_URL", ""), "with --sandbox: the sandbox program's webhook endpoint, set at start (env INGOT_WEBHOOK_URL)")
 	retryScale := fs.Float64("webhook-retry-scale", 1, "with --sandbox: multiply the webhook retry schedule, e.g. 0.001 makes 1 min 60 ms (env INGOT_WEBHOOK_RETRY_SCALE)")
+	fixtures := fs.String("fixtures", envOr(e.getenv, "INGOT_FIXTURES", ""), "with --sandbox: load this fixture file (docs/sandbox.md) at start, all or nothing; an invalid one stops the start (env INGOT_FIXTURES)")
+	seed := fs.Int64("seed", -1, "with --sandbox: make generated ids, account numbers and credentials deterministic; -1: random")
 	allowPrivate := fs.Bool("webhook-allow-private", false, "deliver webhooks to loopback, private, link-local, multicast and unspecified addresses (always allowed with --sandbox) (env INGOT_WEBHOOK_ALLOW_PRIVATE)")
 	if err := e.envDefaults(fs, map[string]string{"kyc-delay": "INGOT_KYC_DELAY", "max-body-bytes": "INGOT_MAX_BODY_BYTES",
 		"rate-limit": "INGOT_RATE_LIMIT", "rate-burst": "INGOT_RATE_BURST", "job-lease": "INGOT_JOB_LEASE",
@@ -121,6 +123,12 @@ func (e cliEnv) serve(args []string) error {
 		if err := e.requireKey(f); err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
+		if *fixtures != "" || *seed >= 0 {
+			return usageError{"serve: --fixtures and --seed need --sandbox"}
+		}
+	}
+	if *seed >= 0 {
+		banking.SeedIDs(uint64(*seed))
 	}
 	metrics := httpapi.NewMetrics()
 	st, err := e.openStore(f, metrics.ObserveStore)
@@ -140,7 +148,7 @@ func (e cliEnv) serve(args []string) error {
 	}
 	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
 		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay, Rail: rail,
-		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay,
+		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay, Sandbox: f.sandbox,
 		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
 	defer svc.Close()
 	if err := svc.CheckKey(e.ctx); err != nil {
@@ -151,11 +159,29 @@ func (e cliEnv) serve(args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	if f.sandbox {
+	if *fixtures != "" {
+		// Before the bootstrap, which creates a program only in an empty
+		// database: the fixture's programs are the sandbox's.
+		if err := e.loadFixtures(svc, *fixtures); err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+	if f.sandbox && *fixtures != "" {
+		// The fixture's programs are the sandbox's, with the credentials
+		// it printed or fixes: no program of its own, only the console's
+		// token on a first start.
+		if err := e.bootstrapConsole(svc, f, "http://"+ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
+	} else if f.sandbox {
 		if err := e.bootstrapSandbox(svc, f, "http://"+ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
 		}
+	}
+	if f.sandbox {
 		if *webhookURL != "" {
 			if err := e.sandboxWebhook(svc, *webhookURL); err != nil {
 				ln.Close()

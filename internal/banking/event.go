@@ -11,13 +11,16 @@ const (
 	// EventCredentialsRotated: an operator replaced the program's
 	// credentials; the old ones work until the grace period ends.
 	EventCredentialsRotated EventType = "program.credentials_rotated"
-	EventUserCreated        EventType = "user.created"
-	EventUserUpdated        EventType = "user.updated"
-	EventUserBlocked        EventType = "user.blocked"
-	EventUserUnblocked      EventType = "user.unblocked"
-	EventKYCSubmitted       EventType = "user.kyc.submitted"
-	EventKYCVerified        EventType = "user.kyc.verified"
-	EventKYCRejected        EventType = "user.kyc.rejected"
+	// EventProgramReset: sandbox/reset deleted the program's data; it is the
+	// first event of the program's new audit chain (sandbox.md section 1).
+	EventProgramReset  EventType = "program.reset"
+	EventUserCreated   EventType = "user.created"
+	EventUserUpdated   EventType = "user.updated"
+	EventUserBlocked   EventType = "user.blocked"
+	EventUserUnblocked EventType = "user.unblocked"
+	EventKYCSubmitted  EventType = "user.kyc.submitted"
+	EventKYCVerified   EventType = "user.kyc.verified"
+	EventKYCRejected   EventType = "user.kyc.rejected"
 )
 
 // Notices: what happened without changing anything, so it has no place in

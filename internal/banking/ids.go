@@ -1,7 +1,6 @@
 package banking
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -125,10 +124,13 @@ func NewEventID(now time.Time) EventID { return NewID[EventID](now) }
 // then random bits.
 func newUUIDv7(now time.Time) string {
 	var b [16]byte
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("crypto/rand: " + err.Error()) // never fails on supported platforms
-	}
 	ms := uint64(now.UnixMilli())
+	if seeded.Load() != nil {
+		// Deterministic (SeedIDs): the time field counts ids instead, so
+		// the same sequence of calls gives the same ids in any run.
+		ms = seededMillis()
+	}
+	RandomBytes(b[6:])
 	b[0], b[1], b[2] = byte(ms>>40), byte(ms>>32), byte(ms>>24)
 	b[3], b[4], b[5] = byte(ms>>16), byte(ms>>8), byte(ms)
 	b[6] = b[6]&0x0f | 0x70

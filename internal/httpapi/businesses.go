@@ -28,8 +28,13 @@ func wireBusiness(b *banking.Business) apitype.Business {
 func businessPage(b banking.Business) any { return apitype.One(wireBusiness(&b)) }
 
 func (h *handler) createBusiness(ctx context.Context, c service.Caller, r *apitype.CreateBusinessRequest) (banking.Business, error) {
+	return h.svc.CreateBusiness(ctx, c, r.UserID, businessInput(r))
+}
+
+// businessInput is a business/create body as the service takes it.
+func businessInput(r *apitype.CreateBusinessRequest) banking.NewBusinessInput {
 	rep := &r.BusinessRepresentative
-	return h.svc.CreateBusiness(ctx, c, r.UserID, banking.NewBusinessInput{
+	return banking.NewBusinessInput{
 		BusinessProfile: banking.BusinessProfile{
 			Name: r.BusinessName, DBA: r.DBA, EIN: r.EIN, BusinessType: r.BusinessType,
 			Industry: r.BusinessIndustry, Description: r.BusinessDescription, NAICSCode: r.NAICSCode,
@@ -44,7 +49,7 @@ func (h *handler) createBusiness(ctx context.Context, c service.Caller, r *apity
 		},
 		NameAlias: r.Name, BusinessEmail: r.BusinessEmail, BusinessPhone: r.BusinessPhone,
 		MetaData: metaData(r.MetaData),
-	})
+	}
 }
 
 func (h *handler) getBusiness(ctx context.Context, c service.Caller, r *apitype.BusinessRequest) (any, error) {

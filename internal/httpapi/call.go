@@ -32,7 +32,8 @@ func mutation[Req, Res any](h *handler, path string, fn func(ctx context.Context
 
 // serve adapts a typed endpoint to http.Handler, applying the pipeline every
 // API call shares, in order: content type (415), body limit (413),
-// authentication (401), the program's rate limit (429), strict decoding
+// authentication (401), the program's rate limit (429), an injected fault
+// (sandbox only: sandbox.md section 1), strict decoding
 // (400), the idempotency key of a mutating call (replay, 409, 422; spec
 // section 6), then the endpoint. The order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
@@ -63,6 +64,9 @@ func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx 
 		}
 		if err := h.rateLimit(w, caller.ProgramID); err != nil {
 			h.writeError(w, r, err)
+			return
+		}
+		if h.sandbox && h.injectFault(w, r, endpoint, caller.ProgramID) {
 			return
 		}
 		var req Req

@@ -62,6 +62,8 @@ type handler struct {
 	maxHeader int
 	// sandbox is Config.Sandbox.
 	sandbox bool
+	// paths are the API calls served (routes.go), which faults may name.
+	paths map[string]bool
 }
 
 // NewHandler returns the complete HTTP API.

@@ -153,7 +153,7 @@ func (e *env) start() {
 	}
 	e.metrics = metrics
 	e.svc = service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Now: e.clock.Now, Logger: log,
-		ACHSettleDelay: e.achDelay, Rail: e.rail, Webhooks: hooks})
+		ACHSettleDelay: e.achDelay, Rail: e.rail, Webhooks: hooks, Sandbox: !e.production})
 	e.srv = httptest.NewServer(httpapi.NewHandler(httpapi.Config{Service: e.svc, Now: e.clock.Now, Logger: log, MaxBody: e.maxBody,
 		Metrics: metrics, Sandbox: !e.production}))
 	e.t.Cleanup(e.stop)

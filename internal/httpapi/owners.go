@@ -40,11 +40,16 @@ func wireContact(c *banking.Contact) apitype.Contact {
 }
 
 func (h *handler) addOwner(ctx context.Context, c service.Caller, r *apitype.AddOwnerRequest) (banking.Owner, error) {
-	return h.svc.AddOwner(ctx, c, r.UserID, r.BusinessID, banking.NewOwnerInput{
+	return h.svc.AddOwner(ctx, c, r.UserID, r.BusinessID, ownerInput(r))
+}
+
+// ownerInput is an add-business-owner body as the service takes it.
+func ownerInput(r *apitype.AddOwnerRequest) banking.NewOwnerInput {
+	return banking.NewOwnerInput{
 		Name: r.Name, FirstName: r.FirstName, LastName: r.LastName, Email: r.Email,
 		PhoneNumber: r.PhoneNumber, Address: r.Address, DateOfBirth: r.DateOfBirth, SSN: r.SSN,
 		Ownership: (*string)(r.OwnershipPercent),
-	})
+	}
 }
 
 func (h *handler) listOwners(ctx context.Context, c service.Caller, r *apitype.BusinessPageRequest) (any, error) {

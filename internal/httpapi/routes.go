@@ -80,6 +80,16 @@ func (h *handler) routes(mux *http.ServeMux) {
 		for _, rt := range []route{
 			mutation(h, "sandbox/simulate/inbound-transfer", h.simulateInbound, inboundPage),
 			mutation(h, "sandbox/simulate/settle", h.simulateSettle, settledPage),
+			// The control plane proper (issue 15): reset, the program's
+			// clock, decisions on demand, injected faults.
+			mutation(h, "sandbox/reset", h.reset, empty[struct{}]),
+			read(h, "sandbox/clock/get", h.clockGet),
+			mutation(h, "sandbox/clock/advance", h.clockAdvance, clockAnswer),
+			mutation(h, "sandbox/simulate/kyc-decision", h.simulateKYC, userPage),
+			mutation(h, "sandbox/simulate/kyb-decision", h.simulateKYB, businessPage),
+			mutation(h, "sandbox/faults/set", h.setFault, faultPage),
+			read(h, "sandbox/faults/get-all", h.faults),
+			mutation(h, "sandbox/faults/clear", h.clearFaults, empty[struct{}]),
 		} {
 			h.register(mux, rt)
 		}
@@ -89,6 +99,10 @@ func (h *handler) routes(mux *http.ServeMux) {
 
 // register serves rt at POST /api/v4/ and its path.
 func (h *handler) register(mux *http.ServeMux, rt route) {
+	if h.paths == nil {
+		h.paths = map[string]bool{}
+	}
+	h.paths[rt.path] = true
 	mux.Handle("POST /api/v4/"+rt.path, rt.handler)
 	// The same path with any other method: 405 in the error envelope
 	// rather than ServeMux's plain-text answer.

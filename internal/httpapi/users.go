@@ -37,14 +37,19 @@ func metaData(in []apitype.MetaData) []banking.MetaData {
 }
 
 func (h *handler) createUser(ctx context.Context, c service.Caller, r *apitype.CreateUserRequest) (banking.User, error) {
-	return h.svc.CreateUser(ctx, c, banking.NewUserInput{
+	return h.svc.CreateUser(ctx, c, userInput(r))
+}
+
+// userInput is a user/create body as the service takes it.
+func userInput(r *apitype.CreateUserRequest) banking.NewUserInput {
+	return banking.NewUserInput{
 		FirstName: r.FirstName, MiddleName: r.MiddleName, LastName: r.LastName,
 		Email: r.Email, PhoneNumber: r.PhoneNumber, DateOfBirth: r.DateOfBirth,
 		AddressOne: r.AddressOne, AddressTwo: r.AddressTwo, City: r.City, State: r.State,
 		Country: r.Country, PostalCode: r.PostalCode, SSN: r.SSN, Username: r.Username,
 		BusinessID: r.BusinessID, TermsAccepted: r.TermsAccepted, MetaData: metaData(r.MetaData),
 		IsVendor: r.IsVendor, Vendor: r.Vendor,
-	})
+	}
 }
 
 func (h *handler) getUser(ctx context.Context, c service.Caller, r *apitype.UserRequest) (any, error) {

@@ -56,7 +56,7 @@ func (s *Service) IssueBusinessAccount(ctx context.Context, c Caller, rawUser, r
 }
 
 func (s *Service) issue(ctx context.Context, c Caller, uid banking.UserID, bid banking.BusinessID, kind banking.AccountKind) (banking.Account, error) {
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	w := store.IssueAccountWork(c.ProgramID, uid, bid, func(n int64) (banking.Account, banking.Event) {
 		a := banking.NewAccount(c.ProgramID, kind, uid, bid, n, now)
 		return a, banking.NewAccountEvent(&a, banking.EventAccountIssued, c.actor(), "", banking.IssuedChanges(&a), now)
@@ -160,7 +160,7 @@ func (s *Service) accountTransition(ctx context.Context, c Caller, rawAccount, r
 		return banking.Account{}, err
 	}
 	return s.doAccount(ctx, c, store.AccountWork(c.ProgramID, id, func(a *banking.Account) (banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, err := step(a, now)
 		if err != nil {
 			return banking.Event{}, err

@@ -69,7 +69,7 @@ func businessRef(rawUser, rawBusiness string) (banking.UserID, banking.BusinessI
 // business.created event. The user must be the program's (404) and active
 // (409 blocked); the EIN must be new to the program (409).
 func (s *Service) CreateBusiness(ctx context.Context, c Caller, rawUser string, in banking.NewBusinessInput) (banking.Business, error) {
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	b, err := banking.NewBusiness(c.ProgramID, "", in, now)
 	var missing error
 	if e := required("user_id", rawUser); e != nil {
@@ -125,7 +125,7 @@ func (s *Service) UpdateBusiness(ctx context.Context, c Caller, rawUser, rawBusi
 		return banking.Business{}, err
 	}
 	w := store.BusinessWork(c.ProgramID, uid, bid, store.BusinessNeeds{}, func(_ *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, err := banking.ApplyBusinessPatch(&f.Business, p, now)
 		if err != nil || len(ch) == 0 {
 			return f.Business, nil, err
@@ -172,7 +172,7 @@ func (s *Service) businessTransition(ctx context.Context, c Caller, rawUser, raw
 		return banking.Business{}, err
 	}
 	return s.doBusiness(ctx, c, store.BusinessWork(c.ProgramID, uid, bid, store.BusinessNeeds{}, func(_ *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, err := step(&f.Business, now)
 		if err != nil {
 			return nil, nil, err

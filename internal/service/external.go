@@ -80,7 +80,7 @@ func (s *Service) external(ctx context.Context, c Caller, in banking.ExternalInp
 	if !owned || linked.Status != "active" {
 		return banking.Transaction{}, banking.Errorf(banking.CodeNotFound, "linked bank account not found")
 	}
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	clearing := banking.ClearingAccountID(c.ProgramID)
 	t := banking.Transaction{
 		ID: banking.NewID[banking.TransactionID](now), ProgramID: c.ProgramID, Amount: e.Amount,
@@ -134,7 +134,7 @@ func (s *Service) runRail(ctx context.Context, j store.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil || len(p.Steps) == 0 {
 		return banking.Errorf(banking.CodeInvalid, "rail job payload: %v", err)
 	}
-	now := s.clock()
+	now := s.nowFor(j.Program)
 	step := p.Steps[0]
 	var next *store.NewJob
 	if len(p.Steps) > 1 {
@@ -224,7 +224,7 @@ func (s *Service) SettleMovement(ctx context.Context, c Caller, rawID, rawOutcom
 	if t.Status != want {
 		return banking.Transaction{}, banking.Errorf(banking.CodeConflict, "transaction is %s: %s needs it %s", t.Status, o, want)
 	}
-	w, err := s.decision(c.ProgramID, id, t.SourceAccountID, t.DestinationAccountID, o, code, actor, s.clock(), nil)
+	w, err := s.decision(c.ProgramID, id, t.SourceAccountID, t.DestinationAccountID, o, code, actor, s.nowFor(c.ProgramID), nil)
 	if err != nil {
 		return banking.Transaction{}, err
 	}

@@ -206,7 +206,7 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 		// Cut short by shutdown: the lease runs out and any process retries.
 		return
 	default:
-		next := s.now().Add(backoff(j.Attempts))
+		next := s.nowFor(j.Program).Add(backoff(j.Attempts)) // in the program's time, as RetryJob takes it
 		s.log.Error("job failed; retrying", "kind", j.Kind, "job_id", j.ID, "attempt", j.Attempts, "next", next, "err", err)
 		err = s.store.RetryJob(bg, j, next, err.Error())
 	}

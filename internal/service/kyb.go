@@ -31,7 +31,7 @@ func (s *Service) SubmitKYB(ctx context.Context, c Caller, rawUser, rawBusiness 
 	}
 	needs := store.BusinessNeeds{User: true, Owners: true}
 	return s.doBusiness(ctx, c, store.BusinessWork(c.ProgramID, uid, bid, needs, func(tx *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, err := f.SubmitKYB(now)
 		if err != nil {
 			return nil, nil, err
@@ -82,7 +82,7 @@ func (s *Service) runKYBCheck(ctx context.Context, j store.Job) error {
 		// KYC (runKYCCheck), a notice tells webhook receivers once.
 		w := store.BusinessWork(j.Program, p.UserID, p.BusinessID, store.BusinessNeeds{Owners: true}, func(tx *store.Tx, f *banking.BusinessFile) (any, []banking.Event, error) {
 			if f.Business.KYBStatus == banking.KYCPending && f.SameKYBSubject(&checked) {
-				tx.Notify(banking.NewBusinessEvent(&f.Business, banking.EventKYBReview, actor, d.Reason, nil, s.clock()))
+				tx.Notify(banking.NewBusinessEvent(&f.Business, banking.EventKYBReview, actor, d.Reason, nil, s.nowFor(j.Program)))
 			}
 			return nil, nil, nil
 		})
@@ -149,7 +149,7 @@ func (s *Service) kybDecisionWork(pid banking.ProgramID, uid banking.UserID, bid
 		if stale != nil && stale(f) {
 			return f.Business, nil, nil
 		}
-		now := s.clock()
+		now := s.nowFor(pid)
 		ch, owners, err := f.ResolveKYB(decision, now)
 		if err != nil {
 			return nil, nil, err

@@ -27,7 +27,7 @@ func (s *Service) SubmitKYC(ctx context.Context, c Caller, rawID string) (bankin
 		return banking.User{}, err
 	}
 	w := store.UpdateUserWork(c.ProgramID, id, func(tx *store.Tx, u *banking.User) (*banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(u.ProgramID)
 		ch, err := u.SubmitKYC(now)
 		if err != nil {
 			return nil, err
@@ -105,7 +105,7 @@ func (s *Service) runKYCCheck(ctx context.Context, j store.Job) error {
 		// are told (user.kyc.pending) once, with the job's completion.
 		w := store.UpdateUserWork(u.ProgramID, u.ID, func(tx *store.Tx, cur *banking.User) (*banking.Event, error) {
 			if cur.KYCStatus == banking.KYCPending {
-				tx.Notify(banking.NewEvent(cur, banking.EventKYCReview, actor, d.Reason, nil, s.clock()))
+				tx.Notify(banking.NewEvent(cur, banking.EventKYCReview, actor, d.Reason, nil, s.nowFor(u.ProgramID)))
 			}
 			return nil, nil
 		})
@@ -143,7 +143,7 @@ func (s *Service) kycDecisionWork(pid banking.ProgramID, uid banking.UserID, to 
 		if stale != nil && stale(u) {
 			return nil, nil
 		}
-		now := s.clock()
+		now := s.nowFor(pid)
 		ch, err := u.ResolveKYC(to, reason, now)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
@@ -19,7 +20,7 @@ import (
 // (404).
 func (s *Service) SaveLinkedAccount(ctx context.Context, c Caller, rawUser, rawBusiness string, forProgram bool, in banking.LinkedAccountInput) (banking.LinkedAccount, error) {
 	in.HasKey = c.Idem != nil
-	a, number, err := banking.ParseLinkedAccount(in)
+	_, _, err := banking.ParseLinkedAccount(in)
 	var missing error
 	if !forProgram && rawUser == "" {
 		missing = banking.Invalid("user_id", "is required")
@@ -27,24 +28,23 @@ func (s *Service) SaveLinkedAccount(ctx context.Context, c Caller, rawUser, rawB
 	if err := joinInvalid(missing, err); err != nil {
 		return banking.LinkedAccount{}, err
 	}
-	now := s.clock()
-	a.ID, a.ProgramID, a.CreatedAt, a.UpdatedAt = banking.NewID[banking.LinkedAccountID](now), c.ProgramID, now, now
+	var uid banking.UserID
+	var bid banking.BusinessID
 	switch {
 	case forProgram:
-		a.OwnerType, a.OwnerID = banking.EntityProgram, string(c.ProgramID)
 	case rawBusiness != "":
-		if a.UserID, a.BusinessID, err = businessRef(rawUser, rawBusiness); err != nil {
-			return banking.LinkedAccount{}, err
-		}
-		a.OwnerType, a.OwnerID = banking.EntityBusiness, string(a.BusinessID)
+		uid, bid, err = businessRef(rawUser, rawBusiness)
 	default:
-		if a.UserID, err = userID(rawUser); err != nil {
-			return banking.LinkedAccount{}, err
-		}
-		a.OwnerType, a.OwnerID = banking.EntityUser, string(a.UserID)
+		uid, err = userID(rawUser)
 	}
-	a.NumberSealed = s.sealer.Seal([]byte(number), banking.LinkedAccountAAD(a.ID))
-	a.NumberIndex = s.sealer.BlindIndex(banking.LinkedIndexPurpose, banking.LinkedIndexInput(a.Routing, number))
+	if err != nil {
+		return banking.LinkedAccount{}, err
+	}
+	now := s.nowFor(c.ProgramID)
+	a, err := s.linkedAccount(c.ProgramID, uid, bid, forProgram, in, now)
+	if err != nil {
+		return banking.LinkedAccount{}, err
+	}
 	w := store.SaveLinkedAccountWork(a, banking.NewLinkedAccountEvent(&a, banking.EventLinkedAccountSaved, c.actor(), now))
 	w.Idem = c.finish()
 	v, err := s.store.Do(ctx, w)
@@ -52,6 +52,31 @@ func (s *Service) SaveLinkedAccount(ctx context.Context, c Caller, rawUser, rawB
 		return banking.LinkedAccount{}, err
 	}
 	return v.(banking.LinkedAccount), nil
+}
+
+// linkedAccount makes linked account in of program pid's program (forProgram),
+// user uid's or, with bid, that business's, at now: validated (400 naming
+// every wrong field), its full number sealed and indexed, never kept in
+// clear. The API and fixtures both save through it.
+func (s *Service) linkedAccount(pid banking.ProgramID, uid banking.UserID, bid banking.BusinessID, forProgram bool,
+	in banking.LinkedAccountInput, now time.Time) (banking.LinkedAccount, error) {
+	a, number, err := banking.ParseLinkedAccount(in)
+	if err != nil {
+		return banking.LinkedAccount{}, err
+	}
+	a.ID, a.ProgramID, a.CreatedAt, a.UpdatedAt = banking.NewID[banking.LinkedAccountID](now), pid, now, now
+	a.UserID, a.BusinessID = uid, bid
+	switch {
+	case forProgram:
+		a.OwnerType, a.OwnerID = banking.EntityProgram, string(pid)
+	case bid != "":
+		a.OwnerType, a.OwnerID = banking.EntityBusiness, string(bid)
+	default:
+		a.OwnerType, a.OwnerID = banking.EntityUser, string(uid)
+	}
+	a.NumberSealed = s.sealer.Seal([]byte(number), banking.LinkedAccountAAD(a.ID))
+	a.NumberIndex = s.sealer.BlindIndex(banking.LinkedIndexPurpose, banking.LinkedIndexInput(a.Routing, number))
+	return a, nil
 }
 
 // LinkedAccounts lists the linked accounts of user rawUser (their own and

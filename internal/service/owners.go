@@ -10,7 +10,7 @@ import (
 // AddOwner validates and adds a beneficial owner (or control person) to a
 // business, its SSN sealed like a user's. It answers the new owner.
 func (s *Service) AddOwner(ctx context.Context, c Caller, rawUser, rawBusiness string, in banking.NewOwnerInput) (banking.Owner, error) {
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	o, ssn, err := banking.NewOwner(c.ProgramID, banking.BusinessID(rawBusiness), in, now)
 	var missing error
 	if e := required("user_id", rawUser, "business_id", rawBusiness); e != nil {
@@ -72,7 +72,7 @@ func ownerRef(rawUser, rawBusiness, rawOwner string) (banking.UserID, banking.Bu
 // AddDocument adds a pending document to one of a business's owners. It
 // answers the new document.
 func (s *Service) AddDocument(ctx context.Context, c Caller, rawUser, rawBusiness, rawOwner string, in banking.NewDocumentInput) (banking.Document, error) {
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	d, err := banking.NewDocument(c.ProgramID, banking.BusinessID(rawBusiness), banking.OwnerID(rawOwner), in, now)
 	var missing error
 	if e := required("user_id", rawUser, "business_id", rawBusiness, "business_owner_id", rawOwner); e != nil {

@@ -95,8 +95,8 @@ func newCredentials(id, name string) Credentials {
 	return Credentials{
 		ProgramID:    id,
 		Name:         name,
-		APIKey:       "ak_" + randomHex(20),
-		HMACUsername: "hu_" + randomHex(8),
-		HMACSecret:   randomHex(32),
+		APIKey:       "ak_" + seededHex(20),
+		HMACUsername: "hu_" + seededHex(8),
+		HMACSecret:   seededHex(32),
 	}
 }

@@ -56,6 +56,9 @@ type Config struct {
 	JobLease time.Duration
 	// Webhooks tunes webhook deliveries.
 	Webhooks WebhookConfig
+	// Sandbox gives every program its own clock (sandbox.md section 1:
+	// sandbox/clock/advance) and enables the sandbox's control calls.
+	Sandbox bool
 	// Now is the clock; nil means time.Now. Tests inject a fixed one.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -82,6 +85,11 @@ type Service struct {
 	jobLease time.Duration
 	now      func() time.Time
 	log      *slog.Logger
+	// sandbox is Config.Sandbox; clocks caches programs' clock offsets and
+	// faults their injected faults (sandbox_*.go).
+	sandbox bool
+	clocks  clocks
+	faults  faultCache
 
 	// jobs holds the job handlers (jobs.go).
 	jobs jobRunner
@@ -107,7 +115,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, kyc: cfg.KYC, now: cfg.Now, log: cfg.Logger,
 		creds: newCredCache(credCacheTTL, credCacheMax), routing: cfg.RoutingNumber, jobLease: cfg.JobLease,
 		achDelay: cfg.ACHSettleDelay, idemLease: cfg.IdempotencyLease,
-		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks), rail: cfg.Rail}
+		bookDelay: cfg.BookSettleDelay, hooks: newWebhooks(cfg.Webhooks), rail: cfg.Rail, sandbox: cfg.Sandbox}
 	if s.rail == nil {
 		s.rail = SandboxRail{Delay: cfg.ACHSettleDelay}
 	}
@@ -194,12 +202,21 @@ func (s *Service) Store() *store.Store { return s.store }
 // clock returns the current time at the millisecond precision the API shows.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// randomHex returns n random bytes hex-encoded.
+// randomHex returns n random bytes hex-encoded, always from crypto/rand
+// (console tokens and sessions: never guessable, even in a seeded sandbox).
 func randomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand: " + err.Error())
 	}
+	return hex.EncodeToString(b)
+}
+
+// seededHex is randomHex for the values --seed makes deterministic
+// (banking.SeedIDs): generated program credentials.
+func seededHex(n int) string {
+	b := make([]byte, n)
+	banking.RandomBytes(b)
 	return hex.EncodeToString(b)
 }
 

@@ -48,7 +48,7 @@ func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTra
 	if err != nil {
 		return banking.Transaction{}, err
 	}
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	t := banking.Transaction{
 		ID: banking.NewID[banking.TransactionID](now), ProgramID: c.ProgramID, Amount: bt.Amount,
 		Status: banking.TxPending, Category: banking.CategoryBookTransfer, Method: banking.MethodBook,
@@ -76,7 +76,7 @@ func (s *Service) SimulateInbound(ctx context.Context, c Caller, rawAccount, amo
 	if err != nil {
 		return banking.Transaction{}, err
 	}
-	now := s.clock()
+	now := s.nowFor(c.ProgramID)
 	t := banking.Transaction{
 		ID: banking.NewID[banking.TransactionID](now), ProgramID: c.ProgramID, Amount: in.Amount,
 		Status: banking.TxPending, Category: banking.CategoryInboundTransfer, Method: banking.Method(in.Rail),
@@ -132,7 +132,7 @@ func (s *Service) runSettle(ctx context.Context, j store.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return banking.Errorf(banking.CodeInvalid, "settlement job payload: %v", err)
 	}
-	now := s.clock()
+	now := s.nowFor(j.Program)
 	w := store.SettleWork(j.Program, p.TransactionID, p.Source, p.Destination,
 		store.Settlement{Status: banking.TxCompleted, At: now}, func(t *banking.Transaction) banking.Event {
 			return banking.NewTransferEvent(t, banking.EventTransferCompleted, settleActor, nil, now)

@@ -62,7 +62,7 @@ func ssnAAD[T banking.UserID | banking.OwnerID](id T) []byte { return []byte("ss
 // same transaction (businesses.md section 6); the business must be the
 // program's.
 func (s *Service) CreateUser(ctx context.Context, c Caller, in banking.NewUserInput) (banking.User, error) {
-	u, ssn, err := banking.NewUser(c.ProgramID, in, s.clock())
+	u, ssn, err := banking.NewUser(c.ProgramID, in, s.nowFor(c.ProgramID))
 	if err != nil {
 		return u, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, rawID string, p bank
 			}
 			current = string(b)
 		}
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, newSSN, err := banking.ApplyPatch(u, p, current, now)
 		if err != nil || len(ch) == 0 {
 			return nil, err
@@ -159,7 +159,7 @@ func (s *Service) transition(ctx context.Context, c Caller, rawID, reason string
 		return banking.User{}, err
 	}
 	return s.store.UpdateUser(ctx, c.ProgramID, id, func(u *banking.User) (*banking.Event, error) {
-		now := s.clock()
+		now := s.nowFor(c.ProgramID)
 		ch, err := step(u, now)
 		if err != nil {
 			return nil, err

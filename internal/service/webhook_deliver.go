@@ -255,7 +255,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 		}
 		return
 	}
-	now := s.clock()
+	now := s.nowFor(j.Program)
 	o := store.WebhookOutcome{ProgramID: j.Program, EventID: p.EventID, At: now, DisableAfter: s.hooks.schedule.Window()}
 	outcome := "failed"
 	var took time.Duration
@@ -283,7 +283,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 		took = r.Duration
 		o.Delivered, o.StatusCode, o.Error, o.Gone = r.Delivered, r.StatusCode, r.Error, r.Gone
 		o.WasFailing = !a.Endpoint.FailingSince.IsZero()
-		o.At = s.clock()
+		o.At = s.nowFor(j.Program)
 		switch {
 		case r.Delivered:
 			outcome = "delivered"

@@ -138,7 +138,7 @@ func (s *Service) SetWebhook(ctx context.Context, pid banking.ProgramID, url str
 	if err := s.programExists(ctx, pid); err != nil {
 		return WebhookSettings{}, err
 	}
-	now := s.clock()
+	now := s.nowFor(pid)
 	sec, shown := s.newSecret(now)
 	ep, stored, err := s.store.SetWebhookEndpoint(ctx, store.WebhookEndpoint{ProgramID: pid, URL: url, Events: events,
 		CreatedAt: now, UpdatedAt: now}, sec)
@@ -173,7 +173,7 @@ func (s *Service) programExists(ctx context.Context, pid banking.ProgramID) erro
 // Webhook reads a program's endpoint; withSecret also opens and answers its
 // current signing secret (the sandbox's program/webhook/get).
 func (s *Service) Webhook(ctx context.Context, pid banking.ProgramID, withSecret bool) (WebhookSettings, error) {
-	ep, secrets, err := s.store.WebhookEndpoint(ctx, pid, s.clock())
+	ep, secrets, err := s.store.WebhookEndpoint(ctx, pid, s.nowFor(pid))
 	if err != nil {
 		return WebhookSettings{}, err
 	}
@@ -196,7 +196,7 @@ func (s *Service) Webhook(ctx context.Context, pid banking.ProgramID, withSecret
 // previous one keeps signing for 24 hours (deliveries carry both
 // signatures meanwhile).
 func (s *Service) RotateWebhookSecret(ctx context.Context, pid banking.ProgramID) (string, error) {
-	sec, shown := s.newSecret(s.clock())
+	sec, shown := s.newSecret(s.nowFor(pid))
 	if err := s.store.RotateWebhookSecret(ctx, pid, sec, secretOverlap); err != nil {
 		return "", err
 	}
@@ -206,7 +206,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, pid banking.ProgramID
 // DeleteWebhook removes a program's endpoint and secrets; pending
 // deliveries fail. The log stays.
 func (s *Service) DeleteWebhook(ctx context.Context, pid banking.ProgramID) error {
-	return s.store.DeleteWebhookEndpoint(ctx, pid, s.clock())
+	return s.store.DeleteWebhookEndpoint(ctx, pid, s.nowFor(pid))
 }
 
 // WebhookFilter selects a page of the delivery log (section 5).
@@ -241,7 +241,7 @@ func (s *Service) Redeliver(ctx context.Context, c Caller, eventID string) (stor
 	if !webhook.ValidEventID(eventID) {
 		return store.WebhookEvent{}, errNoWebhookEvent
 	}
-	w := store.RedeliverWork(c.ProgramID, eventID, s.clock())
+	w := store.RedeliverWork(c.ProgramID, eventID, s.nowFor(c.ProgramID))
 	w.Idem = c.finish()
 	v, err := s.store.Do(ctx, w)
 	if err != nil {

@@ -35,7 +35,8 @@ type NewJob struct {
 	Kind string
 	// Payload is the handler's input, usually JSON; never a secret.
 	Payload []byte
-	// RunAt is when the job is due.
+	// RunAt is when the job is due, in the program's time (its sandbox
+	// clock; the real time in production).
 	RunAt time.Time
 	// Claimed, when set, inserts the job already claimed by this process,
 	// with a lease until Lease, and hands it to Claimed once the
@@ -125,22 +126,30 @@ func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
 }
 
 func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
-	args := make([]any, 0, 7*len(jobs))
+	args := make([]any, 0, 8*len(jobs))
 	claimed := map[string]int{} // token → index in jobs
+	var values strings.Builder
 	for i, j := range jobs {
 		payload := j.Payload
 		if payload == nil {
 			payload = []byte{}
 		}
-		runAt, token, attempts := millis(j.RunAt), "", 0
-		if j.Claimed != nil {
-			runAt, token, attempts = millis(j.Lease), newToken(), 1
-			claimed[token] = i
+		if i > 0 {
+			values.WriteString(", ")
 		}
-		args = append(args, j.Program, j.Kind, string(payload), runAt, token, attempts, millis(j.RunAt))
+		if j.Claimed != nil {
+			// A lease is real time.
+			token := newToken()
+			claimed[token] = i
+			values.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
+			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, 1, millis(j.RunAt))
+			continue
+		}
+		// RunAt is in the program's time (sandbox_clock.go).
+		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', 0, ?)`)
+		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, millis(j.RunAt))
 	}
-	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(jobs)), ", ")
+	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` + values.String()
 	if len(claimed) == 0 {
 		_, err := s.exec(ctx, g.tx, q, args...)
 		return err
@@ -254,14 +263,15 @@ func (s *Store) finishJob(ctx context.Context, tx *sql.Tx, j *Job) error {
 	return nil
 }
 
-// RetryJob makes the job a work carries due again at runAt, in the work's
+// RetryJob makes the job a work carries due again at runAt (in its
+// program's time, sandbox_clock.go), in the work's
 // transaction, recording why (a webhook attempt that failed records its
 // outcome and its next attempt together). It fails the work with a
 // conflict when the job is no longer this claim's, like Work.Job; a work
 // that calls it must not also set Work.Job.
 func (t *Tx) RetryJob(ctx context.Context, j *Job, runAt time.Time, cause string) error {
-	res, err := t.Exec(ctx, `UPDATE jobs SET run_at = ?, token = '', last_error = ? WHERE id = ? AND token = ?`,
-		millis(runAt), truncate(cause, 500), j.ID, j.token)
+	res, err := t.Exec(ctx, `UPDATE jobs SET run_at = `+programRunAt+`, token = '', last_error = ? WHERE id = ? AND token = ?`,
+		millis(runAt), j.Program, truncate(cause, 500), j.ID, j.token)
 	if err != nil {
 		return err
 	}
@@ -277,12 +287,13 @@ func (t *Tx) RetryJob(ctx context.Context, j *Job, runAt time.Time, cause string
 	return nil
 }
 
-// RetryJob makes a failed job due again at runAt, recording why it failed,
+// RetryJob makes a failed job due again at runAt (in its program's time),
+// recording why it failed,
 // unless another process has claimed it since.
 func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, cause string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, `UPDATE jobs SET run_at = ?, token = '', last_error = ? WHERE id = ? AND token = ?`,
-			millis(runAt), truncate(cause, 500), j.ID, j.token)
+		_, err := s.exec(ctx, tx, `UPDATE jobs SET run_at = `+programRunAt+`, token = '', last_error = ? WHERE id = ? AND token = ?`,
+			millis(runAt), j.Program, truncate(cause, 500), j.ID, j.token)
 		return err
 	})
 }

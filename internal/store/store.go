@@ -30,6 +30,9 @@ type Store struct {
 	writeMu *sync.Mutex
 	// committer groups Work into shared transactions (group.go).
 	committer *committer
+	// resetPlan is the order ResetWork deletes a program's rows in, read
+	// from the schema once (sandbox_reset.go).
+	resetPlan resetPlan
 	// jobsScheduled wakes the job runner after a commit that scheduled
 	// jobs (capacity 1); watchers are further runners' channels (WatchJobs).
 	jobsScheduled chan struct{}

@@ -62,6 +62,9 @@ type Tx struct {
 	// afterCommit run once the group's transaction has committed
 	// (insertJobs' hand-overs).
 	afterCommit []func()
+	// resets are the programs whose data the work deleted (ResetWork): what
+	// the group's earlier works deferred for them is dropped with it.
+	resets []banking.ProgramID
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -115,6 +118,9 @@ func (t *Tx) countUser(pid banking.ProgramID, st banking.Status, ks banking.KYCS
 
 // keep moves what a successful work deferred into the group's buffers.
 func (g *Tx) keep(w *Tx) {
+	for _, pid := range w.resets {
+		g.dropProgram(pid)
+	}
 	g.events = append(g.events, w.events...)
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
