@@ -78,7 +78,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	}
 	// Webhook endpoints on loopback (the tests' receivers) are allowed, as
 	// in a sandbox.
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{},
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: kyc.Sandbox{}, Sandbox: true,
 		Webhooks: service.WebhookConfig{AllowPrivate: true}})
 	e := &env{t: t, st: st, svc: svc, clock: &clock{t: time.Now()}}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -31,6 +31,10 @@ func (c *Console) table() []route {
 		action("POST /console/programs/{pid}/users/{uid}/kyc", c.decideKYC),
 		action("POST /console/programs/{pid}/businesses/{bid}/kyb", c.decideKYB),
 		action("POST /console/programs/{pid}/accounts/{aid}/inbound-transfer", c.simulateInbound),
+		action("POST /console/programs/{pid}/transactions/{tid}/settle", c.settle),
+		page("GET /console/programs/{pid}/sandbox", "sandbox", c.sandboxPage),
+		action("POST /console/programs/{pid}/sandbox/clock", c.advanceClock),
+		action("POST /console/programs/{pid}/sandbox/reset", c.resetProgram),
 		action("POST /console/programs/{pid}/webhooks/{eid}/redeliver", c.redeliver),
 		action("POST /console/sign-out", c.signOut),
 	}

@@ -54,19 +54,22 @@ type transactionView struct {
 	Deliveries []webhookRow
 	DelPager   pager
 	Trail      trail
+	// Settle says which settlement forms the page shows.
+	Settle settleForms
 }
 
 // transactionPage shows one transaction: amount, status, its accounts
 // (their numbers' last four digits), its ledger entries, its timeline
 // (created, settled or failed, returned), the webhook deliveries about it
-// and its audit trail.
+// and its audit trail; while it is pending, the settlement form, once
+// completed, the return form (settle.go).
 func (c *Console) transactionPage(r *request) (string, any, error) {
 	ctx := r.Context()
 	f, err := c.svc.TransactionByID(ctx, r.program.ID, r.PathValue("tid"))
 	if err != nil {
 		return "", nil, err
 	}
-	v := transactionView{Tx: f}
+	v := transactionView{Tx: f, Settle: settleFormsFor(f.Transaction)}
 	if v.Trail, err = c.trail(r, string(f.ID)); err != nil {
 		return "", nil, err
 	}

@@ -23,8 +23,13 @@ func (s *Service) Reset(ctx context.Context, c Caller) (struct{}, error) {
 	// The reset sets the clock back to the real time: its own event is
 	// stamped so.
 	now := s.clock()
+	// A console operator's reset names them (sandbox.md section 3).
+	actor := sandboxActor
+	if c.Operator != "" {
+		actor = c.Operator.Actor()
+	}
 	ev := banking.Event{ID: banking.NewEventID(now), ProgramID: c.ProgramID, SubjectID: string(c.ProgramID),
-		Type: banking.EventProgramReset, Actor: sandboxActor, Changes: banking.Changes{}, CreatedAt: now}
+		Type: banking.EventProgramReset, Actor: actor, Changes: banking.Changes{}, CreatedAt: now}
 	w := s.store.ResetWork(c.ProgramID, ev)
 	w.Idem = c.finish()
 	_, err := s.store.Do(ctx, w)
