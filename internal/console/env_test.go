@@ -342,3 +342,54 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// pendingTopUp waits for business b of the verified user u to pass KYB,
+// issues the business an RBA and charges a linked account of u ending in
+// 0002 for amount (dollars) into it: the sandbox rail leaves that top-up
+// pending until someone settles it.
+func (e *env) pendingTopUp(u banking.User, b banking.Business, amount string) (banking.Account, banking.Transaction) {
+	e.t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := e.svc.GetBusiness(ctx, e.caller(), string(u.ID), string(b.ID))
+		if err == nil && got.KYBStatus == banking.KYCVerified {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("business %s kyb_status = %s (%v), want verified", b.ID, got.KYBStatus, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a, err := e.svc.IssueBusinessAccount(ctx, e.caller(), string(u.ID), string(b.ID))
+	if err != nil {
+		e.t.Fatalf("issue business account: %v", err)
+	}
+	e.numbers = append(e.numbers, a.Number)
+	l, err := e.svc.SaveLinkedAccount(ctx, e.keyed("link-"+string(b.ID)), string(u.ID), "", false, banking.LinkedAccountInput{
+		FirstName: u.FirstName, LastName: u.LastName, AccountNumber: "55550002", RoutingNumber: "021000021"})
+	if err != nil {
+		e.t.Fatalf("save linked account: %v", err)
+	}
+	e.numbers = append(e.numbers, "55550002")
+	t, err := e.svc.TopUp(ctx, e.keyed("top-up-"+string(b.ID)), banking.ExternalInput{UserID: string(u.ID), BusinessID: string(b.ID),
+		Amount: amount, Linked: string(l.ID), Account: string(a.ID)})
+	if err != nil {
+		e.t.Fatalf("top-up: %v", err)
+	}
+	if t.Status != banking.TxPending {
+		e.t.Fatalf("top-up from 0002 is %s, want pending", t.Status)
+	}
+	return a, t
+}
+
+// keyed is e's caller making its call under a fresh idempotency key, as
+// the API's linked-account and money calls require.
+func (e *env) keyed(key string) service.Caller {
+	e.t.Helper()
+	r, err := e.svc.ReserveIdempotency(context.Background(), e.caller(), key, "console-test/"+key, key)
+	if err != nil || r.Outcome != service.IdemReserved {
+		e.t.Fatalf("reserve idempotency key %s: %v (outcome %v)", key, err, r.Outcome)
+	}
+	return e.svc.Bind(e.caller(), r, func(any) ([]byte, error) { return []byte(`{}`), nil })
+}

@@ -49,8 +49,9 @@ func (c *Console) sandboxPage(r *request) (string, any, error) {
 		return "", nil, err
 	}
 	v := sandboxView{Now: now, Presets: presets, Max: service.MaxAdvance}
+	// Shown to the minute: the seconds an advance takes are noise.
 	if ahead := now.Sub(c.now()); ahead >= time.Minute {
-		v.Ahead = describeSeconds(int64(ahead / time.Second))
+		v.Ahead = describeSeconds(int64(ahead/time.Minute) * 60)
 	}
 	return "Sandbox", v, nil
 }
@@ -61,7 +62,8 @@ func (c *Console) sandboxPage(r *request) (string, any, error) {
 func (c *Console) advanceClock(r *request) (string, string, error) {
 	back := r.programPath() + "/sandbox"
 	if !c.sandbox {
-		return back, "", notInSandbox()
+		// There is no sandbox page to go back to.
+		return Prefix, "", notInSandbox()
 	}
 	raw := strings.TrimSpace(r.PostFormValue("seconds"))
 	secs, err := strconv.ParseInt(raw, 10, 64)
@@ -83,7 +85,8 @@ func (c *Console) advanceClock(r *request) (string, string, error) {
 func (c *Console) resetProgram(r *request) (string, string, error) {
 	back := r.programPath() + "/sandbox"
 	if !c.sandbox {
-		return back, "", notInSandbox()
+		// There is no sandbox page to go back to.
+		return Prefix, "", notInSandbox()
 	}
 	if r.PostFormValue("confirm") != "yes" {
 		return back, "", banking.Invalid("confirm", "must be ticked: a reset deletes all of the program's data")
