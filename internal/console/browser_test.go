@@ -271,8 +271,10 @@ func TestBrowser(t *testing.T) {
 	ada := e.user("Ada", "Lovelace", "ada@example.com", "0002", true)
 	e.waitKYC(owner, banking.KYCVerified)
 	biz := e.business(owner, "Analytical Engines LLC", "12-3450002", "4321")
-	e.business(owner, "Difference Works Inc", "12-3456789", "5555")
+	works := e.business(owner, "Difference Works Inc", "12-3456789", "5555")
 	acct, _ := e.account(owner, 123456)
+	// A top-up from a linked account ending in 0002: pending until settled.
+	worksAcct, _ := e.pendingTopUp(owner, works, "250.00")
 	base := e.srv.URL
 
 	// Sign in: any console page sends a stranger to the sign-in page.
@@ -374,6 +376,53 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("notice after redelivering = %q", got)
 	}
 	b.inspect("webhooks-redelivered")
+
+	// Settle the pending top-up: find it among the pending transactions,
+	// settle it completed, see the business's balance change.
+	b.act("pending transactions", "Transactions", chromedp.Navigate(base+programPath(e.program)+"/transactions?status=pending"))
+	b.act("open the pending top-up", "Transaction $250.00", chromedp.Click(chromedp.CSS(`table.list a.strong[href*="/transactions/"]`)))
+	if got := b.text(`.badges .badge`); got != "pending" {
+		t.Fatalf("top-up status before settling = %q, want pending", got)
+	}
+	b.inspect("transaction-pending")
+	b.act("settle", "Transaction $250.00", chromedp.SetValue(chromedp.ID("outcome"), "completed"),
+		chromedp.Click(chromedp.CSS(`section.settle button[type="submit"]`)))
+	if got := b.text(`.flash`); got != "The $250.00 top_up is now completed." {
+		t.Fatalf("notice after settling = %q", got)
+	}
+	if got := b.text(`.badges .badge`); got != "completed" {
+		t.Errorf("top-up status after settling = %q, want completed", got)
+	}
+	if got := b.text(`ol.timeline`); !strings.Contains(got, "Settled") || !strings.Contains(got, "operator:alice") {
+		t.Errorf("timeline %q lacks the settlement by operator:alice", got)
+	}
+	if got := eval[string](b, `document.getElementById('return-code').value`); got != "R01" {
+		t.Errorf("the return form's code is %q by default, want R01", got)
+	}
+	b.inspect("transaction-settled")
+	b.act("open the business's account", "Account •••• "+last4(worksAcct.Number), chromedp.Click(chromedp.CSS(`dl.facts a[href*="/accounts/"]`)))
+	if got := b.text(`.balances .available`); got != "$250.00" {
+		t.Errorf("business's available balance after settling = %q, want $250.00", got)
+	}
+
+	// The sandbox's clock: a day forward.
+	b.act("sandbox", "Sandbox", chromedp.Click(chromedp.CSS(`nav.main-nav a[href$="/sandbox"]`)))
+	before := b.text(`.program-time`)
+	b.inspect("sandbox")
+	b.act("advance a day", "Sandbox", chromedp.Click(chromedp.CSS(`button[name="seconds"][value="86400"]`)))
+	if got := b.text(`.flash`); !strings.HasPrefix(got, "The clock moved forward by 1 day: the program's time is now ") {
+		t.Errorf("notice after advancing = %q", got)
+	}
+	after := b.text(`.program-time`)
+	bt, err1 := time.Parse("2006-01-02 15:04:05 UTC", before)
+	at, err2 := time.Parse("2006-01-02 15:04:05 UTC", after)
+	if err1 != nil || err2 != nil || at.Sub(bt) < 24*time.Hour || at.Sub(bt) > 24*time.Hour+time.Minute {
+		t.Errorf("program time went from %q to %q, want a day later (%v %v)", before, after, err1, err2)
+	}
+	if got := b.text(`section[aria-labelledby="clock-h"] p`); !strings.Contains(got, "1 day ahead of the real time") {
+		t.Errorf("clock section after advancing = %q", got)
+	}
+	b.inspect("sandbox-advanced")
 
 	b.act("not found", "Not found", chromedp.Navigate(base+e.userPath("user-00000000-0000-0000-0000-000000000000")))
 	b.inspect("not-found")

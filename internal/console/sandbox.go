@@ -22,7 +22,6 @@ type sandboxView struct {
 	Ahead string
 	// Presets are the advance buttons: seconds and their label.
 	Presets []preset
-	Max     int64
 }
 
 // preset is one of the clock's advance buttons.
@@ -48,7 +47,7 @@ func (c *Console) sandboxPage(r *request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	v := sandboxView{Now: now, Presets: presets, Max: service.MaxAdvance}
+	v := sandboxView{Now: now, Presets: presets}
 	// Shown to the minute: the seconds an advance takes are noise.
 	if ahead := now.Sub(c.now()); ahead >= time.Minute {
 		v.Ahead = describeSeconds(int64(ahead/time.Minute) * 60)
