@@ -225,7 +225,9 @@ func (b *tab) inspect(name string) {
 // Then the money: open an account, see its balance, simulate an inbound
 // transfer and see the balance change, open the transaction with its
 // entries, open the webhook deliveries (the endpoint answers 500) and
-// redeliver one.
+// redeliver one. Then find the pending top-up (from a linked account ending
+// in 0002), settle it completed and see the business's balance change;
+// advance the sandbox's clock a day and see the program's time change.
 func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newEnv(t, filepath.Join(t.TempDir(), "console.db"))
