@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,4 +97,78 @@ func TestBlackboxFixturesSeed(t *testing.T) {
 	if out3, _ := run("43"); out3 == out1 {
 		t.Errorf("seeds 42 and 43 gave the same credentials:\n%s", out3)
 	}
+}
+
+// TestBlackboxFixturesExportRoundTrip: a program exported and loaded into a
+// fresh database answers the same (sandbox.md section 2): the export of the
+// copy equals the export of the original but for the program's id.
+func TestBlackboxFixturesExportRoundTrip(t *testing.T) {
+	export := func(dsn, stdout string) map[string]any {
+		t.Helper()
+		id := strings.TrimRight(strings.Fields(strings.SplitN(stdout, "(", 2)[1])[0], ").")
+		x := runCLI(t, childEnv(), "fixtures", "export", "--program", id, "--db", dsn)
+		if x.code != 0 {
+			t.Fatalf("export: exit %d\n%s", x.code, x.stderr)
+		}
+		var f map[string]any
+		if err := json.Unmarshal([]byte(x.stdout), &f); err != nil {
+			t.Fatalf("export is not JSON: %v\n%s", err, x.stdout)
+		}
+		return sameAnswers(f).(map[string]any)
+	}
+	load := func(file string) (string, string) {
+		t.Helper()
+		dsn := filepath.Join(t.TempDir(), "ingot.db")
+		r := runCLI(t, childEnv(), "fixtures", "load", file, "--db", dsn)
+		if r.code != 0 {
+			t.Fatalf("load %s: exit %d\n%s%s", file, r.code, r.stdout, r.stderr)
+		}
+		return dsn, r.stdout
+	}
+	example, err := filepath.Abs("../../docs/fixtures/example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn1, out1 := load(example)
+	first := export(dsn1, out1)
+	b, err := json.Marshal(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyFile := filepath.Join(t.TempDir(), "export.json")
+	if err := os.WriteFile(copyFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn2, out2 := load(copyFile)
+	if second := export(dsn2, out2); !reflect.DeepEqual(first, second) {
+		a, _ := json.MarshalIndent(first, "", " ")
+		z, _ := json.MarshalIndent(second, "", " ")
+		t.Errorf("the copy exports differently:\n%s\n--- want ---\n%s", z, a)
+	}
+}
+
+// sameAnswers drops what a copy cannot share with its original, the ids
+// ("id", "…_id": new ones are made), and puts every list in one order
+// (rows created in one millisecond list by their random ids).
+func sameAnswers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == "id" || strings.HasSuffix(k, "_id") {
+				delete(x, k)
+				continue
+			}
+			x[k] = sameAnswers(e)
+		}
+	case []any:
+		for i := range x {
+			x[i] = sameAnswers(x[i])
+		}
+		slices.SortFunc(x, func(a, b any) int {
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			return strings.Compare(string(ja), string(jb))
+		})
+	}
+	return v
 }
