@@ -131,6 +131,15 @@ func (s *Service) runWebhooks(ctx context.Context) {
 	for range p.workers {
 		free <- struct{}{}
 	}
+	// release returns an idle worker's token. It never blocks: a token
+	// beyond the pool's size (a claim that answered more jobs than asked)
+	// is dropped rather than stalling the pool.
+	release := func() {
+		select {
+		case free <- struct{}{}:
+		default:
+		}
+	}
 	var running sync.WaitGroup
 	defer func() {
 		running.Wait()
@@ -139,7 +148,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 	start := func(j store.Job, a store.WebhookAttempt, found bool) {
 		running.Add(1)
 		go func() {
-			defer func() { free <- struct{}{}; running.Done() }()
+			defer func() { release(); running.Done() }()
 			s.deliver(ctx, rec, j, a, found)
 		}()
 	}
@@ -164,14 +173,14 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		}
 		if h != nil {
 			if s.now().After(h.lease.Add(-leaseMargin)) {
-				free <- struct{}{} // left to be claimed when its lease ends
+				release() // left to be claimed when its lease ends
 				continue
 			}
 			start(h.job, h.attempt, true)
 			continue
 		}
 		if !due {
-			free <- struct{}{}
+			release()
 			next = s.waitForDeliveries(ctx, p)
 			due = next == nil
 			continue
@@ -194,7 +203,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		}
 		if err != nil {
 			for range n {
-				free <- struct{}{}
+				release()
 			}
 			if ctx.Err() == nil {
 				s.log.Error("claiming webhook deliveries failed; their leases run out and they are claimed again", "err", err)
@@ -207,7 +216,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 			start(j, a, found)
 		}
 		for range n - len(jobs) {
-			free <- struct{}{}
+			release()
 		}
 		// A full claim: more may be due at once.
 		due = len(jobs) == n

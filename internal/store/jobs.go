@@ -210,9 +210,21 @@ func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time
 	// needs no lock key of its own.
 	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
 		var jobs []Job
-		rows, err := tx.Query(ctx, `UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE `+where+` ORDER BY run_at LIMIT ?`+skip+`)
-			RETURNING id, program_id, kind, payload, attempts, created_at`, args...)
+		// On PostgreSQL the chosen ids are a MATERIALIZED CTE: a LIMIT ...
+		// SKIP LOCKED subquery under "id IN" may be run again by the
+		// executor and claim more than limit rows (seen: the webhook pool
+		// got more jobs than free workers and deadlocked).
+		q := `UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM jobs WHERE ` + where + ` ORDER BY run_at LIMIT ?` + skip + `)
+			RETURNING id, program_id, kind, payload, attempts, created_at`
+		if s.dialect.engine == Postgres {
+			q = `WITH chosen AS MATERIALIZED (SELECT id FROM jobs WHERE ` + where + ` ORDER BY run_at LIMIT ?` + skip + `)
+			UPDATE jobs SET run_at = ?, token = ?, attempts = attempts + 1 FROM chosen WHERE jobs.id = chosen.id
+			RETURNING jobs.id, jobs.program_id, jobs.kind, jobs.payload, jobs.attempts, jobs.created_at`
+			// The CTE's parameters come first.
+			args = append(append([]any{}, args[2:]...), args[0], args[1])
+		}
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}

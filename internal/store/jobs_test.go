@@ -167,6 +167,11 @@ func TestJobsClaimedByOneProcess(t *testing.T) {
 					if len(jobs) == 0 {
 						return
 					}
+					if len(jobs) > 7 {
+						// A pool that starts one worker per job would
+						// then have more jobs than workers (it deadlocked).
+						t.Errorf("a claim of at most 7 returned %d jobs", len(jobs))
+					}
 					mu.Lock()
 					for _, j := range jobs {
 						seen[j.ID]++
