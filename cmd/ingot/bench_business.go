@@ -41,30 +41,38 @@ func businessBody(userID, ein string) []byte {
 // from the top of the run's range, away from business-create's.
 func (b *bencher) seedBusinesses(ctx context.Context, c int) ([]string, error) {
 	ids := make([]string, len(b.ids))
+	first := eachIndex(ctx, c, len(ids), func(i int) error {
+		status, answer, err := b.post("business/create", businessBody(b.ids[i], b.ein(9_999_999-int64(i))), true)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("business/create answered %d: %s", status, strings.TrimSpace(string(answer)))
+		}
+		if err == nil {
+			ids[i], err = firstID(answer)
+		}
+		return err
+	})
+	return ids, first
+}
+
+// eachIndex runs fn(i) for i from 0 to n-1 on up to workers goroutines,
+// stopping at the first error (returned) or when ctx ends (ctx.Err()).
+// The seeders of every bench op share it.
+func eachIndex(ctx context.Context, workers, n int, fn func(i int) error) error {
 	var next atomic.Int64
 	var once sync.Once
 	var first error
 	var wg sync.WaitGroup
-	for range min(c, len(ids)) {
+	for range min(workers, n) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= len(ids) {
+				if i >= n {
 					return
 				}
-				status, answer, err := b.post("business/create", businessBody(b.ids[i], b.ein(9_999_999-int64(i))), true)
-				id := ""
-				if err == nil && status != http.StatusOK {
-					err = fmt.Errorf("business/create answered %d: %s", status, strings.TrimSpace(string(answer)))
-				}
-				if err == nil {
-					id, err = firstID(answer)
-				}
-				if err != nil {
+				if err := fn(i); err != nil {
 					once.Do(func() { first = err })
 					return
 				}
-				ids[i] = id
 			}
 		})
 	}
@@ -72,5 +80,5 @@ func (b *bencher) seedBusinesses(ctx context.Context, c int) ([]string, error) {
 	if first == nil && ctx.Err() != nil {
 		first = ctx.Err()
 	}
-	return ids, first
+	return first
 }

@@ -7,7 +7,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -57,30 +56,11 @@ func (b *bencher) moneySeed(ctx context.Context, c int) error {
 		return err
 	}
 	m.program = "prog-" + strings.TrimPrefix(m.master, "rbac-")
-	var next atomic.Int64
-	var first error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range min(c, len(m.users)) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(m.users) {
-					return
-				}
-				acct, err := b.accountFor(ctx, m.users[i], b.op == "transfer")
-				if err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-				m.accounts[i] = acct
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
+	first := eachIndex(ctx, c, len(m.users), func(i int) error {
+		acct, err := b.accountFor(ctx, m.users[i], b.op == "transfer")
+		m.accounts[i] = acct
+		return err
+	})
 	if first != nil {
 		return first
 	}

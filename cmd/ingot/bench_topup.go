@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -33,28 +32,7 @@ func (b *bencher) topupSeed(ctx context.Context, c int) error {
 		return err
 	}
 	m := &topupBench{users: b.ids, businesses: businesses, accounts: make([]string, len(b.ids)), linked: make([]string, len(b.ids))}
-	var next atomic.Int64
-	var first error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range min(c, len(m.users)) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(m.users) {
-					return
-				}
-				if err := b.topupAccount(ctx, m, i); err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
+	first := eachIndex(ctx, c, len(m.users), func(i int) error { return b.topupAccount(ctx, m, i) })
 	b.topup = m
 	return first
 }
