@@ -21,7 +21,8 @@ import (
 // another process (ingot program webhook set) must count from the first
 // group that commits after it. The read is one statement per group, and
 // only for groups with an event some mapper knows (docs/decisions.md has
-// its measured cost). Entity numbers are read in one query per table.
+// its measured cost). Entity numbers come with the rows the works locked
+// (store.Tx.EntityNumber); any other is read, in one query per table.
 func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, notices []banking.Event) error {
 	evs := events
 	if len(notices) > 0 {
@@ -49,7 +50,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 		return nil
 	}
 	l := webhook.NewLookup(tx)
-	l.Routing = s.routing
+	l.Routing, l.Known = s.routing, tx.EntityNumber
 	var refs []webhook.Ref
 	for i := range evs {
 		if m, ok := webhook.MapperFor(evs[i].Type); ok && m.Refs != nil && endpoint(evs[i].ProgramID) != nil {

@@ -213,10 +213,16 @@ func UpdateUserWork(pid banking.ProgramID, id banking.UserID, fn TxMutation) Wor
 }
 
 // lockUser reads a user of a program for update inside tx.
+// Its entity number comes with it, for the event hook (Tx.noteNumber).
 func lockUser(ctx context.Context, tx *Tx, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
-	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+tx.ForUpdate(), pid, id))
+	var n sql.NullInt64
+	u, err := scanUser(numberedRow{tx.QueryRow(ctx, `SELECT `+userCols+`, entity_number FROM users
+		WHERE program_id = ? AND id = ?`+tx.ForUpdate(), pid, id), &n})
 	if err == sql.ErrNoRows {
 		return u, errUserNotFound
+	}
+	if err == nil {
+		tx.noteNumber("users", string(u.ID), n.Int64)
 	}
 	return u, err
 }

@@ -65,7 +65,46 @@ type Tx struct {
 	// resets are the programs whose data the work deleted (ResetWork): what
 	// the group's earlier works deferred for them is dropped with it.
 	resets []banking.ProgramID
+	// numbers are entity numbers (webhooks.md section 2) the work read with
+	// the rows it locked (noteNumber), for the event hook.
+	numbers map[entityRef]int64
 }
+
+// entityRef names a numbered entity: its table (users, businesses,
+// accounts) and id.
+type entityRef struct{ table, id string }
+
+// noteNumber records the entity number of a row the work read anyway (the
+// user it locks, a movement's accounts and their holders): the event hook
+// then maps the group's events without reading the numbers again, which
+// on SQLite cost a statement per entity inside the one writer. Numbers
+// never change, so one noted by any work of the group is right for all.
+func (t *Tx) noteNumber(table, id string, n int64) {
+	if id == "" || n == 0 {
+		return
+	}
+	if t.numbers == nil {
+		t.numbers = map[entityRef]int64{}
+	}
+	t.numbers[entityRef{table, id}] = n
+}
+
+// EntityNumber reports the number of entity id of table (users,
+// businesses, accounts) when a work of the group read it with its row;
+// false means it must be read.
+func (t *Tx) EntityNumber(table, id string) (int64, bool) {
+	n, ok := t.numbers[entityRef{table, id}]
+	return n, ok
+}
+
+// numberedRow scans a row's columns followed by one more, the entity
+// number a query reads along with them.
+type numberedRow struct {
+	row interface{ Scan(...any) error }
+	n   *sql.NullInt64
+}
+
+func (r numberedRow) Scan(dest ...any) error { return r.row.Scan(append(dest, r.n)...) }
 
 // Exec runs a statement written with ? placeholders.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -125,6 +164,9 @@ func (g *Tx) keep(w *Tx) {
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
 	g.retried = append(g.retried, w.retried...)
+	for k, n := range w.numbers {
+		g.noteNumber(k.table, k.id, n)
+	}
 	for k, d := range w.counts {
 		if g.counts == nil {
 			g.counts = map[countKey]int{}
