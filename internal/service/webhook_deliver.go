@@ -12,14 +12,17 @@ import (
 	"github.com/ingot-dev/ingot/internal/webhook"
 )
 
-// Webhook delivery (webhooks.md section 4). Every webhook event has a
-// durable job (store.JobWebhookDelivery) that makes one attempt each time
-// it runs and then, in one transaction, records the outcome and either
-// completes itself or makes itself due again at the next time of the retry
-// schedule. A job is claimed with a lease by one process, so each attempt
-// is made by one process; one cut short by a crash is made again when the
-// lease ends (30 s). Deliveries run in a pool of their own (webhookWorkers
-// at once per process).
+// Webhook delivery (webhooks.md section 4). Every pending webhook event is
+// named by a durable job (store.JobWebhookDelivery): the events of one
+// program that one group committed share a job for their first attempt,
+// and each attempt's outcome is recorded in one transaction with its job's
+// next step: the last outcome of a first delivery's events deletes its
+// job, and an event whose first attempt failed gets a job of its own,
+// which completes itself or makes itself due again at the next time of
+// the retry schedule. A job is claimed with a lease by one process, so
+// each attempt is made by one process; one cut short by a crash is made
+// again when the lease ends (30 s). Deliveries run in a pool of their own
+// (webhookWorkers at once per process).
 
 // Delivery pool tuning.
 const (
@@ -74,14 +77,39 @@ func newWebhooks(cfg WebhookConfig) *webhooks {
 	return w
 }
 
-// handoff is a delivery job this process committed born claimed
-// (store.NewJob.Claimed), with what its attempt needs, read from the
-// transaction that wrote it: the pool starts it without a claim or a read.
+// handoff is one attempt of a delivery job this process holds: a job it
+// committed born claimed (store.NewJob.Claimed), with what the attempt
+// needs, read from the transaction that wrote it (the pool starts it
+// without a claim or a read), or a job it claimed and read.
 type handoff struct {
 	job     store.Job
 	attempt store.WebhookAttempt
+	found   bool      // false: the job's event does not exist
 	lease   time.Time // when the job's claim ends
+	share   *jobShare
 }
+
+// jobShare is what the attempts of one held delivery job share: how many
+// of its events still wait for an outcome, and whether an outcome could not
+// be recorded. The last outcome settles the job (store.WebhookOutcome's
+// KeepJob false) unless one could not be recorded: then the job is left to
+// its lease's end and claimed again, and only its events that are still
+// unattempted are attempted again. An attempt never made (shutdown, a
+// hand-over too close to its lease's end) never counts down either.
+type jobShare struct {
+	remaining atomic.Int32
+	spoiled   atomic.Bool
+}
+
+func newShare(events int) *jobShare {
+	sh := &jobShare{}
+	sh.remaining.Store(int32(events))
+	return sh
+}
+
+// done counts one of the job's events as settled; it reports whether it
+// was the last.
+func (sh *jobShare) done() bool { return sh.remaining.Add(-1) == 0 }
 
 // Hand-over limits.
 const (
@@ -94,23 +122,31 @@ const (
 	leaseMargin = webhook.AttemptTimeout + 5*time.Second
 )
 
-// takeHandoff is the outbox's hand-over (store.Handoff) of an event to ep
-// while this process delivers: the event's job is born claimed, and queued
-// for the pool after the commit, unless the queue is half full.
-func (s *Service) takeHandoff(ep store.WebhookEndpoint) func(*store.WebhookEvent) (func(store.Job), time.Time) {
+// takeHandoff is the outbox's hand-over (store.Handoff) of a delivery job
+// of events to ep while this process delivers: the job is born claimed,
+// and its events' attempts are queued for the pool after the commit,
+// unless the queue would be more than half full.
+func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEvent) (func(store.Job), time.Time) {
 	if !s.hooks.delivering.Load() {
 		return nil
 	}
-	return func(e *store.WebhookEvent) (func(store.Job), time.Time) {
-		if len(s.hooks.handoffs) >= handoffQueue/2 {
+	return func(evs []*store.WebhookEvent) (func(store.Job), time.Time) {
+		if len(s.hooks.handoffs)+len(evs) > handoffQueue/2 {
 			return nil, time.Time{}
 		}
 		lease := s.now().Add(jobLease)
-		a := store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
+		attempts := make([]store.WebhookAttempt, len(evs))
+		for i, e := range evs {
+			attempts[i] = store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
+		}
 		return func(j store.Job) {
-			select {
-			case s.hooks.handoffs <- handoff{job: j, attempt: a, lease: lease}:
-			default: // full after all: claimed when its lease ends
+			share := newShare(len(attempts))
+			for _, a := range attempts {
+				select {
+				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, lease: lease, share: share}:
+				default: // full after all: the rest wait for the lease's end
+					return
+				}
 			}
 		}, lease
 	}
@@ -120,9 +156,11 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func(*store.WebhookEvent
 // handed over (no claim, no read); others (retries, redeliveries, another
 // process's, one whose hand-over was lost) are claimed when due, no more
 // than there are free workers, and read with their events and endpoints in
-// one query. Each attempt runs on a worker of its own, and the outcomes are
-// recorded in batches (webhookRecorder): a delivery costs the database a
-// share of a few statements rather than a transaction.
+// one query; the attempts of a claimed job that names several events wait
+// in a queue of the pool's own for a worker. Each attempt runs on a worker
+// of its own, and the outcomes are recorded in batches (webhookRecorder):
+// a delivery costs the database a share of a few statements rather than a
+// transaction.
 func (s *Service) runWebhooks(ctx context.Context) {
 	p := pool{name: "webhooks", kinds: []string{store.JobWebhookDelivery}, workers: s.hooks.workers,
 		batch: s.hooks.workers, wake: s.store.WatchJobs(store.JobWebhookDelivery), linger: webhookLinger}
@@ -132,8 +170,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		free <- struct{}{}
 	}
 	// release returns an idle worker's token. It never blocks: a token
-	// beyond the pool's size (a claim that answered more jobs than asked)
-	// is dropped rather than stalling the pool.
+	// beyond the pool's size is dropped rather than stalling the pool.
 	release := func() {
 		select {
 		case free <- struct{}{}:
@@ -145,14 +182,15 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		running.Wait()
 		rec.close()
 	}()
-	start := func(j store.Job, a store.WebhookAttempt, found bool) {
+	start := func(h handoff) {
 		running.Add(1)
 		go func() {
 			defer func() { release(); running.Done() }()
-			s.deliver(ctx, rec, j, a, found)
+			s.deliver(ctx, rec, h)
 		}()
 	}
-	var next *handoff // a hand-over received while waiting
+	var next *handoff   // a hand-over received while waiting
+	var queue []handoff // claimed jobs' attempts waiting for a worker
 	// due: jobs may be due in the database (at start, after a wake-up or a
 	// poll, and after a full claim); between, hand-overs need no claim.
 	due := true
@@ -164,6 +202,9 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		}
 		h := next
 		next = nil
+		if h == nil && len(queue) > 0 {
+			h, queue = &queue[0], queue[1:]
+		}
 		if h == nil {
 			select {
 			case x := <-s.hooks.handoffs:
@@ -176,7 +217,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 				release() // left to be claimed when its lease ends
 				continue
 			}
-			start(h.job, h.attempt, true)
+			start(*h)
 			continue
 		}
 		if !due {
@@ -196,15 +237,16 @@ func (s *Service) runWebhooks(ctx context.Context) {
 				break idle
 			}
 		}
+		lease := s.now().Add(jobLease)
 		jobs, err := s.store.ClaimJobKinds(ctx, p.kinds, s.now(), jobLease, n)
 		var attempts map[string]store.WebhookAttempt
 		if err == nil && len(jobs) > 0 {
 			attempts, err = s.store.WebhookAttempts(ctx, jobs)
 		}
+		for range n {
+			release()
+		}
 		if err != nil {
-			for range n {
-				release()
-			}
 			if ctx.Err() == nil {
 				s.log.Error("claiming webhook deliveries failed; their leases run out and they are claimed again", "err", err)
 			}
@@ -212,21 +254,36 @@ func (s *Service) runWebhooks(ctx context.Context) {
 			continue
 		}
 		for _, j := range jobs {
-			a, found := attempts[webhookEventOf(j)]
-			start(j, a, found)
-		}
-		for range n - len(jobs) {
-			release()
+			queue = s.claimedAttempts(rec, j, attempts, lease, queue)
 		}
 		// A full claim: more may be due at once.
 		due = len(jobs) == n
 	}
 }
 
-// webhookEventOf is the event id a delivery job names ("" if none).
-func webhookEventOf(j store.Job) string {
-	p, _ := store.ParseWebhookJob(j.Payload)
-	return p.EventID
+// claimedAttempts appends to queue the attempts claimed job j asks for.
+// A job that names several events (a first delivery) asks for those still
+// unattempted: one delivered, failed, or pending with attempts of its own
+// (a job of its own retries it) is settled at once.
+func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts map[string]store.WebhookAttempt,
+	lease time.Time, queue []handoff) []handoff {
+	p, err := store.ParseWebhookJob(j.Payload)
+	if err != nil {
+		// Nothing to deliver: the job is dropped.
+		return append(queue, handoff{job: j, lease: lease, share: newShare(1)})
+	}
+	ids := p.Events()
+	share := newShare(len(ids))
+	for _, id := range ids {
+		a, found := attempts[id]
+		if p.Several() && (!found || a.Event.ProgramID != j.Program || a.Event.Status != store.DeliveryPending ||
+			a.Event.Attempts > 0) {
+			s.skipAttempt(rec, j, share, id)
+			continue
+		}
+		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share})
+	}
+	return queue
 }
 
 // waitForDeliveries sleeps until a hand-over arrives (returned), a retry or
@@ -251,29 +308,42 @@ func (s *Service) waitForDeliveries(ctx context.Context, p pool) *handoff {
 	return nil
 }
 
-// deliver makes one attempt of a claimed delivery job and records it; a
-// is its event and endpoint (found false when the event does not exist).
-func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job, a store.WebhookAttempt, found bool) {
+// skipAttempt settles one event of held job j that needs no attempt; the
+// last of the job's events to settle has the job deleted.
+func (s *Service) skipAttempt(rec *webhookRecorder, j store.Job, share *jobShare, eventID string) {
+	if !share.done() {
+		return
+	}
+	rec.submit(store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, Skipped: true}, &j, share, true,
+		func(recorded bool, err error) {
+			if err != nil {
+				s.log.Error("settling a webhook job failed; it is claimed again when its lease ends", "job_id", j.ID, "err", err)
+			}
+		})
+}
+
+// deliver makes one attempt of an event of a held delivery job and records
+// it; h.attempt is its event and endpoint (h.found false when the event
+// does not exist).
+func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) {
+	j, a := h.job, h.attempt
 	p, err := store.ParseWebhookJob(j.Payload)
-	if err != nil || !found || a.Event.ProgramID != j.Program {
+	if err != nil || !h.found || a.Event.ProgramID != j.Program {
 		// Nothing to deliver (a malformed payload, an event gone with its
 		// program's data): the job is dropped.
 		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
-		if err := s.store.CompleteJob(context.WithoutCancel(ctx), j); err != nil {
-			s.log.Error("dropping a webhook job failed", "job_id", j.ID, "err", err)
-		}
+		s.skipAttempt(rec, j, h.share, a.Event.ID)
 		return
 	}
+	eventID := a.Event.ID
 	now := s.nowFor(j.Program)
-	o := store.WebhookOutcome{ProgramID: j.Program, EventID: p.EventID, At: now, DisableAfter: s.hooks.schedule.Window()}
+	o := store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, At: now, DisableAfter: s.hooks.schedule.Window()}
 	outcome := "failed"
 	var took time.Duration
 	switch {
 	case a.Event.Status == store.DeliveryDelivered && !p.Redeliver:
 		// Delivered by another job (a redelivery) meanwhile.
-		if err := s.store.CompleteJob(context.WithoutCancel(ctx), j); err != nil {
-			s.log.Error("completing a webhook job failed", "job_id", j.ID, "err", err)
-		}
+		s.skipAttempt(rec, j, h.share, eventID)
 		return
 	case !a.HasEndpoint:
 		o.NoAttempt, o.Error = true, "the program has no webhook endpoint"
@@ -285,7 +355,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			return // the lease runs out and the attempt is made again
 		}
-		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, p.EventID, a.Event.Payload, keys, now)
+		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, eventID, a.Event.Payload, keys, now)
 		if ctx.Err() != nil {
 			return // shutting down: the lease runs out and the attempt is made again
 		}
@@ -305,14 +375,14 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 	}
 	// The worker goes on to its next attempt while the outcome waits for
 	// its batch: the commit's latency does not hold up the attempts.
-	rec.submit(o, &j, func(recorded bool, err error) {
+	rec.submit(o, &j, h.share, h.share.done(), func(recorded bool, err error) {
 		switch {
 		case err != nil:
 			s.log.Error("recording a webhook attempt failed; it is made again when its lease ends",
-				"job_id", j.ID, "event_id", p.EventID, "err", err)
+				"job_id", j.ID, "event_id", eventID, "err", err)
 		case !recorded:
 			s.log.Warn("a webhook attempt's lease ran out before its outcome was recorded; the process holding it now decides",
-				"job_id", j.ID, "event_id", p.EventID)
+				"job_id", j.ID, "event_id", eventID)
 		case s.hooks.observer != nil && !o.NoAttempt:
 			s.hooks.observer.Attempt(a.Event.Type, outcome, took)
 		}

@@ -61,7 +61,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 		return err
 	}
 	var rows []store.WebhookEvent
-	var handoffs []func(*store.WebhookEvent) (func(store.Job), time.Time) // per row
+	var handoffs []func([]*store.WebhookEvent) (func(store.Job), time.Time) // per row: its program's
 	for i := range evs {
 		ev := &evs[i]
 		m, ok := webhook.MapperFor(ev.Type)
@@ -101,10 +101,16 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			handoffs = append(handoffs, s.takeHandoff(*ep))
 		}
 	}
-	return tx.InsertWebhookEvents(ctx, rows, func(i int) (func(store.Job), time.Time) {
-		if handoffs[i] == nil {
+	return tx.InsertWebhookEvents(ctx, rows, func(idx []int) (func(store.Job), time.Time) {
+		// A job's events are one program's.
+		h := handoffs[idx[0]]
+		if h == nil {
 			return nil, time.Time{}
 		}
-		return handoffs[i](&rows[i])
+		evs := make([]*store.WebhookEvent, len(idx))
+		for k, i := range idx {
+			evs[k] = &rows[i]
+		}
+		return h(evs)
 	})
 }

@@ -27,9 +27,11 @@ const (
 )
 
 type pendingOutcome struct {
-	o    store.WebhookOutcome
-	j    *store.Job
-	then func(recorded bool, err error)
+	o     store.WebhookOutcome
+	j     *store.Job
+	share *jobShare
+	last  bool // the last of its job's events to settle
+	then  func(recorded bool, err error)
 }
 
 func newWebhookRecorder(s *Service) *webhookRecorder {
@@ -38,12 +40,13 @@ func newWebhookRecorder(s *Service) *webhookRecorder {
 	return r
 }
 
-// submit hands o (j's outcome) to the next batch; then runs once it is
-// committed, with recorded false when j's lease was lost meanwhile (or an
-// error, when the batch could not be committed: the leases run out and the
-// attempts are made again).
-func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, then func(recorded bool, err error)) {
-	r.in <- pendingOutcome{o: o, j: j, then: then}
+// submit hands o (j's outcome, one of share's; last when no other of its
+// events waits for one) to the next batch; then runs once it is committed,
+// with recorded false when j's lease was lost meanwhile (or an error, when
+// the batch could not be committed: the leases run out and the attempts
+// are made again).
+func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, share *jobShare, last bool, then func(recorded bool, err error)) {
+	r.in <- pendingOutcome{o: o, j: j, share: share, last: last, then: then}
 }
 
 // close stops the loop once every outcome handed to it is recorded; no
@@ -80,12 +83,19 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	jobs := make([]*store.Job, len(batch))
 	for i, p := range batch {
 		outs[i], jobs[i] = p.o, p.j
+		// An earlier batch that failed left the job to its lease's end
+		// (batches are recorded one after another, so it is known here).
+		outs[i].KeepJob = !p.last || p.share.spoiled.Load()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
 	for i, p := range batch {
-		p.then(err == nil && i < len(recorded) && recorded[i], err)
+		ok := err == nil && i < len(recorded) && recorded[i]
+		if !ok {
+			p.share.spoiled.Store(true)
+		}
+		p.then(ok, err)
 	}
 }

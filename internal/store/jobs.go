@@ -45,6 +45,12 @@ type NewJob struct {
 	// lease ends and any process claims it as any other job.
 	Claimed func(Job)
 	Lease   time.Time
+	// Attempts are the attempts the job's work had before this job (a
+	// webhook event's retry after its first delivery's job): a claim
+	// counts on from them. Created is when that work began, the job's
+	// Created once claimed; zero means RunAt.
+	Attempts int
+	Created  time.Time
 }
 
 // Job is a claimed job.
@@ -137,17 +143,21 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 		if i > 0 {
 			values.WriteString(", ")
 		}
+		created := j.Created
+		if created.IsZero() {
+			created = j.RunAt
+		}
 		if j.Claimed != nil {
 			// A lease is real time.
 			token := newToken()
 			claimed[token] = i
 			values.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, 1, millis(j.RunAt))
+			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, j.Attempts+1, millis(created))
 			continue
 		}
 		// RunAt is in the program's time (sandbox_clock.go).
-		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', 0, ?)`)
-		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, millis(j.RunAt))
+		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', ?, ?)`)
+		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, j.Attempts, millis(created))
 	}
 	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` + values.String()
 	if len(claimed) == 0 {
@@ -170,8 +180,12 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 			continue
 		}
 		nj := jobs[i]
-		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: 1,
-			Created: fromMillis(millis(nj.RunAt)), token: token, settled: new(atomic.Bool)}
+		created := nj.Created
+		if created.IsZero() {
+			created = nj.RunAt
+		}
+		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: nj.Attempts + 1,
+			Created: fromMillis(millis(created)), token: token, settled: new(atomic.Bool)}
 		g.afterCommit = append(g.afterCommit, func() { nj.Claimed(j) })
 	}
 	return rows.Err()
