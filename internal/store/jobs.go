@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -119,19 +120,31 @@ func (s *Store) notifyJobs(kinds []string) {
 }
 
 // insertJobs writes the group's jobs inside its transaction; those born
-// claimed (NewJob.Claimed) are handed over after the commit.
+// claimed (NewJob.Claimed) are handed over after the commit. The group's
+// withJobs inserts (PostgreSQL) run in the first statement.
 func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
+	with := g.withJobs
+	g.withJobs = nil
+	if len(g.jobs) == 0 {
+		for _, w := range with {
+			if _, err := s.exec(ctx, g.tx, w.q, w.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	start := 0
 	for _, size := range s.rowChunks(len(g.jobs), 500) {
-		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size]); err != nil {
+		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size], with); err != nil {
 			return err
 		}
+		with = nil
 		start += size
 	}
 	return nil
 }
 
-func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
+func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob, with []stmt) error {
 	args := make([]any, 0, 8*len(jobs))
 	claimed := map[string]int{} // token → index in jobs
 	var values strings.Builder
@@ -160,6 +173,21 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, j.Attempts, millis(created))
 	}
 	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` + values.String()
+	if len(with) > 0 {
+		var pre strings.Builder
+		var preArgs []any
+		for i, w := range with {
+			if i == 0 {
+				pre.WriteString("WITH ")
+			} else {
+				pre.WriteString(", ")
+			}
+			fmt.Fprintf(&pre, "w%d AS (%s) ", i, w.q)
+			preArgs = append(preArgs, w.args...)
+		}
+		q = pre.String() + q
+		args = append(preArgs, args...)
+	}
 	if len(claimed) == 0 {
 		_, err := s.exec(ctx, g.tx, q, args...)
 		return err

@@ -68,6 +68,11 @@ type Tx struct {
 	// numbers are entity numbers (webhooks.md section 2) the work read with
 	// the rows it locked (noteNumber), for the event hook.
 	numbers map[entityRef]int64
+	// withJobs are inserts PostgreSQL runs in the statement that inserts
+	// the group's jobs (insertJobs), as WITH clauses: the outbox rows of
+	// InsertWebhookEvents, which are always written with a delivery job,
+	// cost no round trip of their own.
+	withJobs []stmt
 }
 
 // entityRef names a numbered entity: its table (users, businesses,
@@ -164,6 +169,7 @@ func (g *Tx) keep(w *Tx) {
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
 	g.retried = append(g.retried, w.retried...)
+	g.withJobs = append(g.withJobs, w.withJobs...)
 	for k, n := range w.numbers {
 		g.noteNumber(k.table, k.id, n)
 	}
