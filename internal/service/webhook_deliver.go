@@ -87,6 +87,9 @@ type handoff struct {
 	found   bool      // false: the job's event does not exist
 	lease   time.Time // when the job's claim ends
 	share   *jobShare
+	// redeliver: the job is a redelivery (store.WebhookJob), made even if
+	// the event was delivered meanwhile.
+	redeliver bool
 }
 
 // jobShare is what the attempts of one held delivery job share: how many
@@ -194,6 +197,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 	// due: jobs may be due in the database (at start, after a wake-up or a
 	// poll, and after a full claim); between, hand-overs need no claim.
 	due := true
+	var look time.Time // when to ask the database again (waitForDeliveries)
 	for ctx.Err() == nil {
 		select {
 		case <-free:
@@ -222,7 +226,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		}
 		if !due {
 			release()
-			next = s.waitForDeliveries(ctx, p)
+			next = s.waitForDeliveries(ctx, p, &look)
 			due = next == nil
 			continue
 		}
@@ -270,7 +274,9 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 	p, err := store.ParseWebhookJob(j.Payload)
 	if err != nil {
 		// Nothing to deliver: the job is dropped.
-		return append(queue, handoff{job: j, lease: lease, share: newShare(1)})
+		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
+		s.skipAttempt(rec, j, newShare(1), "")
+		return queue
 	}
 	ids := p.Events()
 	share := newShare(len(ids))
@@ -281,21 +287,25 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 			s.skipAttempt(rec, j, share, id)
 			continue
 		}
-		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share})
+		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share, redeliver: p.Redeliver})
 	}
 	return queue
 }
 
 // waitForDeliveries sleeps until a hand-over arrives (returned), a retry or
-// redelivery is scheduled, the next job is due, or jobPoll passes.
-func (s *Service) waitForDeliveries(ctx context.Context, p pool) *handoff {
-	wait := jobPoll
-	if at, ok, err := s.store.NextJobDue(ctx, p.kinds...); err == nil && ok {
-		if d := at.Sub(s.now()); d < wait {
-			wait = max(d, time.Millisecond)
+// redelivery is scheduled, the next job is due, or jobPoll passes; look is
+// when to look in the database again, zero to ask it now when that is.
+// Between hand-overs the pool waits here often, and the database is asked
+// only when the last answer has passed, not at every wait.
+func (s *Service) waitForDeliveries(ctx context.Context, p pool, look *time.Time) *handoff {
+	now := s.now()
+	if look.IsZero() {
+		*look = now.Add(jobPoll)
+		if at, ok, err := s.store.NextJobDue(ctx, p.kinds...); err == nil && ok && at.Before(*look) {
+			*look = at
 		}
 	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(max(look.Sub(now), time.Millisecond))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -305,6 +315,7 @@ func (s *Service) waitForDeliveries(ctx context.Context, p pool) *handoff {
 	case <-p.wake:
 		s.sleep(ctx, p.linger)
 	}
+	*look = time.Time{}
 	return nil
 }
 
@@ -327,10 +338,9 @@ func (s *Service) skipAttempt(rec *webhookRecorder, j store.Job, share *jobShare
 // does not exist).
 func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) {
 	j, a := h.job, h.attempt
-	p, err := store.ParseWebhookJob(j.Payload)
-	if err != nil || !h.found || a.Event.ProgramID != j.Program {
-		// Nothing to deliver (a malformed payload, an event gone with its
-		// program's data): the job is dropped.
+	if !h.found || a.Event.ProgramID != j.Program {
+		// Nothing to deliver (an event gone with its program's data): the
+		// job is dropped.
 		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
 		s.skipAttempt(rec, j, h.share, a.Event.ID)
 		return
@@ -341,7 +351,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 	outcome := "failed"
 	var took time.Duration
 	switch {
-	case a.Event.Status == store.DeliveryDelivered && !p.Redeliver:
+	case a.Event.Status == store.DeliveryDelivered && !h.redeliver:
 		// Delivered by another job (a redelivery) meanwhile.
 		s.skipAttempt(rec, j, h.share, eventID)
 		return
