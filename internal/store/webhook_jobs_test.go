@@ -179,3 +179,47 @@ func TestWebhookSkippedOutcome(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookAttemptsOfManyJobs: the attempts of a claim whose jobs name
+// more events than one query reads are all read (the ids are read in
+// chunks; padding one chunk's IN list once overwrote the next chunk's
+// first ids, and their events were settled unattempted as "gone").
+func TestWebhookAttemptsOfManyJobs(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_many")
+		const n = 3*256 + 5 // four jobs; more than one chunk of ids
+		evs := make([]store.WebhookEvent, n)
+		for i := range evs {
+			evs[i] = store.WebhookEvent{ID: fmt.Sprintf("inn_whe_0000000000000000%06d", i), ProgramID: p.ID,
+				Type: "user.blocked", ResourceID: "user-x", AuditEventID: fmt.Sprintf("event-m%d", i),
+				Payload: []byte(`{}`), Status: store.DeliveryPending, CreatedAt: t0}
+		}
+		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+			return nil, tx.InsertWebhookEvents(ctx, evs, nil)
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		jobs := mustClaim(t, s, t0, 4)
+		got, err := s.WebhookAttempts(ctx, jobs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named := 0
+		for _, j := range jobs {
+			w, err := store.ParseWebhookJob(j.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			named += len(w.Events())
+		}
+		if named != n {
+			t.Errorf("the jobs name %d events, want %d", named, n)
+		}
+		for _, e := range evs {
+			if a, ok := got[e.ID]; !ok || a.Event.ProgramID != p.ID {
+				t.Errorf("attempt of %s not read", e.ID)
+			}
+		}
+	})
+}
