@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // Delivery: retries, the log while retrying, subscriptions, redelivery,
@@ -319,6 +320,50 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 		}
 		if n := len(target.all()); n != 0 {
 			t.Errorf("the redirect's target got %d requests, want 0", n)
+		}
+	})
+}
+
+// TestWebhookSharedJobRetriesOneEvent: the events one change commits
+// together (an issue's account.issue.created and account.assignment.success)
+// share a delivery job for their first attempt; when one of them fails, it
+// alone is attempted again (on a job of its own) until acknowledged, the
+// other is sent once, and no delivery job is left.
+func TestWebhookSharedJobRetriesOneEvent(t *testing.T) {
+	webhookEngines(t, 0.0001, nil, func(t *testing.T, e *env, c *apiClient, rec *hookReceiver, _ string) {
+		uid := c.verifiedUser(t, "shared@example.com")
+		rec.waitFor(t, "user.kyc.verified", 1)
+		first := len(rec.all()) + 1
+		rec.setAnswer(func(n int) int {
+			if n == first {
+				return http.StatusInternalServerError
+			}
+			return http.StatusOK
+		})
+		c.issueUser(t, uid)
+		created := rec.waitFor(t, "account.issue.created", 1)[0]
+		assigned := rec.waitFor(t, "account.assignment.success", 1)[0]
+		failed := rec.all()[first-1].id()
+		if failed != created.id() && failed != assigned.id() {
+			t.Fatalf("the failed attempt was of %s, want one of the issue's events", failed)
+		}
+		for _, id := range []string{created.id(), assigned.id()} {
+			want := map[bool]float64{true: 2, false: 1}[id == failed]
+			if d := c.waitDelivery(t, id, "delivered"); d["attempts"] != want {
+				t.Errorf("delivery %v, want delivered after %v attempts", d, want)
+			}
+		}
+		eventually(t, "no delivery job left", func() bool {
+			n, err := e.store.JobCount(t.Context(), store.JobWebhookDelivery)
+			return err == nil && n == 0
+		})
+		settle()
+		sent := map[string]int{}
+		for _, d := range rec.all() {
+			sent[d.id()]++
+		}
+		if sent[failed] != 2 || sent[created.id()]+sent[assigned.id()] != 3 {
+			t.Errorf("requests by event %v, want the failed one twice and the other once", sent)
 		}
 	})
 }
