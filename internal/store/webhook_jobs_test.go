@@ -223,3 +223,67 @@ func TestWebhookAttemptsOfManyJobs(t *testing.T) {
 		}
 	})
 }
+
+// TestEventHookSeesEndpoints: the event hook reads the group's endpoints
+// as committed when the group runs (on PostgreSQL, with the group's locks
+// in its first statement; without locks, in the hook's own read): none
+// before one is set, the new one after, none after it is deleted, and
+// another program's only for that program.
+func TestEventHookSeesEndpoints(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_hookep")
+		q := mustProgram(t, s, "hu_hookep2")
+		var seen []string
+		s.SetEventHook(func(ctx context.Context, tx *store.Tx, events, _ []banking.Event) error {
+			eps, err := tx.WebhookEndpoints(ctx, []banking.ProgramID{events[0].ProgramID})
+			if err != nil {
+				return err
+			}
+			got := "none"
+			if len(eps) == 1 && eps[0].ProgramID == events[0].ProgramID {
+				got = eps[0].URL
+			} else if len(eps) > 0 {
+				got = fmt.Sprintf("%+v", eps)
+			}
+			seen = append(seen, got)
+			return nil
+		})
+		defer s.SetEventHook(nil)
+		change := func(pid banking.ProgramID, locks ...string) {
+			t.Helper()
+			if _, err := s.Do(ctx, store.Work{Program: pid, Locks: locks, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+				tx.Emit(banking.Event{ID: banking.NewEventID(t0), ProgramID: pid, SubjectID: string(pid),
+					Type: banking.EventProgramCreated, Actor: "test", CreatedAt: t0})
+				return nil, nil
+			}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set := func(pid banking.ProgramID, url string) {
+			t.Helper()
+			if _, _, err := s.SetWebhookEndpoint(ctx, store.WebhookEndpoint{ProgramID: pid, URL: url, CreatedAt: t0, UpdatedAt: t0},
+				store.WebhookSecret{ID: "whs_" + string(pid), Sealed: []byte("k"), CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lock := store.LockKey("user", "x")
+		change(p.ID, lock)
+		change(p.ID)
+		set(q.ID, "https://93.184.216.34/q")
+		change(p.ID, lock)
+		set(p.ID, "https://93.184.216.34/p")
+		change(p.ID, lock)
+		change(p.ID)
+		change(q.ID, lock)
+		if err := s.DeleteWebhookEndpoint(ctx, p.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		change(p.ID, lock)
+		want := []string{"none", "none", "none", "https://93.184.216.34/p", "https://93.184.216.34/p",
+			"https://93.184.216.34/q", "none"}
+		if fmt.Sprint(seen) != fmt.Sprint(want) {
+			t.Errorf("the hook saw %v, want %v", seen, want)
+		}
+	})
+}

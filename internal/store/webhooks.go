@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -235,7 +236,20 @@ const JobWebhookDelivery = "webhook.deliver"
 // given programs that exist: what the event hook needs to know who receives
 // which events. It reads the committed rows, never a cache, so an endpoint
 // set by another process (the CLI) counts from the group after its commit.
+// On PostgreSQL they were read with the group's locks, in the group's
+// first statement (readEndpointsWith), when the group takes locks.
 func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]WebhookEndpoint, error) {
+	if t.endpointsOf != nil && !slices.ContainsFunc(pids, func(p banking.ProgramID) bool {
+		return !slices.Contains(t.endpointsOf, p)
+	}) {
+		var out []WebhookEndpoint
+		for _, ep := range t.endpoints {
+			if slices.Contains(pids, ep.ProgramID) {
+				out = append(out, ep)
+			}
+		}
+		return out, nil
+	}
 	switch len(pids) {
 	case 0:
 		return nil, nil
@@ -269,4 +283,58 @@ func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]
 		out = append(out, ep)
 	}
 	return out, rows.Err()
+}
+
+// readEndpointsWith takes a group's PostgreSQL advisory locks, array (a
+// bigint[] literal), in array order, and reads the webhook endpoints of
+// pids in the same statement, into t. The locks are an aggregate the join
+// needs in full, so every lock is taken whether or not any endpoint
+// exists; the program ids are literals, as the lock ids are (no statement
+// is prepared for a text that changes with every group), quoted as SQL
+// strings.
+func (t *Tx) readEndpointsWith(ctx context.Context, array string, pids []banking.ProgramID) error {
+	quoted := make([]string, len(pids))
+	for i, p := range pids {
+		quoted[i] = "'" + strings.ReplaceAll(string(p), "'", "''") + "'"
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+endpointColsOf("e")+` FROM (SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest(`+array+`) AS k) l
+		LEFT JOIN webhook_endpoints e ON e.program_id IN (`+strings.Join(quoted, ", ")+`)`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	eps := []WebhookEndpoint{}
+	for rows.Next() {
+		var pid sql.NullString
+		var ep WebhookEndpoint
+		var url, events, status, reason sql.NullString
+		var failing, version, created, updated sql.NullInt64
+		if err := rows.Scan(&pid, &url, &events, &status, &reason, &failing, &version, &created, &updated); err != nil {
+			return err
+		}
+		if !pid.Valid {
+			continue // no endpoint: the one row of NULLs
+		}
+		ep.ProgramID, ep.URL, ep.Events, ep.Status, ep.DisabledReason = banking.ProgramID(pid.String), url.String,
+			splitEvents(events.String), status.String, reason.String
+		if failing.Int64 != 0 {
+			ep.FailingSince = fromMillis(failing.Int64)
+		}
+		ep.Version, ep.CreatedAt, ep.UpdatedAt = version.Int64, fromMillis(created.Int64), fromMillis(updated.Int64)
+		eps = append(eps, ep)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	t.endpoints, t.endpointsOf = eps, pids
+	return nil
+}
+
+// endpointColsOf is endpointCols qualified with alias a.
+func endpointColsOf(a string) string {
+	cols := strings.Split(endpointCols, ", ")
+	for i, c := range cols {
+		cols[i] = a + "." + c
+	}
+	return strings.Join(cols, ", ")
 }

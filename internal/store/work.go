@@ -73,6 +73,10 @@ type Tx struct {
 	// InsertWebhookEvents, which are always written with a delivery job,
 	// cost no round trip of their own.
 	withJobs []stmt
+	// endpoints are the webhook endpoints of the programs in endpointsOf,
+	// read with the group's locks (takeLocks); nil when not read.
+	endpoints   []WebhookEndpoint
+	endpointsOf []banking.ProgramID
 }
 
 // entityRef names a numbered entity: its table (users, businesses,
@@ -272,8 +276,11 @@ func lockIDs(ops []*groupOp) []int64 {
 }
 
 // takeLocks takes the group's advisory locks in one statement, in array
-// order (ascending), held until the transaction ends.
-func (s *Store) takeLocks(ctx context.Context, tx *sql.Tx, ops []*groupOp) error {
+// order (ascending), held until the transaction ends. When an event hook
+// is installed, the same statement reads the webhook endpoints of the
+// group's programs into g (Tx.WebhookEndpoints), so the hook's read costs
+// no round trip of its own.
+func (s *Store) takeLocks(ctx context.Context, g *Tx, ops []*groupOp) error {
 	if s.dialect.engine != Postgres {
 		return nil
 	}
@@ -289,7 +296,16 @@ func (s *Store) takeLocks(ctx context.Context, tx *sql.Tx, ops []*groupOp) error
 	// the simple protocol, without preparing (and caching) a statement whose
 	// text changes with every group. unnest yields the ids in array order,
 	// and each row's lock is taken as the row is produced.
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[`+
-		strings.Join(parts, ",")+`]::bigint[]) AS k`)
-	return err
+	array := `ARRAY[` + strings.Join(parts, ",") + `]::bigint[]`
+	if s.eventHook.Load() == nil {
+		_, err := g.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(`+array+`) AS k`)
+		return err
+	}
+	var pids []banking.ProgramID
+	for _, op := range ops {
+		if !slices.Contains(pids, op.work.Program) {
+			pids = append(pids, op.work.Program)
+		}
+	}
+	return g.readEndpointsWith(ctx, array, pids)
 }
