@@ -47,6 +47,9 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 	if err := s.engineRuns(ctx, e); err != nil {
 		return err
 	}
+	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
+		return err
+	}
 	if s.cfg.BigUsers > 0 {
 		if err := s.bigRuns(ctx, e, dsn); err != nil {
 			return err
@@ -111,6 +114,9 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 		return err
 	}
 	if err := s.engineRuns(ctx, e); err != nil {
+		return err
+	}
+	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
 		return err
 	}
 	if s.cfg.BigUsers > 0 && s.cfg.PGBig {

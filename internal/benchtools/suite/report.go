@@ -34,6 +34,7 @@ func render(r *Results) string {
 	w.commands()
 	w.baselines()
 	w.runs()
+	w.webhookCostSection()
 	w.big()
 	w.targets()
 	return strings.TrimRight(w.String(), "\n") + "\n"

@@ -49,6 +49,8 @@ type EngineResults struct {
 	Mem       *Mem        `json:"mem"`  // the server's after Runs
 	Big       *Big        `json:"big,omitempty"`
 	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
+	// WebhookCosts are the ops run with webhooks off and on (webhookcost.go).
+	WebhookCosts []WebhookCost `json:"webhook_costs,omitempty"`
 }
 
 // Baseline is one raw-engine measurement: sqlitebaseline's or pgbench's.
@@ -126,6 +128,16 @@ type BenchResult struct {
 	} `json:"latency_ms"`
 	Late   int   `json:"late"`
 	Unsent int64 `json:"unsent"`
+	// Webhooks: with --webhook-receiver, the events the run committed and
+	// how many of them the receiver got.
+	Webhooks *WebhookStats `json:"webhooks,omitempty"`
+}
+
+// WebhookStats is the part of `ingot bench`'s webhooks object the report
+// uses.
+type WebhookStats struct {
+	Events   int `json:"events"`
+	Distinct int `json:"distinct"`
 }
 
 // CPU is how the machine's CPU time went during one measurement: the ingot

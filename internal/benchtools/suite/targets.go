@@ -48,6 +48,7 @@ func (w *report) targets() {
 			row(o, t)
 		}
 	}
+	w.webhookCostTargets(row)
 	for _, t := range suiteTargets {
 		row(opSpec{}, t)
 	}
@@ -103,6 +104,8 @@ func (w *report) label(o opSpec, t target) string {
 			what = "events delivered/s"
 		}
 		return fmt.Sprintf("%s %s ≥ %s%s", o.Op, what, f0(t.Limit), only)
+	case maxWebhookCost:
+		return webhookCostLabel(o, t)
 	}
 	return fmt.Sprintf("target kind %d", t.Kind)
 }
@@ -197,6 +200,8 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		}
 		v.missed = r.Bench.RPS < t.Limit
 		v.cell = fmt.Sprintf("%s/s: %s", f0(r.Bench.RPS), met(!v.missed))
+	case maxWebhookCost:
+		v.cell, v.missed = webhookCostCell(o.Op, t, e)
 	}
 	return v
 }
@@ -241,6 +246,8 @@ func (w *report) explain(v verdict) string {
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",
 			name, msOrS(v.t.Limit), f0(float64(m.BigUsers)))
+	case maxWebhookCost:
+		return explainWebhookCost(v)
 	case minRPS:
 		c := e.run(v.op.Op).CPU
 		return fmt.Sprintf("%s %s at %s/s, below %s/s: the machine was %.0f%% busy during the run (the receiver and the "+
