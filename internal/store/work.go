@@ -187,7 +187,9 @@ func (g *Tx) keep(w *Tx) {
 
 // flush writes what the group's works deferred: what the event hook derives
 // from the group's events (webhooks), the net count changes, the new jobs
-// (the hook's included), then the chained events. Events go last because
+// (the hook's included), then the chained events. On PostgreSQL the count
+// changes and the hook's outbox rows are written by the statement that
+// inserts the jobs, when there are jobs (Tx.withJobs). Events go last because
 // chaining them locks each program's chain head until the commit: the
 // shorter that hold, the sooner another group (another lane or process) of
 // the same program can chain its own.
@@ -197,7 +199,12 @@ func (s *Store) flush(ctx context.Context, g *Tx) error {
 			return err
 		}
 	}
-	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
+	if u, ok := s.countsUpsert(g.counts); ok && s.dialect.engine == Postgres && len(g.jobs) > 0 {
+		// In the jobs' statement: no round trip of its own. Its rows are
+		// the only ones of user_counts that statement locks, in their
+		// canonical order as ever, before the chain heads.
+		g.withJobs = append([]stmt{u}, g.withJobs...)
+	} else if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
 	if err := s.insertJobs(ctx, g); err != nil {
