@@ -111,7 +111,8 @@ func newShare(events int) *jobShare {
 }
 
 // done counts one of the job's events as settled; it reports whether it
-// was the last.
+// was the last. Only the recorder counts (webhookRecorder.flush), in the
+// order it records.
 func (sh *jobShare) done() bool { return sh.remaining.Add(-1) == 0 }
 
 // Hand-over limits.
@@ -322,10 +323,7 @@ func (s *Service) waitForDeliveries(ctx context.Context, p pool, look *time.Time
 // skipAttempt settles one event of held job j that needs no attempt; the
 // last of the job's events to settle has the job deleted.
 func (s *Service) skipAttempt(rec *webhookRecorder, j store.Job, share *jobShare, eventID string) {
-	if !share.done() {
-		return
-	}
-	rec.submit(store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, Skipped: true}, &j, share, true,
+	rec.submit(store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, Skipped: true}, &j, share,
 		func(recorded bool, err error) {
 			if err != nil {
 				s.log.Error("settling a webhook job failed; it is claimed again when its lease ends", "job_id", j.ID, "err", err)
@@ -385,7 +383,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 	}
 	// The worker goes on to its next attempt while the outcome waits for
 	// its batch: the commit's latency does not hold up the attempts.
-	rec.submit(o, &j, h.share, h.share.done(), func(recorded bool, err error) {
+	rec.submit(o, &j, h.share, func(recorded bool, err error) {
 		switch {
 		case err != nil:
 			s.log.Error("recording a webhook attempt failed; it is made again when its lease ends",

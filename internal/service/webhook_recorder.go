@@ -30,7 +30,6 @@ type pendingOutcome struct {
 	o     store.WebhookOutcome
 	j     *store.Job
 	share *jobShare
-	last  bool // the last of its job's events to settle
 	then  func(recorded bool, err error)
 }
 
@@ -40,13 +39,16 @@ func newWebhookRecorder(s *Service) *webhookRecorder {
 	return r
 }
 
-// submit hands o (j's outcome, one of share's; last when no other of its
-// events waits for one) to the next batch; then runs once it is committed,
-// with recorded false when j's lease was lost meanwhile (or an error, when
-// the batch could not be committed: the leases run out and the attempts
-// are made again).
-func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, share *jobShare, last bool, then func(recorded bool, err error)) {
-	r.in <- pendingOutcome{o: o, j: j, share: share, last: last, then: then}
+// submit hands o (j's outcome, one of share's) to the next batch; then
+// runs once it is committed, with recorded false when j's lease was lost
+// meanwhile (or an error, when the batch could not be committed: the
+// leases run out and the attempts are made again). Every outcome of a held
+// job, a skipped one included (Skipped: no attempt was needed), comes
+// through here: the recorder counts them down in the order it records
+// them, so the one that settles the job is recorded with or after every
+// other.
+func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, share *jobShare, then func(recorded bool, err error)) {
+	r.in <- pendingOutcome{o: o, j: j, share: share, then: then}
 }
 
 // close stops the loop once every outcome handed to it is recorded; no
@@ -79,19 +81,30 @@ func (r *webhookRecorder) loop() {
 // flush records one batch. Its outcome must be recorded even when the
 // service is closing: the attempts were made.
 func (r *webhookRecorder) flush(batch []pendingOutcome) {
-	outs := make([]store.WebhookOutcome, len(batch))
-	jobs := make([]*store.Job, len(batch))
-	for i, p := range batch {
-		outs[i], jobs[i] = p.o, p.j
-		// An earlier batch that failed left the job to its lease's end
-		// (batches are recorded one after another, so it is known here).
-		outs[i].KeepJob = !p.last || p.share.spoiled.Load()
+	var outs []store.WebhookOutcome
+	var jobs []*store.Job
+	var sent []pendingOutcome
+	for _, p := range batch {
+		last := p.share.done()
+		if p.o.Skipped && !last {
+			p.then(true, nil) // nothing to record
+			continue
+		}
+		o := p.o
+		// The last outcome settles the job, unless an earlier batch that
+		// failed left it to its lease's end (batches are recorded one
+		// after another, so that is known here).
+		o.KeepJob = !last || p.share.spoiled.Load()
+		outs, jobs, sent = append(outs, o), append(jobs, p.j), append(sent, p)
+	}
+	if len(outs) == 0 {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
-	for i, p := range batch {
+	for i, p := range sent {
 		ok := err == nil && i < len(recorded) && recorded[i]
 		if !ok {
 			p.share.spoiled.Store(true)
