@@ -14,7 +14,9 @@
 // throwaway durable PostgreSQL cluster (PostgreSQL's), `ingot serve
 // --sandbox` on each engine and `ingot bench --json` for every op of the
 // table in plan.go, closed loop and, where the table says, at half the
-// closed-loop rate. Around each measurement it reads /proc for the CPU the
+// closed-loop rate, then toggle and transfer with webhooks off, held and
+// delivered in three interleaved rounds (webhookcost.go: 18 runs more per
+// engine). Around each measurement it reads /proc for the CPU the
 // server, the load generator, PostgreSQL and everything else used, and
 // after the runs the server's memory. The targets of the table are
 // reported met or MISSED, with what limits the missed ones.
