@@ -53,6 +53,9 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 		}
 	}
 	s.stopServer()
+	if s.cfg.ConsoleUsers > 0 {
+		return s.consolePages(ctx, e, "")
+	}
 	return nil
 }
 
@@ -123,6 +126,11 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 	// serialization failures).
 	if e.PGErrors, err = pg.loggedErrors(); err != nil {
 		return err
+	}
+	if s.cfg.ConsoleUsers > 0 {
+		if err := s.consolePages(ctx, e, pg.url("postgres")); err != nil {
+			return err
+		}
 	}
 	if s.cfg.Keep != "" {
 		if b, err := os.ReadFile(pg.logPath()); err == nil {

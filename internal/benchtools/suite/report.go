@@ -35,6 +35,7 @@ func render(r *Results) string {
 	w.baselines()
 	w.runs()
 	w.big()
+	w.consolePagesSection()
 	w.targets()
 	return strings.TrimRight(w.String(), "\n") + "\n"
 }
@@ -160,6 +161,7 @@ func (w *report) commands() {
 		w.linef("%s --bulk-db DSN --op OP   # OP: %s", bench, strings.Join(opNames(func(o opSpec) bool { return o.Big }), ", "))
 		w.line("# server memory: VmHWM and VmRSS from /proc/PID/status after each run")
 	}
+	w.consoleCommands()
 	w.line("```")
 	w.line()
 	if w.r.engine("pg") != nil {

@@ -305,3 +305,104 @@ func TestBigSearchTargets(t *testing.T) {
 		t.Error("report explains a met SQLite search target")
 	}
 }
+
+// withConsole adds console page runs to r's engines: every page met on
+// SQLite; on PostgreSQL the common search over the target.
+func withConsole(r *Results) *Results {
+	r.Meta.ConsoleUsers, r.Meta.ConsoleRenders = 1_000_000, 100
+	for _, e := range r.Engines {
+		c := &ConsoleRun{WallS: 151, LoadStart: "2.30 1.60 0.96", LoadEnd: "3.82 3.04 1.74",
+			CPU: CPU{MachineBusyPct: 97, OtherPct: 41}}
+		for i, n := range consolePageNotes {
+			c.Pages = append(c.Pages, ConsolePage{Name: n.Name, Renders: 100, NsPerOp: float64(1+i) * 1e6,
+				P50MS: float64(1+i) * 0.9, P99MS: float64(1+i) * 3})
+		}
+		if e.Engine == "pg" {
+			p := c.page("users_search_common")
+			p.NsPerOp, p.P50MS, p.P99MS = 61.5e6, 44, 143
+		}
+		e.Console = c
+	}
+	return r
+}
+
+// TestRenderConsolePages: the console's pages are a table of their own,
+// one row per page with each engine's mean (met or MISSED against 50 ms),
+// p50 and p99; the commands say how they ran; the targets table has one
+// row for them, and a page over the target is explained with its spread
+// and the machine's load.
+func TestRenderConsolePages(t *testing.T) {
+	md := render(withConsole(fixture()))
+	for _, want := range []string{
+		"# console pages, after each engine's runs: 1,000,000 users, 100 renders of each page (the benchmark seeds its own program)",
+		"go test -c -o console.test ./internal/console/",
+		"INGOT_BENCH_USERS=1000000 ./console.test -test.run '^$' -test.bench '^BenchmarkPages$/^sqlite$/' -test.benchtime 100x",
+		"INGOT_BENCH_USERS=1000000 INGOT_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable' ./console.test -test.run '^$' -test.bench '^BenchmarkPages$/^postgres$/' -test.benchtime 100x",
+		"## Console pages",
+		"100 renders of each, after seeding one program with 1,000,000 users",
+		"| page | what it shows | SQLite ms/page | SQLite p50 / p99 ms | PostgreSQL ms/page | PostgreSQL p50 / p99 ms |",
+		"| programs | Programs, with each one's counts | 1.00: met | 0.90 / 3.00 | 1.00: met | 0.90 / 3.00 |",
+		"| users_search_common | Users, a search matching a tenth of them | 5.00: met | 4.50 / 15.00 | 61.50: **MISSED** | 44.00 / 143.00 |",
+		"| sandbox | Sandbox: the clock and the reset | 28.00: met | 25.20 / 84.00 | 28.00: met | 25.20 / 84.00 |",
+		"The run on SQLite took 151 s, seeding included (load average 2.30 1.60 0.96 at its start, 3.82 3.04 1.74 at its end; machine 97% busy over the run, other processes 41%)",
+		"| every console page ≤ 50 ms of server time with 1,000,000 users (mean of 100 renders) | all 28 pages, slowest sandbox 28.00 ms: met | 1 of 28 pages over (users_search_common 61.50 ms): **MISSED** |",
+		"- PostgreSQL console pages over 50 ms with 1,000,000 users: users_search_common (users, a search matching a tenth of them) 61.50 ms, p50 44.00 ms, p99 143.00 ms. The machine was 97% busy",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(md, "## Console pages"), strings.Index(md, "## Targets"); i < 0 || j < i {
+		t.Errorf("the console pages section is not before the targets")
+	}
+	if strings.Count(md, "- SQLite console pages") != 0 {
+		t.Error("report explains SQLite's console pages, which all met the target")
+	}
+	// A page only one engine ran is "not run" on the other, and a page
+	// the suite has no note for is listed by its name.
+	r := withConsole(fixture())
+	r.engine("sqlite").Console.Pages = append(r.engine("sqlite").Console.Pages, ConsolePage{Name: "audit", Renders: 100, NsPerOp: 2e6})
+	if md := render(r); !strings.Contains(md, "| audit |  | 2.00: met | 0.00 / 0.00 | not run | |") {
+		t.Errorf("a page run on SQLite only is not listed as such")
+	}
+	// Without console runs, the report has neither the section nor the row.
+	md = render(fixture())
+	for _, s := range []string{"Console pages", "console page", "console.test"} {
+		if strings.Contains(md, s) {
+			t.Errorf("a report without console runs mentions %q", s)
+		}
+	}
+}
+
+func TestParseConsoleBench(t *testing.T) {
+	out := `goos: linux
+goarch: amd64
+pkg: github.com/ingot-dev/ingot/internal/console
+cpu: Intel(R) Xeon(R) Processor
+BenchmarkPages/sqlite/programs-2         	     100	    140110 ns/op	         0.1120 p50-ms	         1.116 p99-ms
+BenchmarkPages/sqlite/users_search_common-2       	     100	  45347405 ns/op	        38.31 p50-ms	       105.3 p99-ms
+BenchmarkPages/postgres/users-2                   	     100	   4313295 ns/op	         2.862 p50-ms	        18.86 p99-ms
+BenchmarkPages/sqlite/sandbox                     	       3	     68960 ns/op	         0.06000 p50-ms	         0.3350 p99-ms
+PASS
+`
+	got, err := parseConsoleBench(out, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ConsolePage{
+		{Name: "programs", Renders: 100, NsPerOp: 140110, P50MS: 0.112, P99MS: 1.116},
+		{Name: "users_search_common", Renders: 100, NsPerOp: 45347405, P50MS: 38.31, P99MS: 105.3},
+		{Name: "sandbox", Renders: 3, NsPerOp: 68960, P50MS: 0.06, P99MS: 0.335},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("parseConsoleBench = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("page %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if _, err := parseConsoleBench("--- SKIP: BenchmarkPages/postgres\nPASS\n", "postgres"); err == nil {
+		t.Error("an output without results parsed")
+	}
+}

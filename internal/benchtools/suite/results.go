@@ -39,6 +39,10 @@ type Meta struct {
 	Duration       string `json:"duration"` // Go duration, "10s"
 	BigUsers       int    `json:"big_users"`
 	QuietWaitS     int    `json:"quiet_wait_s"` // budget for waiting for a calm machine, in all
+	// ConsoleUsers and ConsoleRenders are the console page benchmark's
+	// users and renders of each page (0 when it did not run).
+	ConsoleUsers   int `json:"console_users,omitempty"`
+	ConsoleRenders int `json:"console_renders,omitempty"`
 }
 
 // EngineResults is one engine's baselines and ingot's runs on it.
@@ -49,7 +53,32 @@ type EngineResults struct {
 	Mem       *Mem        `json:"mem"`  // the server's after Runs
 	Big       *Big        `json:"big,omitempty"`
 	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
+	Console   *ConsoleRun `json:"console,omitempty"`   // the console's pages (console.go)
 }
+
+// ConsoleRun is one engine's run of internal/console's BenchmarkPages.
+type ConsoleRun struct {
+	Pages []ConsolePage `json:"pages"` // in the benchmark's order
+	// WallS is the whole run, seeding included, in seconds; CPU covers it
+	// too.
+	WallS     float64 `json:"wall_s"`
+	CPU       CPU     `json:"cpu"`
+	LoadStart string  `json:"loadavg_start"`
+	LoadEnd   string  `json:"loadavg_end"`
+}
+
+// ConsolePage is one page's server time: the mean (ns/op) over Renders
+// renders, and the median and 99th percentile the benchmark reports.
+type ConsolePage struct {
+	Name    string  `json:"name"`
+	Renders int     `json:"renders"`
+	NsPerOp float64 `json:"ns_per_op"`
+	P50MS   float64 `json:"p50_ms"`
+	P99MS   float64 `json:"p99_ms"`
+}
+
+// MeanMS is the page's mean server time in milliseconds.
+func (p ConsolePage) MeanMS() float64 { return p.NsPerOp / 1e6 }
 
 // Baseline is one raw-engine measurement: sqlitebaseline's or pgbench's.
 type Baseline struct {

@@ -37,6 +37,11 @@ type config struct {
 	IngotBin    string        // a built ingot; empty: go build it
 	BaselineBin string        // a built sqlitebaseline; empty: go build it
 	Log         io.Writer     // progress
+	// ConsoleUsers are the users of the console page benchmark (0: not
+	// run); ConsoleIterations its renders of each page.
+	ConsoleUsers      int
+	ConsoleIterations int
+	ConsoleBin        string // a built console test binary; empty: go test -c it
 }
 
 // suite is one run in progress.
@@ -64,6 +69,9 @@ func runSuite(ctx context.Context, cfg config) (*Results, error) {
 		Users: cfg.Users, Concurrency: cfg.Concurrency, Duration: cfg.Duration.String(), BigUsers: cfg.BigUsers,
 		QuietWaitS: int(cfg.QuietWait.Seconds()),
 	}}
+	if cfg.ConsoleUsers > 0 {
+		res.Meta.ConsoleUsers, res.Meta.ConsoleRenders = cfg.ConsoleUsers, cfg.ConsoleIterations
+	}
 	var tools pgTools
 	if wants(cfg.Engines, "pg") {
 		var err error
@@ -122,13 +130,21 @@ func wants(engines []string, e string) bool {
 	return false
 }
 
-// build compiles ingot and sqlitebaseline into the work directory unless
+// build compiles ingot, sqlitebaseline and (when the console pages are
+// measured) internal/console's test binary into the work directory unless
 // the config names built ones.
 func (s *suite) build(ctx context.Context) error {
-	for _, b := range []struct {
-		bin *string
-		pkg string
-	}{{&s.cfg.IngotBin, "./cmd/ingot"}, {&s.cfg.BaselineBin, "./internal/benchtools/sqlitebaseline"}} {
+	type target struct {
+		bin     *string
+		pkg     string
+		command []string
+	}
+	targets := []target{{&s.cfg.IngotBin, "./cmd/ingot", []string{"build"}},
+		{&s.cfg.BaselineBin, "./internal/benchtools/sqlitebaseline", []string{"build"}}}
+	if s.cfg.ConsoleUsers > 0 {
+		targets = append(targets, target{&s.cfg.ConsoleBin, "./internal/console", []string{"test", "-c"}})
+	}
+	for _, b := range targets {
 		if *b.bin != "" {
 			continue
 		}
@@ -137,10 +153,13 @@ func (s *suite) build(ctx context.Context) error {
 			return err
 		}
 		out := filepath.Join(s.work, filepath.Base(b.pkg))
-		cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, b.pkg)
+		if b.command[0] == "test" {
+			out += ".test"
+		}
+		cmd := exec.CommandContext(ctx, goBin, append(b.command, "-o", out, b.pkg)...)
 		cmd.Dir = s.cfg.Root
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", b.pkg, err, msg)
+			return fmt.Errorf("go %s %s: %v\n%s", strings.Join(b.command, " "), b.pkg, err, msg)
 		}
 		*b.bin = out
 	}

@@ -101,3 +101,50 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestConsoleStepTinySQLite runs the console page step on SQLite at toy
+// size: it builds internal/console's test binary, runs BenchmarkPages
+// with 2,000 users and two renders a page, and records every page,
+// the sandbox's and the money pages among them, with real figures.
+func TestConsoleStepTinySQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds internal/console's tests and seeds a database")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &suite{cfg: config{Root: root, ConsoleUsers: 2000, ConsoleIterations: 2, Log: testWriter{t},
+		// Only the console's binary is built.
+		IngotBin: "unused", BaselineBin: "unused"}, work: t.TempDir()}
+	if s.clientLog, err = os.Create(filepath.Join(s.work, "bench-client.log")); err != nil {
+		t.Fatal(err)
+	}
+	defer s.clientLog.Close()
+	if err := s.build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &EngineResults{Engine: "sqlite"}
+	if err := s.consolePages(ctx, e, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range consolePageNotes {
+		p := e.Console.page(n.Name)
+		if p == nil || p.Renders != 2 || p.NsPerOp <= 0 || p.P99MS <= 0 {
+			t.Errorf("page %s: %+v, want two renders with their times", n.Name, p)
+		}
+	}
+	if len(e.Console.Pages) != len(consolePageNotes) {
+		t.Errorf("%d pages measured, the suite notes %d: keep consolePageNotes in step with BenchmarkPages",
+			len(e.Console.Pages), len(consolePageNotes))
+	}
+	md := render(&Results{Meta: Meta{NProc: 1, ConsoleUsers: 2000, ConsoleRenders: 2}, Engines: []*EngineResults{e}})
+	for _, want := range []string{"## Console pages", "| sandbox | Sandbox: the clock and the reset |",
+		"| every console page ≤ 50 ms of server time with 2,000 users (mean of 2 renders) |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -51,8 +51,9 @@ func (w *report) targets() {
 	for _, t := range suiteTargets {
 		row(opSpec{}, t)
 	}
+	consoleMissed := w.consoleTargetRow()
 	w.line()
-	if len(missed) == 0 {
+	if len(missed) == 0 && len(consoleMissed) == 0 {
 		return
 	}
 	w.line("What limits the missed targets, as far as this run shows:")
@@ -66,6 +67,9 @@ func (w *report) targets() {
 		}
 		told[key] = true
 		w.line("- ", w.explain(v))
+	}
+	for _, x := range consoleMissed {
+		w.line("- ", x)
 	}
 	w.line()
 }
