@@ -8,3 +8,6 @@ UPDATE accounts SET
     posted = posted - CASE WHEN overdraft < posted - pending_debits THEN overdraft ELSE posted - pending_debits END,
     overdraft = overdraft - CASE WHEN overdraft < posted - pending_debits THEN overdraft ELSE posted - pending_debits END
 WHERE overdraft > 0 AND posted - pending_debits > 0;
+
+-- (PostgreSQL's 0016 also leaves room on payment_intents' pages for their
+-- status updates; SQLite has no such setting.)
