@@ -24,7 +24,8 @@
 //
 // On Debian as root it apt-get installs PostgreSQL and pgbench when they
 // are missing. It needs Linux (/proc), go on PATH and git for the commit.
-// A run takes about 8 minutes on 2 CPUs with the defaults.
+// A run takes about 20 minutes on 2 CPUs with the defaults, 7 of them the
+// backlog (--backlog 0 skips it).
 package main
 
 import (
