@@ -47,6 +47,11 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 	if err := s.engineRuns(ctx, e); err != nil {
 		return err
 	}
+	if s.cfg.Backlog > 0 {
+		if err := s.backlog(ctx, e, dsn); err != nil {
+			return err
+		}
+	}
 	if s.cfg.BigUsers > 0 {
 		if err := s.bigRuns(ctx, e, dsn); err != nil {
 			return err
@@ -115,6 +120,11 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 	}
 	if err := s.engineRuns(ctx, e); err != nil {
 		return err
+	}
+	if s.cfg.Backlog > 0 {
+		if err := s.backlog(ctx, e, dsn); err != nil {
+			return err
+		}
 	}
 	if s.cfg.BigUsers > 0 && s.cfg.PGBig {
 		if err := s.bigRuns(ctx, e, dsn); err != nil {

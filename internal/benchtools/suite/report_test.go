@@ -60,12 +60,20 @@ func fixture() *Results {
 	pg := engine("pg", 14173, 2050, 12.39, 5.87)
 	pg.Baselines = []Baseline{{PGBench: &PGBench{TPS: 14173, LatencyMS: 0.56, Clients: 8, Threads: 2}, CPU: CPU{MachineBusyPct: 80}}}
 	pg.PGErrors = []ErrorLine{{Count: 4, Message: "deadlock detected"}}
+	backlog := func(settleMS, hwmMB int64, busyPct float64) *Backlog {
+		b := &Backlog{Count: 100_000, StartupMS: 420, SettleMS: settleMS, Mem: &Mem{HWMKB: hwmMB * 1024, RSSKB: 50 * 1024},
+			CPU: CPU{MachineBusyPct: busyPct, OtherPct: 12}, LoadStart: "1.10 1.20 1.30", LoadEnd: "2.10 1.50 1.40"}
+		b.Insert.Bench = BenchResult{Op: "settle-backlog", Requests: 100_000, OK: 100_000, RPS: 2500, ElapsedS: 40}
+		return b
+	}
+	sqlite.Backlog = backlog(45_200, 66, 95)
+	pg.Backlog = backlog(75_000, 160, 88)
 	return &Results{
 		Meta: Meta{Date: "2026-11-23 23:42:26 UTC", WallS: 444, LoadStart: "1.99 1.79 2.11", LoadEnd: "3.85 2.61 2.33",
 			Uname: "Linux vm", NProc: 2, CPU: "AMD EPYC", Mem: "24105 MiB total", Go: "go version go1.26.8 linux/amd64",
 			Commit: "24cbb35", PGVersion: "PostgreSQL 15.18", PGSettings: "fsync=on, synchronous_commit=on",
 			PGBenchVersion: "pgbench (PostgreSQL) 15.18", PGBenchCmd: "pgbench -h 127.0.0.1 -p PORT -U postgres -n -f update.sql -c 8 -j 2 -T 10 pgbench",
-			Users: 1000, Concurrency: 8, Duration: "10s", BigUsers: 1_000_000, QuietWaitS: 240},
+			Users: 1000, Concurrency: 8, Duration: "10s", BigUsers: 1_000_000, QuietWaitS: 240, Backlog: 100_000},
 		Engines: []*EngineResults{sqlite, pg},
 	}
 }
@@ -404,5 +412,50 @@ PASS
 	}
 	if _, err := parseConsoleBench("--- SKIP: BenchmarkPages/postgres\nPASS\n", "postgres"); err == nil {
 		t.Error("an output without results parsed")
+	}
+}
+
+// TestBacklogRendering: the backlog step has its commands, its section with
+// a row per engine, its two targets, and explanations of the missed ones;
+// topup is held to half of transfer's requests/s.
+func TestBacklogRendering(t *testing.T) {
+	r := fixture()
+	r.engine("pg").run("topup").Bench.RPS = 1500 // 38% of transfer's 4,000
+	md := render(r)
+	for _, want := range []string{
+		"ingot bench --json --op settle-backlog --count 100000 --bulk-db DSN --concurrency 32",
+		"ingot serve --sandbox --addr 127.0.0.1:PORT --db DSN   # timed from exec until no transaction is pending",
+		"## Settling a backlog after a restart",
+		"inserted 100,000 pending top-ups into its database",
+		"| SQLite | 100,000 in 40.0 s (2,500/s) | 420 ms | 45.2 s | 2,212 | 66.0 MB | 50.0 MB | 95% (12%) | 1.10 1.20 1.30 → 2.10 1.50 1.40 |",
+		"| PostgreSQL | 100,000 in 40.0 s (2,500/s) | 420 ms | 75.0 s | 1,333 | 160.0 MB |",
+		"| 100,000 pending top-ups settled ≤ 60 s after a restart (from the exec) | 45.2 s: met | 75.0 s: **MISSED** |",
+		"| server RSS ≤ 150 MB settling 100,000 pending top-ups after a restart | peak VmHWM 66.0 MB: met | peak VmHWM 160.0 MB: **MISSED** |",
+		"| topup requests/s ≥ 50% of transfer's in the same run | 4,000 ÷ 4,000 = 100%: met | 1,500 ÷ 4,000 = 38%: **MISSED** |",
+		"- PostgreSQL settled 100,000 pending top-ups in 75.0 s after the exec (start-up 420 ms, 1,333 a second; machine 88% busy)",
+		"Other processes took 12% of the machine during this run.",
+		"- PostgreSQL memory above 150 MB settling 100,000 pending top-ups after a restart.",
+		"- PostgreSQL topup at 1,500 requests/s, below 50% of transfer: it does a reservation of its idempotent_key",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "- SQLite settled") {
+		t.Error("report explains SQLite's met backlog target")
+	}
+
+	// Without the step: no section, no command, the targets not run.
+	for _, e := range r.Engines {
+		e.Backlog = nil
+	}
+	md = render(r)
+	for _, s := range []string{"## Settling a backlog", "--op settle-backlog"} {
+		if strings.Contains(md, s) {
+			t.Errorf("a report without the backlog step mentions %q", s)
+		}
+	}
+	if want := "| 100,000 pending top-ups settled ≤ 60 s after a restart (from the exec) | not run | not run |"; !strings.Contains(md, want) {
+		t.Errorf("report lacks %q", want)
 	}
 }

@@ -38,7 +38,8 @@ type Meta struct {
 	Concurrency    int    `json:"concurrency"`
 	Duration       string `json:"duration"` // Go duration, "10s"
 	BigUsers       int    `json:"big_users"`
-	QuietWaitS     int    `json:"quiet_wait_s"` // budget for waiting for a calm machine, in all
+	Backlog        int    `json:"backlog,omitempty"` // pending top-ups of the backlog step; 0: not run
+	QuietWaitS     int    `json:"quiet_wait_s"`      // budget for waiting for a calm machine, in all
 	// ConsoleUsers and ConsoleRenders are the console page benchmark's
 	// users and renders of each page (0 when it did not run).
 	ConsoleUsers   int `json:"console_users,omitempty"`
@@ -52,6 +53,7 @@ type EngineResults struct {
 	Runs      []Run       `json:"runs"` // closed-loop and half-rate runs, in run order
 	Mem       *Mem        `json:"mem"`  // the server's after Runs
 	Big       *Big        `json:"big,omitempty"`
+	Backlog   *Backlog    `json:"backlog,omitempty"`
 	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
 	Console   *ConsoleRun `json:"console,omitempty"`   // the console's pages (console.go)
 }
@@ -142,6 +144,7 @@ type BenchResult struct {
 	// whole database's.
 	SearchIndexBytes int64          `json:"search_index_bytes"`
 	DBBytes          int64          `json:"db_bytes"`
+	ElapsedS         float64        `json:"elapsed_s"`
 	Requests         int            `json:"requests"`
 	OK               int            `json:"ok"`
 	ErrorCount       int            `json:"error_count"`
@@ -182,6 +185,25 @@ type Big struct {
 	Seed      Run   `json:"seed"`
 	StartupMS int64 `json:"startup_ms"`
 	Runs      []Run `json:"runs"`
+}
+
+// Backlog is the settlement of a backlog after a restart (backlog.go).
+type Backlog struct {
+	// Count is how many pending top-ups were inserted.
+	Count int `json:"count"`
+	// Insert is `ingot bench --op settle-backlog`, which inserted them.
+	Insert Run `json:"insert"`
+	// StartupMS is the restarted server's exec to its first /healthz 200;
+	// SettleMS its exec to nothing pending.
+	StartupMS int64 `json:"startup_ms"`
+	SettleMS  int64 `json:"settle_ms"`
+	// Mem is the server's when nothing was pending (VmHWM: its peak since
+	// the exec).
+	Mem *Mem `json:"mem"`
+	// CPU is the machine's from the exec to nothing pending.
+	CPU       CPU    `json:"cpu"`
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
 }
 
 // ErrorLine is one distinct error message PostgreSQL logged, with its count.

@@ -29,6 +29,7 @@ type config struct {
 	Concurrency int           // workers of ingot bench, sqlitebaseline and pgbench
 	Duration    time.Duration // of each measured run
 	BigUsers    int           // users of the big runs; 0: no big runs
+	Backlog     int           // pending top-ups settled after a restart (backlog.go); 0: no such step
 	PGBig       bool          // also the big runs on PostgreSQL
 	Engines     []string      // of "sqlite", "pg", in run order
 	QuietWait   time.Duration // waiting for a calm machine allowed in all; 0: no waiting nor sampling
@@ -67,6 +68,7 @@ func runSuite(ctx context.Context, cfg config) (*Results, error) {
 	res := &Results{Meta: Meta{
 		Date: start.UTC().Format("2006-01-02 15:04:05 UTC"), LoadStart: loadAvg(),
 		Users: cfg.Users, Concurrency: cfg.Concurrency, Duration: cfg.Duration.String(), BigUsers: cfg.BigUsers,
+		Backlog:    cfg.Backlog,
 		QuietWaitS: int(cfg.QuietWait.Seconds()),
 	}}
 	if cfg.ConsoleUsers > 0 {
@@ -218,14 +220,17 @@ func cpuSplit(a, b machineTicks, server, pg int64, client time.Duration) CPU {
 	return c
 }
 
-// bench runs `ingot bench --json` for d against the running server and
-// returns its result as run name.
+// bench runs `ingot bench --json` for d against the running server (when
+// one runs) and returns its result as run name.
 func (s *suite) bench(ctx context.Context, name string, d time.Duration, args ...string) (Run, error) {
 	full := append([]string{"bench", "--json", "--concurrency", strconv.Itoa(s.cfg.Concurrency),
 		"--duration", d.String()}, args...)
 	s.logf("ingot bench %s (%s)", strings.Join(args, " "), name)
 	cmd := exec.CommandContext(ctx, s.cfg.IngotBin, full...)
-	cmd.Env = append(append(os.Environ(), s.creds...), "INGOT_URL="+s.server.url)
+	cmd.Env = append(os.Environ(), s.creds...)
+	if s.server != nil { // none for an op that writes the database itself
+		cmd.Env = append(cmd.Env, "INGOT_URL="+s.server.url)
+	}
 	out, cpu, err := s.measure(ctx, cmd)
 	if err != nil {
 		return Run{}, fmt.Errorf("ingot %s: %v\n%s", strings.Join(full, " "), err, tail(s.clientLog.Name()))

@@ -26,7 +26,7 @@ func TestSuiteTinySQLite(t *testing.T) {
 	keep := t.TempDir()
 	res, err := runSuite(ctx, config{
 		Root: root, Out: filepath.Join(keep, "BENCHMARKS.md"), Users: 10, Concurrency: 2,
-		Duration: 300 * time.Millisecond, BigUsers: 500, Engines: []string{"sqlite"}, Keep: keep,
+		Duration: 300 * time.Millisecond, BigUsers: 500, Backlog: 300, Engines: []string{"sqlite"}, Keep: keep,
 		Log: testWriter{t},
 	})
 	if err != nil {
@@ -53,6 +53,12 @@ func TestSuiteTinySQLite(t *testing.T) {
 	if len(e.Runs) != len(ops)+half {
 		t.Errorf("%d runs, want %d", len(e.Runs), len(ops)+half)
 	}
+	// The backlog: inserted with the server stopped, settled after the
+	// restart (nothing is pending at the end, or the step would still wait).
+	if b := e.Backlog; b == nil || b.Count != 300 || b.Insert.Bench.OK != 300 || b.Insert.Bench.ErrorCount != 0 ||
+		b.StartupMS <= 0 || b.SettleMS < b.StartupMS || b.Mem == nil || b.Mem.HWMKB <= 0 || b.LoadEnd == "" {
+		t.Errorf("backlog step: %+v", b)
+	}
 	if e.Big == nil || e.Big.Seed.Bench.Users != 500 || e.Big.StartupMS <= 0 {
 		t.Fatalf("big run: %+v", e.Big)
 	}
@@ -68,7 +74,9 @@ func TestSuiteTinySQLite(t *testing.T) {
 	md := render(res)
 	for _, s := range []string{"## Machine and versions", "## Commands", "## Raw baselines",
 		"## ingot, 10 users, 2 workers, 300ms per run", "Server memory after these runs:", "## 500 users", "## Targets",
-		"| SQLite | one-row UPDATE per transaction", "| start-up ≤ 1 s with 500 users |"} {
+		"| SQLite | one-row UPDATE per transaction", "| start-up ≤ 1 s with 500 users |",
+		"## Settling a backlog after a restart", "| SQLite | 300 in ", "| 300 pending top-ups settled ≤ 60 s after a restart",
+		"| topup requests/s ≥ 50% of transfer's in the same run |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q:\n%s", s, md)
 		}
