@@ -75,11 +75,8 @@ func TestBlackboxKeysRotateLinkedAccounts(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
 			dsn := eng.DSN(t)
-			oldB64, newB64 := randomMasterKey(t), randomMasterKey(t)
-			oldEnv, newEnv := childEnv("INGOT_MASTER_KEY="+oldB64), childEnv("INGOT_MASTER_KEY="+newB64)
-			creds := createProgram(t, oldEnv, "L", "--db", dsn)
-			srv := startServe(t, oldEnv, false, "--sandbox", "--db", dsn)
-			c := newClient(t, srv, creds)
+			k := newKeyRotation(t, dsn, "L")
+			oldB64, newB64, oldEnv, newEnv, creds, srv, c := k.oldB64, k.newB64, k.oldEnv, k.newEnv, k.creds, k.srv, k.c
 			uid := c.call("user/create", newUserBody("linked@example.com", "518-72-6789")).ok(t).user(t)["id"]
 			c.call("user/send-verification-request", map[string]any{"user_id": uid}).ok(t)
 			if st := waitKYC(t, c, uid); st != "verified" {
