@@ -43,9 +43,7 @@ func (c *Client) ProgramAccount(ctx context.Context) (apitype.Account, error) {
 // ListAccounts returns one page of the program's accounts matching req's
 // filters, newest first.
 func (c *Client) ListAccounts(ctx context.Context, req apitype.ListAccountsRequest) (apitype.Page[apitype.Account], error) {
-	var page apitype.Page[apitype.Account]
-	err := c.send(ctx, "routable-bank-accounts/get-all", req, true, &page)
-	return page, err
+	return pageOf[apitype.Account](ctx, c, "routable-bank-accounts/get-all", req)
 }
 
 // FreezeAccount stops an active account from sending (it still receives);

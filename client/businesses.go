@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ingot-dev/ingot/apitype"
 )
@@ -51,17 +50,13 @@ func (c *Client) UnblockBusiness(ctx context.Context, userID, businessID, reason
 // ListBusinesses returns one page of the program's businesses matching
 // req's filters.
 func (c *Client) ListBusinesses(ctx context.Context, req apitype.ListBusinessesRequest) (apitype.Page[apitype.Business], error) {
-	var page apitype.Page[apitype.Business]
-	err := c.send(ctx, "business/get-all", req, true, &page)
-	return page, err
+	return pageOf[apitype.Business](ctx, c, "business/get-all", req)
 }
 
 // BusinessEvents returns one page of a business's audit trail (its owners'
 // and documents' events included), newest first.
 func (c *Client) BusinessEvents(ctx context.Context, req apitype.BusinessPageRequest) (apitype.Page[apitype.Event], error) {
-	var page apitype.Page[apitype.Event]
-	err := c.send(ctx, "business/events", req, true, &page)
-	return page, err
+	return pageOf[apitype.Event](ctx, c, "business/events", req)
 }
 
 // SendBusinessVerificationRequest starts KYB. The outcome arrives later:
@@ -85,9 +80,7 @@ func (c *Client) AddBusinessOwner(ctx context.Context, req apitype.AddOwnerReque
 
 // BusinessOwners returns one page of a business's owners, oldest first.
 func (c *Client) BusinessOwners(ctx context.Context, req apitype.BusinessPageRequest) (apitype.Page[apitype.Owner], error) {
-	var page apitype.Page[apitype.Owner]
-	err := c.send(ctx, "business/get-business-owners", req, true, &page)
-	return page, err
+	return pageOf[apitype.Owner](ctx, c, "business/get-business-owners", req)
 }
 
 // AddBusinessOwnerDocument adds a pending document reference to an owner.
@@ -98,28 +91,11 @@ func (c *Client) AddBusinessOwnerDocument(ctx context.Context, req apitype.AddDo
 
 // BusinessOwnerDocuments returns an owner's documents, oldest first.
 func (c *Client) BusinessOwnerDocuments(ctx context.Context, req apitype.DocumentsRequest) (apitype.Page[apitype.Document], error) {
-	var page apitype.Page[apitype.Document]
-	err := c.send(ctx, "business/get-business-owner-documents", req, true, &page)
-	return page, err
+	return pageOf[apitype.Document](ctx, c, "business/get-business-owner-documents", req)
 }
 
 // BusinessContacts returns one page of a business's contacts (users created
 // with its business_id), newest first.
 func (c *Client) BusinessContacts(ctx context.Context, req apitype.ContactsRequest) (apitype.Page[apitype.Contact], error) {
-	var page apitype.Page[apitype.Contact]
-	err := c.send(ctx, "business/customers/get-all", req, true, &page)
-	return page, err
-}
-
-// single runs a single-object call and unwraps its one item, as user does.
-func single[T any](ctx context.Context, c *Client, path string, req any) (T, error) {
-	var page apitype.Page[T]
-	var zero T
-	if err := c.send(ctx, path, req, true, &page); err != nil {
-		return zero, err
-	}
-	if n := len(page.Items); n != 1 {
-		return zero, fmt.Errorf("ingot: %s answered %d items, want exactly 1", path, n)
-	}
-	return page.Items[0], nil
+	return pageOf[apitype.Contact](ctx, c, "business/customers/get-all", req)
 }

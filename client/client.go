@@ -253,3 +253,28 @@ func (c *Client) attempt(ctx context.Context, path string, raw []byte, out any) 
 	}
 	return 0, false, nil
 }
+
+// single runs a single-object call and unwraps its one item. Anything but
+// exactly one item breaks the contract (api-v4.md, envelopes), and guessing
+// which to return could hand back the wrong object. Every single-object call
+// may be retried: it is a read or carries an idempotent_key by the time it
+// gets here.
+func single[T any](ctx context.Context, c *Client, path string, req any) (T, error) {
+	var zero T
+	page, err := pageOf[T](ctx, c, path, req)
+	if err != nil {
+		return zero, err
+	}
+	if n := len(page.Items); n != 1 {
+		return zero, fmt.Errorf("ingot: %s answered %d items, want exactly 1", path, n)
+	}
+	return page.Items[0], nil
+}
+
+// pageOf runs a call that answers a page of T (a list, or a single object
+// in its one-item page), retried like any read.
+func pageOf[T any](ctx context.Context, c *Client, path string, req any) (apitype.Page[T], error) {
+	var page apitype.Page[T]
+	err := c.send(ctx, path, req, true, &page)
+	return page, err
+}

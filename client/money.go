@@ -35,9 +35,7 @@ func (c *Client) SaveProgramBankAccount(ctx context.Context, req apitype.SavePro
 // UserBankAccounts returns one page of a user's linked accounts (their own
 // and their businesses', or with req.BusinessID that business's only).
 func (c *Client) UserBankAccounts(ctx context.Context, req apitype.ListLinkedAccountsRequest) (apitype.Page[apitype.LinkedAccount], error) {
-	var page apitype.Page[apitype.LinkedAccount]
-	err := c.send(ctx, "users/bank-accounts/get-all", req, true, &page)
-	return page, err
+	return pageOf[apitype.LinkedAccount](ctx, c, "users/bank-accounts/get-all", req)
 }
 
 // TopUp charges a linked account of the user to fund an account of their
@@ -69,9 +67,7 @@ func (c *Client) FundProgram(ctx context.Context, req apitype.ProgramFundingRequ
 // PaymentIntents returns one page of the program's payment intents (one per
 // external movement, its status following its transaction's).
 func (c *Client) PaymentIntents(ctx context.Context, req apitype.PaymentIntentsRequest) (apitype.Page[apitype.PaymentIntent], error) {
-	var page apitype.Page[apitype.PaymentIntent]
-	err := c.send(ctx, "payment-intent/program/all", req, true, &page)
-	return page, err
+	return pageOf[apitype.PaymentIntent](ctx, c, "payment-intent/program/all", req)
 }
 
 // TransactionsReport returns every transaction of the program created in

@@ -57,7 +57,7 @@ func (s Sandbox) clock(ctx context.Context, path string, req any) (time.Time, er
 func (s Sandbox) DecideKYC(ctx context.Context, userID, outcome string, reasons ...string) (apitype.User, error) {
 	req := apitype.KYCDecisionRequest{UserID: userID, Outcome: outcome, ReasonsCode: reasons}
 	ensureKey(&req.Common)
-	return s.c.user(ctx, "sandbox/simulate/kyc-decision", req)
+	return single[apitype.User](ctx, s.c, "sandbox/simulate/kyc-decision", req)
 }
 
 // DecideKYB decides a pending KYB now; its owners and documents follow. A
@@ -79,8 +79,7 @@ func (s Sandbox) SetFault(ctx context.Context, req apitype.FaultRequest) (apityp
 
 // Faults lists the program's faults.
 func (s Sandbox) Faults(ctx context.Context) ([]apitype.Fault, error) {
-	var page apitype.Page[apitype.Fault]
-	err := s.c.send(ctx, "sandbox/faults/get-all", apitype.SandboxRequest{}, true, &page)
+	page, err := pageOf[apitype.Fault](ctx, s.c, "sandbox/faults/get-all", apitype.SandboxRequest{})
 	return page.Items, err
 }
 

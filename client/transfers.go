@@ -42,19 +42,19 @@ func (c *Client) ProgramBalance(ctx context.Context) (apitype.Balance, error) {
 // BusinessTransactions returns one page of the transactions of a
 // business's accounts, newest first, each seen from the business's account.
 func (c *Client) BusinessTransactions(ctx context.Context, req apitype.BusinessTransactionsRequest) (apitype.Page[apitype.Transaction], error) {
-	return c.transactions(ctx, "transactions/business", req)
+	return pageOf[apitype.Transaction](ctx, c, "transactions/business", req)
 }
 
 // UserTransactions returns one page of the transactions of a user's own
 // accounts.
 func (c *Client) UserTransactions(ctx context.Context, req apitype.UserTransactionsRequest) (apitype.Page[apitype.Transaction], error) {
-	return c.transactions(ctx, "transactions/user", req)
+	return pageOf[apitype.Transaction](ctx, c, "transactions/user", req)
 }
 
 // ProgramTransactions returns one page of the master account's
 // transactions.
 func (c *Client) ProgramTransactions(ctx context.Context, req apitype.ProgramTransactionsRequest) (apitype.Page[apitype.Transaction], error) {
-	return c.transactions(ctx, "transactions/program-rba", req)
+	return pageOf[apitype.Transaction](ctx, c, "transactions/program-rba", req)
 }
 
 // SingleTransaction finds a transaction of the user by its id, uuid,
@@ -63,12 +63,6 @@ func (c *Client) ProgramTransactions(ctx context.Context, req apitype.ProgramTra
 func (c *Client) SingleTransaction(ctx context.Context, userID, idGeneric, direction string) (apitype.Transaction, error) {
 	return single[apitype.Transaction](ctx, c, "transactions/single",
 		apitype.SingleTransactionRequest{UserID: userID, IDGeneric: idGeneric, PaymentDirection: direction})
-}
-
-func (c *Client) transactions(ctx context.Context, path string, req any) (apitype.Page[apitype.Transaction], error) {
-	var page apitype.Page[apitype.Transaction]
-	err := c.send(ctx, path, req, true, &page)
-	return page, err
 }
 
 // SimulateInboundTransfer puts money into an account from outside; only a

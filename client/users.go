@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ingot-dev/ingot/apitype"
 )
@@ -13,20 +12,18 @@ import (
 // failures are ErrInvalid with Fields.
 func (c *Client) CreateUser(ctx context.Context, req apitype.CreateUserRequest) (apitype.User, error) {
 	ensureKey(&req.Common)
-	return c.user(ctx, "user/create", req)
+	return single[apitype.User](ctx, c, "user/create", req)
 }
 
 // ListUsers returns one page of the program's users matching req's filters,
 // with pagination totals for the whole result.
 func (c *Client) ListUsers(ctx context.Context, req apitype.ListUsersRequest) (apitype.Page[apitype.User], error) {
-	var page apitype.Page[apitype.User]
-	err := c.send(ctx, "user/get-all", req, true, &page)
-	return page, err
+	return pageOf[apitype.User](ctx, c, "user/get-all", req)
 }
 
 // GetUser reads one user; ErrNotFound if it is not in the caller's program.
 func (c *Client) GetUser(ctx context.Context, userID string) (apitype.User, error) {
-	return c.user(ctx, "user/get", apitype.UserRequest{UserID: userID})
+	return single[apitype.User](ctx, c, "user/get", apitype.UserRequest{UserID: userID})
 }
 
 // UpdateUser changes the non-nil fields of req and returns the user as
@@ -34,7 +31,7 @@ func (c *Client) GetUser(ctx context.Context, userID string) (apitype.User, erro
 // fields of a user in or past verification are ErrConflict.
 func (c *Client) UpdateUser(ctx context.Context, req apitype.UpdateUserRequest) (apitype.User, error) {
 	ensureKey(&req.Common)
-	return c.user(ctx, "user/update", req)
+	return single[apitype.User](ctx, c, "user/update", req)
 }
 
 // BlockUser stops an active user from transacting; blocking a blocked user
@@ -42,7 +39,7 @@ func (c *Client) UpdateUser(ctx context.Context, req apitype.UpdateUserRequest) 
 func (c *Client) BlockUser(ctx context.Context, userID, reason string) (apitype.User, error) {
 	req := apitype.BlockUserRequest{UserID: userID, Reason: reason}
 	ensureKey(&req.Common)
-	return c.user(ctx, "user/block", req)
+	return single[apitype.User](ctx, c, "user/block", req)
 }
 
 // UnblockUser makes a blocked user active again; unblocking a user that is
@@ -50,7 +47,7 @@ func (c *Client) BlockUser(ctx context.Context, userID, reason string) (apitype.
 func (c *Client) UnblockUser(ctx context.Context, userID, reason string) (apitype.User, error) {
 	req := apitype.BlockUserRequest{UserID: userID, Reason: reason}
 	ensureKey(&req.Common)
-	return c.user(ctx, "user/unblock", req)
+	return single[apitype.User](ctx, c, "user/unblock", req)
 }
 
 // SendVerificationRequest starts KYC for an active user with date of birth
@@ -64,22 +61,5 @@ func (c *Client) SendVerificationRequest(ctx context.Context, userID string) err
 
 // UserEvents returns one page of a user's audit trail, newest first.
 func (c *Client) UserEvents(ctx context.Context, req apitype.UserEventsRequest) (apitype.Page[apitype.Event], error) {
-	var page apitype.Page[apitype.Event]
-	err := c.send(ctx, "user/events", req, true, &page)
-	return page, err
-}
-
-// user runs a single-object call and unwraps its one item. Anything but
-// exactly one item breaks the contract, and guessing which to return could
-// hand back the wrong user. Every single-object call may be retried: it is a
-// read or carries an idempotent_key by the time it gets here.
-func (c *Client) user(ctx context.Context, path string, req any) (apitype.User, error) {
-	var page apitype.Page[apitype.User]
-	if err := c.send(ctx, path, req, true, &page); err != nil {
-		return apitype.User{}, err
-	}
-	if n := len(page.Items); n != 1 {
-		return apitype.User{}, fmt.Errorf("ingot: %s answered %d users, want exactly 1", path, n)
-	}
-	return page.Items[0], nil
+	return pageOf[apitype.Event](ctx, c, "user/events", req)
 }

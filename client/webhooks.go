@@ -31,18 +31,14 @@ func (c *Client) GetWebhook(ctx context.Context) (apitype.WebhookEndpoint, error
 // WebhookEvents returns one page of the program's webhook events, newest
 // first, each with the exact body its deliveries send.
 func (c *Client) WebhookEvents(ctx context.Context, req apitype.WebhookEventsRequest) (apitype.Page[apitype.WebhookEvent], error) {
-	var page apitype.Page[apitype.WebhookEvent]
-	err := c.send(ctx, "webhook/events", req, true, &page)
-	return page, err
+	return pageOf[apitype.WebhookEvent](ctx, c, "webhook/events", req)
 }
 
 // WebhookDeliveries returns one page of deliveries (one per event), newest
 // first: status pending, delivered or failed, attempts, and how the last
 // attempt ended.
 func (c *Client) WebhookDeliveries(ctx context.Context, req apitype.WebhookDeliveriesRequest) (apitype.Page[apitype.WebhookDelivery], error) {
-	var page apitype.Page[apitype.WebhookDelivery]
-	err := c.send(ctx, "webhook/deliveries", req, true, &page)
-	return page, err
+	return pageOf[apitype.WebhookDelivery](ctx, c, "webhook/deliveries", req)
 }
 
 // Redeliver delivers an event once more, now, with the same event_id,

@@ -57,6 +57,15 @@ or, with --bulk-db, directly in the database), then it runs --op for
            KYB-verified business's account (needs --sandbox; the sandbox rail
            settles each at once in the background, so creation and
            settlement both load the server)
+  settle-backlog  with the server stopped: insert --count pending top-ups
+           (through the service's own top-up, each under its own
+           idempotent_key) straight into --bulk-db, spread over the program's
+           businesses ready for top-ups (run --op topup against the server
+           first to ready them), their sandbox rail settlement due at once; the
+           next server to start (--sandbox) settles them with its durable jobs
+           ("ingot transfers list --status pending" shows what is left).
+           requests/s is top-ups inserted per second; no request reaches a
+           server
   webhooks webhook delivery throughput (needs a --sandbox server): the bench
            hosts a receiver on loopback and points the program's endpoint at
            it; for up to 5 s of --duration it toggles users while the
@@ -96,10 +105,10 @@ Flags:
 // benchOps are the operations --op accepts; the ones that need users are true.
 var benchOps = map[string]bool{"create": false, "get": true, "list": false, "search": true,
 	"search-common": true, "search-miss": false, "toggle": true, "business-create": true, "business-get": true,
-	"transfer": true, "transfer-hot": true, "topup": true, "webhooks": true}
+	"transfer": true, "transfer-hot": true, "topup": true, "settle-backlog": false, "webhooks": true}
 
 // benchOpNames lists benchOps for usage messages.
-const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer, transfer-hot, topup or webhooks"
+const benchOpNames = "create, get, list, search, search-common, search-miss, toggle, business-create, business-get, transfer, transfer-hot, topup, settle-backlog or webhooks"
 
 func (e cliEnv) bench(args []string) error {
 	// The load generator's own collections would show up as latency too.
@@ -117,6 +126,7 @@ func (e cliEnv) bench(args []string) error {
 	rate := fs.Float64("rate", 0, "fixed arrival rate in requests/s (open loop); 0: closed loop")
 	asJSON := fs.Bool("json", false, "print the results as one JSON object on stdout instead of the table")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on one request after this long (a transport error)")
+	count := fs.Int("count", 100_000, "--op settle-backlog: how many pending top-ups to insert")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -129,6 +139,12 @@ func (e cliEnv) bench(args []string) error {
 		return usageError{fmt.Sprintf("bench: --op %q: want %s", *op, benchOpNames)}
 	case (isMoneyOp(*op) || *op == "topup") && *bulkDB != "":
 		return usageError{fmt.Sprintf("bench: --op %s creates its accounts through the API: --bulk-db does not apply", *op)}
+	case *op == "settle-backlog" && *bulkDB == "":
+		return usageError{"bench: --op settle-backlog inserts into the database: it needs --bulk-db DSN (with the server stopped)"}
+	case *op == "settle-backlog" && (*rate > 0 || *hookRecv != ""):
+		return usageError{"bench: --op settle-backlog sends no requests: no --rate or --webhook-receiver"}
+	case *count < 1:
+		return usageError{"bench: --count must be >= 1"}
 	case *op == "webhooks" && *rate > 0:
 		return usageError{"bench: --op webhooks runs closed loop: no --rate"}
 	case *hookRecv != "" && *hookRecv != "answer" && *hookRecv != "hold":
@@ -150,6 +166,9 @@ func (e cliEnv) bench(args []string) error {
 	}
 	if err := cred.check("bench"); err != nil {
 		return err
+	}
+	if *op == "settle-backlog" {
+		return e.benchBacklog(*bulkDB, cred.username, *count, *concurrency, *asJSON)
 	}
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()

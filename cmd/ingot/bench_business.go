@@ -19,12 +19,17 @@ import (
 var einPrefixes = []string{"10", "12", "20", "27", "33", "45", "52", "61", "74", "81", "84", "86", "90", "93", "95", "98"}
 
 // ein returns the run's n-th EIN. EINs are unique per program, so a run's
-// EINs start with a prefix picked by its token and count in the seven digits
-// after: two runs against one program collide only when their tokens pick
-// the same prefix.
+// EINs start with a prefix picked by its token and count, in the seven
+// digits after, from a place its token picks too (modulo 10,000,000):
+// two runs against one program (the suite runs business-get and topup,
+// which both seed businesses counting down from that place) collide only
+// when their tokens pick the same prefix and places within their counts of
+// each other.
 func (b *bencher) ein(n int64) string {
-	i, _ := strconv.ParseUint(b.run[:2], 16, 8)
-	return fmt.Sprintf("%s%07d", einPrefixes[int(i)%len(einPrefixes)], n%10_000_000)
+	v, _ := strconv.ParseUint(b.run[:8], 16, 32)
+	const digits = 10_000_000
+	place := int64(v&0xffffff) % digits
+	return fmt.Sprintf("%s%07d", einPrefixes[int(v>>24)%len(einPrefixes)], ((place+n)%digits+digits)%digits)
 }
 
 func businessBody(userID, ein string) []byte {

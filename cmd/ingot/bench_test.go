@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -301,6 +303,31 @@ func TestBenchSearchTerms(t *testing.T) {
 		}
 		if got := matches("search-miss", rng); got != 0 {
 			t.Errorf("search-miss matched %d users, want 0", got)
+		}
+	}
+}
+
+// TestBenchEINs: a run's EINs are 9 digits after an IRS prefix; the
+// businesses it seeds (counting down) and creates (counting up) never share
+// one, even where its place wraps around; two runs whose tokens share the
+// prefix byte but not the place get different EINs.
+func TestBenchEINs(t *testing.T) {
+	seen := map[string]string{}
+	// Places 0, 2,000 and 5,000,000 with one prefix; 16 (seeding wraps
+	// around past 0) and 6,777,215 with another.
+	for _, run := range []string{"0a000000", "0a0007d0", "0a4c4b40", "ff000010", "ffffffff"} {
+		b := &bencher{run: run}
+		for i := range int64(500) {
+			for _, n := range []int64{9_999_999 - i, i + 1} {
+				e := b.ein(n)
+				if len(e) != 9 || !slices.Contains(einPrefixes, e[:2]) {
+					t.Fatalf("run %s: ein(%d) = %q", run, n, e)
+				}
+				if other, ok := seen[e]; ok {
+					t.Fatalf("run %s: ein(%d) = %s, already %s's", run, n, e, other)
+				}
+				seen[e] = fmt.Sprintf("run %s ein(%d)", run, n)
+			}
 		}
 	}
 }

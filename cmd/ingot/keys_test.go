@@ -294,11 +294,8 @@ func TestBlackboxKeysRotate(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
 			dsn := eng.DSN(t)
-			oldB64, newB64 := randomMasterKey(t), randomMasterKey(t)
-			oldEnv, newEnv := childEnv("INGOT_MASTER_KEY="+oldB64), childEnv("INGOT_MASTER_KEY="+newB64)
-			creds := createProgram(t, oldEnv, "P", "--db", dsn)
-			srv := startServe(t, oldEnv, false, "--sandbox", "--db", dsn)
-			c := newClient(t, srv, creds)
+			k := newKeyRotation(t, dsn, "P")
+			oldB64, newB64, oldEnv, newEnv, creds, srv, c := k.oldB64, k.newB64, k.oldEnv, k.newEnv, k.creds, k.srv, k.c
 			id1 := c.call("user/create", newUserBody("one@example.com", "111-22-3333")).ok(t).user(t)["id"]
 			id2 := c.call("user/create", newUserBody("two@example.com", "123-45-6789")).ok(t).user(t)["id"]
 			srv.stop(syscall.SIGTERM)
@@ -448,4 +445,26 @@ func TestBlackboxKeysAndAuditUsage(t *testing.T) {
 	if fileExists(db + ".key") {
 		t.Errorf("keys rotate created a sandbox key file")
 	}
+}
+
+// keyRotation is the start of a key rotation test: two master keys, a
+// program created and a sandbox server serving it under the old one.
+type keyRotation struct {
+	oldB64, newB64 string
+	oldEnv, newEnv []string
+	creds          credentials
+	srv            *server
+	c              *client
+}
+
+// newKeyRotation creates program name in dsn under a fresh old key and
+// starts a sandbox server on it with a client of the program.
+func newKeyRotation(t *testing.T, dsn, name string) keyRotation {
+	t.Helper()
+	k := keyRotation{oldB64: randomMasterKey(t), newB64: randomMasterKey(t)}
+	k.oldEnv, k.newEnv = childEnv("INGOT_MASTER_KEY="+k.oldB64), childEnv("INGOT_MASTER_KEY="+k.newB64)
+	k.creds = createProgram(t, k.oldEnv, name, "--db", dsn)
+	k.srv = startServe(t, k.oldEnv, false, "--sandbox", "--db", dsn)
+	k.c = newClient(t, k.srv, k.creds)
+	return k
 }

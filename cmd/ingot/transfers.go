@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -130,6 +131,20 @@ func (e cliEnv) transfersSettle(args []string) error {
 		return usageError{"transfers settle: want the transaction id (ltra-...)"}
 	case *outcome == "":
 		return usageError{"transfers settle: --outcome is required"}
+	}
+	// The service's own check, made first so that a bad flag is a usage
+	// error naming the flag (docs/cli.md), not a generic validation failure.
+	if _, _, err := banking.ParseOutcome(*outcome, *code); err != nil {
+		var be *banking.Error
+		if errors.As(err, &be) {
+			for _, f := range []struct{ field, flag, value string }{
+				{"outcome", "--outcome", *outcome}, {"return_code", "--return-code", *code}} {
+				if msg, ok := be.Fields[f.field]; ok {
+					return usageError{fmt.Sprintf("transfers settle: %s %q %s", f.flag, f.value, msg)}
+				}
+			}
+		}
+		return usageError{"transfers settle: " + err.Error()}
 	}
 	svc, done, err := e.tokenService(f)
 	if err != nil {

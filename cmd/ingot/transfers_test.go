@@ -66,12 +66,26 @@ func TestBlackboxTransfersSettle(t *testing.T) {
 			if got := balance(); got != "0.00" {
 				t.Errorf("returned funding: available %s, want 0.00", got)
 			}
-			for _, bad := range [][]string{{"transfers", "settle", id}, {"transfers", "settle", "--outcome", "completed"},
-				{"transfers", "list", "--status", "completed"}, {"transfers", "settle", id, "--outcome", "lost"}} {
-				r := runCLI(t, env, append(bad, "--db", dsn)...)
-				if r.code == 0 {
-					t.Errorf("%v: exit 0, want an error\n%s", bad, r.stdout)
+			// Usage errors exit 2 and name the flag (docs/cli.md), before
+			// anything is opened or changed.
+			for _, bad := range []struct {
+				args []string
+				flag string
+			}{
+				{[]string{"transfers", "settle", id}, "--outcome"},
+				{[]string{"transfers", "settle", "--outcome", "completed"}, "transaction id"},
+				{[]string{"transfers", "list", "--status", "completed"}, "--status"},
+				{[]string{"transfers", "settle", id, "--outcome", "lost"}, "--outcome"},
+				{[]string{"transfers", "settle", id, "--outcome", "failed", "--return-code", "X9"}, "--return-code"},
+				{[]string{"transfers", "settle", id, "--outcome", "returned", "--return-code", "R00"}, "--return-code"},
+			} {
+				r := runCLI(t, env, append(bad.args, "--db", dsn)...)
+				if r.code != 2 || !strings.Contains(r.stderr, bad.flag) {
+					t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", bad.args, r.code, r.stderr, bad.flag)
 				}
+			}
+			if got := balance(); got != "0.00" {
+				t.Errorf("after refused settles: available %s, want 0.00", got)
 			}
 
 			// Two operators race: exactly one decision.

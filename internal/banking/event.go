@@ -23,6 +23,21 @@ const (
 	EventKYCRejected   EventType = "user.kyc.rejected"
 )
 
+// Events of the sandbox's and the webhook log's controls, each made by a
+// program's call or by an operator in the console (sandbox.md section 3:
+// every operator action is in the audit trail). Neither has a webhook of
+// its own: no mapper is registered for them (internal/webhook).
+const (
+	// EventClockAdvanced: sandbox/clock/advance moved the program's clock
+	// forward. Subject: the program. Its change "now" goes from the
+	// program's time before the advance to the time asked for.
+	EventClockAdvanced EventType = "program.clock_advanced"
+	// EventWebhookRedelivered: webhook/redeliver made a webhook event due
+	// for one more delivery. Subject: the webhook event's id. Its change
+	// "status" goes from the delivery's status before to pending.
+	EventWebhookRedelivered EventType = "webhook.redelivered"
+)
+
 // Notices: what happened without changing anything, so it has no place in
 // the audit trail (which records changes), but is told to webhook receivers
 // (store.Tx.Notify). A check that ends in manual review leaves the user or

@@ -74,7 +74,7 @@ func (c *Console) simulateInbound(r *request) (string, string, error) {
 	if !c.sandbox {
 		return back, "", banking.Errorf(banking.CodeNotFound, "simulated transfers exist only in a sandbox")
 	}
-	caller := service.Caller{ProgramID: r.program.ID, Operator: r.op}
+	caller := r.operatorCaller()
 	t, err := c.svc.SimulateInbound(r.Context(), caller, aid, r.PostFormValue("amount"), r.PostFormValue("rail"),
 		r.PostFormValue("description"), "")
 	if err != nil {

@@ -69,6 +69,7 @@ func BenchmarkPages(b *testing.B) {
 				{"transaction", p + "/transactions/" + string(f.transaction)},
 				{"webhooks", p + "/webhooks"},
 				{"webhooks_failed", p + "/webhooks?status=failed"},
+				{"sandbox", p + "/sandbox"},
 			}
 			for _, pg := range pages {
 				b.Run(pg.name, func(b *testing.B) {
@@ -128,7 +129,8 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 	key := make([]byte, 32)
 	rand.Read(key)
 	sealer, _ := vault.New(key)
-	svc := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true,
+	// A sandbox, as its page exists only there.
+	svc := service.New(service.Config{Store: st, Sealer: sealer, NoJobs: true, Sandbox: true,
 		Webhooks: service.WebhookConfig{AllowPrivate: true}})
 	b.Cleanup(func() { svc.Close(); st.Close() })
 	creds, err := svc.CreateProgram(ctx, "bench")
@@ -227,7 +229,7 @@ func seedPages(b *testing.B, dsn string, n int) pagesFixture {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d users on %s in %v", n, st.Engine(), time.Since(start).Round(time.Second))
-	f.con, f.session, f.user, f.business = New(Config{Service: svc}), session, u.ID, biz.ID
+	f.con, f.session, f.user, f.business = New(Config{Service: svc, Sandbox: true}), session, u.ID, biz.ID
 	return f
 }
 

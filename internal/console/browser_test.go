@@ -438,6 +438,17 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("clock section after advancing = %q", got)
 	}
 	b.inspect("sandbox-advanced")
+	// The redelivery and the advance are in the program's audit trail,
+	// each naming the operator.
+	for _, want := range []banking.EventType{banking.EventWebhookRedelivered, banking.EventClockAdvanced} {
+		found := false
+		for _, ev := range e.eventsAfter(0) {
+			found = found || ev.typ == want && ev.actor == "operator:alice"
+		}
+		if !found {
+			t.Errorf("no %s event by operator:alice in the program's trail", want)
+		}
+	}
 
 	b.act("not found", "Not found", chromedp.Navigate(base+e.userPath("user-00000000-0000-0000-0000-000000000000")))
 	b.inspect("not-found")

@@ -151,8 +151,10 @@ func sortedChanges(ch banking.Changes) []change {
 	out := make([]change, 0, len(ch))
 	for f, c := range ch {
 		from, to := changeValue(c.From), changeValue(c.To)
-		if f == "account_number" {
-			// The console shows an account number's last four digits only.
+		if strings.HasSuffix(f, "account_number") {
+			// The console shows an account number's last four digits only
+			// (sandbox.md section 3), whoever's it is: account_number,
+			// program.created's master_account_number.
 			from, to = maskNumber(from), maskNumber(to)
 		}
 		out = append(out, change{Field: f, From: from, To: to})

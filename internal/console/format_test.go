@@ -4,6 +4,10 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ingot-dev/ingot/internal/banking"
 )
 
 func TestFormatMoney(t *testing.T) {
@@ -67,5 +71,23 @@ func TestMaskLast4(t *testing.T) {
 	}
 	if got := maskLast4(""); got != "none on file" {
 		t.Errorf("maskLast4(\"\") = %q", got)
+	}
+}
+
+// TestChangesMaskAccountNumbers: a trail shows any account number, the
+// master account's in program.created included, by its last four digits.
+func TestChangesMaskAccountNumbers(t *testing.T) {
+	got := sortedChanges(banking.Changes{
+		"account_number":        {From: "", To: "1008777780"},
+		"master_account_number": {From: "", To: "1008777781"},
+		"name":                  {From: "", To: "acme"},
+	})
+	want := []change{
+		{Field: "account_number", From: "—", To: "•••• 7780"},
+		{Field: "master_account_number", From: "—", To: "•••• 7781"},
+		{Field: "name", From: "—", To: "acme"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sortedChanges (-want +got):\n%s", diff)
 	}
 }

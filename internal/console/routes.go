@@ -80,6 +80,13 @@ type request struct {
 // caller is the program's identity for the API's own read methods.
 func (r *request) caller() service.Caller { return service.Caller{ProgramID: r.program.ID} }
 
+// operatorCaller is the program's identity with the signed-in operator, for
+// the service's mutations: their audit events name the operator
+// ("operator:<token name>", sandbox.md section 3) instead of the program.
+func (r *request) operatorCaller() service.Caller {
+	return service.Caller{ProgramID: r.program.ID, Operator: r.op}
+}
+
 // pageParam reads a page number from the query (1 when absent or bad).
 func (r *request) pageParam(name string) int {
 	n, err := strconv.Atoi(r.URL.Query().Get(name))

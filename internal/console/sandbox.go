@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
-	"github.com/ingot-dev/ingot/internal/service"
 )
 
 // The sandbox's controls (sandbox.md section 3: "in the sandbox also
@@ -22,6 +21,9 @@ type sandboxView struct {
 	Ahead string
 	// Presets are the advance buttons: seconds and their label.
 	Presets []preset
+	// Trail is the program's own audit trail: its creation, its clock's
+	// advances, its resets, each naming who acted.
+	Trail trail
 }
 
 // preset is one of the clock's advance buttons.
@@ -37,8 +39,9 @@ func notInSandbox() error {
 	return banking.Errorf(banking.CodeNotFound, "the sandbox's controls exist only in a sandbox (ingot serve --sandbox)")
 }
 
-// sandboxPage shows the program's time with the advance forms, and the
-// reset form.
+// sandboxPage shows the program's time with the advance forms, the reset
+// form, and the program's own audit trail (where the advances and the
+// last reset are).
 func (c *Console) sandboxPage(r *request) (string, any, error) {
 	if !c.sandbox {
 		return "", nil, notInSandbox()
@@ -48,6 +51,9 @@ func (c *Console) sandboxPage(r *request) (string, any, error) {
 		return "", nil, err
 	}
 	v := sandboxView{Now: now, Presets: presets}
+	if v.Trail, err = c.trail(r, string(r.program.ID)); err != nil {
+		return "", nil, err
+	}
 	// Shown to the minute: the seconds an advance takes are noise.
 	if ahead := now.Sub(c.now()); ahead >= time.Minute {
 		v.Ahead = describeSeconds(int64(ahead/time.Minute) * 60)
@@ -57,7 +63,8 @@ func (c *Console) sandboxPage(r *request) (string, any, error) {
 
 // advanceClock moves the program's clock forward by the form's seconds (1
 // to one year) through Service.AdvanceClock, which runs every job due by
-// the new time (settlements, webhook retries) before it answers.
+// the new time (settlements, webhook retries) before it answers; its
+// program.clock_advanced event names the operator.
 func (c *Console) advanceClock(r *request) (string, string, error) {
 	back := r.programPath() + "/sandbox"
 	if !c.sandbox {
@@ -69,7 +76,7 @@ func (c *Console) advanceClock(r *request) (string, string, error) {
 	if err != nil {
 		return back, "", banking.Invalid("seconds", "must be a whole number from 1 to 31536000")
 	}
-	now, err := c.svc.AdvanceClock(r.Context(), r.caller(), secs)
+	now, err := c.svc.AdvanceClock(r.Context(), r.operatorCaller(), secs)
 	if err != nil {
 		return back, "", err
 	}
@@ -90,8 +97,7 @@ func (c *Console) resetProgram(r *request) (string, string, error) {
 	if r.PostFormValue("confirm") != "yes" {
 		return back, "", banking.Invalid("confirm", "must be ticked: a reset deletes all of the program's data")
 	}
-	caller := service.Caller{ProgramID: r.program.ID, Operator: r.op}
-	if _, err := c.svc.Reset(r.Context(), caller); err != nil {
+	if _, err := c.svc.Reset(r.Context(), r.operatorCaller()); err != nil {
 		return back, "", err
 	}
 	return back, "The program " + r.program.Name + " was reset: its users, businesses, accounts and transactions are gone; its API credentials and webhook endpoint remain.", nil

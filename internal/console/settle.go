@@ -1,9 +1,6 @@
 package console
 
-import (
-	"github.com/ingot-dev/ingot/internal/banking"
-	"github.com/ingot-dev/ingot/internal/service"
-)
+import "github.com/ingot-dev/ingot/internal/banking"
 
 // settleForms says which decisions a transaction's page offers: a pending
 // movement can be completed, failed or blocked; a completed one (not
@@ -29,7 +26,7 @@ func settleFormsFor(t banking.Transaction) settleForms {
 func (c *Console) settle(r *request) (string, string, error) {
 	tid := r.PathValue("tid")
 	back := r.backTo(r.programPath() + "/transactions/" + tid)
-	caller := service.Caller{ProgramID: r.program.ID, Operator: r.op}
+	caller := r.operatorCaller()
 	outcome := r.PostFormValue("outcome")
 	t, err := c.svc.SettleMovement(r.Context(), caller, tid, outcome, r.PostFormValue("return_code"), r.op.Actor())
 	if err != nil {

@@ -171,7 +171,8 @@ func TestSandboxControls(t *testing.T) {
 			t.Errorf("the clock moved by %s, want a day", d)
 		}
 		body := b.get(sandbox).body
-		for _, want := range []string{"The clock moved forward by 1 day", "1 day ahead of the real time", formatUTC(after)[:16]} {
+		for _, want := range []string{"The clock moved forward by 1 day", "1 day ahead of the real time", formatUTC(after)[:16],
+			"program.clock_advanced", "operator:alice"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("sandbox page after the advance lacks %q", want)
 			}

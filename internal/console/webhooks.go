@@ -73,10 +73,11 @@ func (c *Console) webhooksPage(r *request) (string, any, error) {
 }
 
 // redeliver makes one more delivery of a webhook event, due now, as
-// webhook/redeliver does; it returns to the page it was taken on.
+// webhook/redeliver does, recorded as a webhook.redelivered event naming
+// the operator; it returns to the page it was taken on.
 func (c *Console) redeliver(r *request) (string, string, error) {
 	back := r.backTo(r.programPath() + "/webhooks")
-	e, err := c.svc.Redeliver(r.Context(), r.caller(), r.PathValue("eid"))
+	e, err := c.svc.Redeliver(r.Context(), r.operatorCaller(), r.PathValue("eid"))
 	if err != nil {
 		return back, "", err
 	}

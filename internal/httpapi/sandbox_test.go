@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/kyc"
 	"github.com/ingot-dev/ingot/internal/store"
 )
@@ -82,6 +83,30 @@ func TestSandboxClock(t *testing.T) {
 		}
 		if got := c.clockNow(t); !got.Equal(prev) {
 			t.Errorf("refused advances moved the clock to %v, want %v", got, prev)
+		}
+		// Each advance is one program.clock_advanced event of the sandbox,
+		// from the time before to the time after; refused ones are none.
+		pid := banking.ProgramID(c.creds.ProgramID)
+		evs, _, err := e.store.Events(context.Background(), pid, string(pid), 1, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 4 {
+			t.Fatalf("program trail has %d events, want program.created and 3 advances: %+v", len(evs), evs)
+		}
+		to := prev
+		for i, s := range []int64{86400 * 30, 3600, 1} {
+			ev, from := evs[i], to.Add(-time.Duration(s)*time.Second)
+			ch := ev.Changes["now"]
+			if ev.Type != banking.EventClockAdvanced || ev.Actor != "sandbox" || ev.SubjectID != string(pid) ||
+				ch.From != from.Format("2006-01-02T15:04:05.000Z") || ch.To != to.Format("2006-01-02T15:04:05.000Z") {
+				t.Errorf("event %d = %s by %s about %s, now %v → %v; want program.clock_advanced by sandbox, %v → %v",
+					i, ev.Type, ev.Actor, ev.SubjectID, ch.From, ch.To, from, to)
+			}
+			to = from
+		}
+		if rep, err := e.store.VerifyAudit(context.Background()); err != nil || !rep.Intact() {
+			t.Errorf("audit chain after advances: %+v (%v)", rep.Broken, err)
 		}
 	})
 }

@@ -122,6 +122,21 @@ func TestWebhookRedeliver(t *testing.T) {
 		if got := c.waitDelivery(t, first.id(), "delivered"); got["attempts"] != 2.0 {
 			t.Errorf("attempts %v, want 2", got["attempts"])
 		}
+		// The redelivery is a webhook.redelivered event of the program about
+		// the webhook event, and the chain holds.
+		pid := banking.ProgramID(c.creds.ProgramID)
+		evs, _, err := e.store.Events(t.Context(), pid, first.id(), 1, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Type != banking.EventWebhookRedelivered || evs[0].Actor != banking.ActorProgram(pid) ||
+			evs[0].Changes["status"] != (banking.Change{From: "delivered", To: "pending"}) {
+			t.Errorf("webhook event's trail = %+v, want one webhook.redelivered by %s, status delivered → pending",
+				evs, banking.ActorProgram(pid))
+		}
+		if rep, err := e.store.VerifyAudit(t.Context()); err != nil || !rep.Intact() {
+			t.Errorf("audit chain after the redelivery: %+v (%v)", rep.Broken, err)
+		}
 		c.call("webhook/redeliver", map[string]any{"event_id": "inn_whe_0000000000000000000000"}).wantError(t, http.StatusNotFound, "not_found", "")
 		c.call("webhook/redeliver", map[string]any{"event_id": "nope"}).wantError(t, http.StatusNotFound, "not_found", "")
 		c.call("webhook/redeliver", map[string]any{}).wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "event_id")

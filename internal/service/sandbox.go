@@ -13,6 +13,16 @@ import (
 // sandboxActor is the audit actor of what the control plane does.
 const sandboxActor = "sandbox"
 
+// controlActor is the actor of a control-plane call's own event (a reset,
+// a clock advance): the console's operator when one acts (sandbox.md
+// section 3), else the sandbox.
+func (c Caller) controlActor() string {
+	if c.Operator != "" {
+		return c.Operator.Actor()
+	}
+	return sandboxActor
+}
+
 // Reset is sandbox/reset: it deletes every row of the caller's program but
 // its credentials and webhook endpoint, in one transaction
 // (store.ResetWork), recreates its master RBA empty, and starts the
@@ -23,13 +33,8 @@ func (s *Service) Reset(ctx context.Context, c Caller) (struct{}, error) {
 	// The reset sets the clock back to the real time: its own event is
 	// stamped so.
 	now := s.clock()
-	// A console operator's reset names them (sandbox.md section 3).
-	actor := sandboxActor
-	if c.Operator != "" {
-		actor = c.Operator.Actor()
-	}
 	ev := banking.Event{ID: banking.NewEventID(now), ProgramID: c.ProgramID, SubjectID: string(c.ProgramID),
-		Type: banking.EventProgramReset, Actor: actor, Changes: banking.Changes{}, CreatedAt: now}
+		Type: banking.EventProgramReset, Actor: c.controlActor(), Changes: banking.Changes{}, CreatedAt: now}
 	w := s.store.ResetWork(c.ProgramID, ev)
 	w.Idem = c.finish()
 	_, err := s.store.Do(ctx, w)

@@ -103,12 +103,26 @@ func (s *Service) ClockNow(ctx context.Context, c Caller) (time.Time, error) {
 // time and what it schedules within the advance (a webhook's next retry, a
 // settlement a decision starts) runs too; at each step it waits for the
 // job runners, which the step wakes, to finish the program's due jobs.
+//
+// The advance is one program.clock_advanced audit event (actor "sandbox",
+// or the console's operator), its change "now" from the program's time
+// before to the time asked for, recorded in the transaction of the first
+// step that moves the clock: an advance cut short afterwards (its error
+// says so) is in the trail all the same, and one that never moved the
+// clock is not.
 func (s *Service) AdvanceClock(ctx context.Context, c Caller, seconds int64) (time.Time, error) {
 	if seconds < 1 || seconds > MaxAdvance {
 		return time.Time{}, banking.Invalid("seconds", "must be a whole number from 1 to 31536000")
 	}
 	pid := c.ProgramID
 	remaining := time.Duration(seconds) * time.Second
+	before, err := s.ClockNow(ctx, c)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ev := &banking.Event{ID: banking.NewEventID(before), ProgramID: pid, SubjectID: string(pid),
+		Type: banking.EventClockAdvanced, Actor: c.controlActor(), CreatedAt: before,
+		Changes: banking.Changes{"now": {From: wireTime(before), To: wireTime(before.Add(remaining))}}}
 	// A real bound on the wait, whatever s.now says.
 	waitCtx, cancel := context.WithTimeout(ctx, advanceWait)
 	defer cancel()
@@ -129,10 +143,11 @@ func (s *Service) AdvanceClock(ctx context.Context, c Caller, seconds int64) (ti
 			}
 		}
 		if move > 0 {
-			off, err := s.store.AdvanceClock(ctx, pid, move)
+			off, err := s.store.AdvanceClock(ctx, pid, move, ev)
 			if err != nil {
 				return time.Time{}, err
 			}
+			ev = nil // recorded with this first move
 			s.cacheOffset(pid, off, s.now())
 			remaining -= move
 		}
@@ -140,6 +155,10 @@ func (s *Service) AdvanceClock(ctx context.Context, c Caller, seconds int64) (ti
 	}
 	return s.ClockNow(ctx, c)
 }
+
+// wireTime is t as the API writes times (and the audit trail's changes
+// record them): UTC, to the millisecond.
+func wireTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // waitProgramJobs waits until program pid has no job due or claimed, or
 // until waitCtx ends (then the advance answers anyway: what is left runs in

@@ -233,7 +233,9 @@ var errNoWebhookEvent = banking.Errorf(banking.CodeNotFound, "webhook event not 
 
 // Redeliver makes one more delivery of an event due now, whatever its
 // status, with the same event_id (section 5), and answers the event as
-// it then is (pending).
+// it then is (pending). The redelivery is a webhook.redelivered audit event
+// about the webhook event, by the caller's actor (the program, or the
+// console's operator).
 func (s *Service) Redeliver(ctx context.Context, c Caller, eventID string) (store.WebhookEvent, error) {
 	if eventID == "" {
 		return store.WebhookEvent{}, banking.Invalid("event_id", "is required")
@@ -241,7 +243,7 @@ func (s *Service) Redeliver(ctx context.Context, c Caller, eventID string) (stor
 	if !webhook.ValidEventID(eventID) {
 		return store.WebhookEvent{}, errNoWebhookEvent
 	}
-	w := store.RedeliverWork(c.ProgramID, eventID, s.nowFor(c.ProgramID))
+	w := store.RedeliverWork(c.ProgramID, eventID, s.nowFor(c.ProgramID), c.actor())
 	w.Idem = c.finish()
 	v, err := s.store.Do(ctx, w)
 	if err != nil {

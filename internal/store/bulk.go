@@ -65,3 +65,35 @@ func (s *Store) bulkInsertUsers(ctx context.Context, tx *sql.Tx, users []banking
 	}
 	return err
 }
+
+// TopUpTarget is a business ready to be topped up (money.md section 4.2):
+// its user, the business, its account and a linked account of it, with the
+// linked account's last four digits (what the sandbox rail decides by).
+type TopUpTarget struct {
+	UserID     banking.UserID
+	BusinessID banking.BusinessID
+	Account    banking.AccountID
+	Linked     banking.LinkedAccountID
+	Last4      string
+}
+
+// TopUpTargets lists up to limit of program pid's businesses that a top-up
+// may fund, oldest linked account first: an active business, verified, of
+// an active verified user, with an active business account and an active
+// linked account of the business (one target per pair). It is the seeding
+// of `ingot bench --op settle-backlog`, which tops them up in bulk.
+func (s *Store) TopUpTargets(ctx context.Context, pid banking.ProgramID, limit int) ([]TopUpTarget, error) {
+	return queryList(ctx, s, `SELECT l.user_id, l.business_id, a.id, l.id, l.account_number_last_4
+		FROM linked_accounts l
+		JOIN businesses b ON b.id = l.business_id
+		JOIN users u ON u.id = b.user_id
+		JOIN accounts a ON a.business_id = b.id
+		WHERE l.program_id = ? AND l.status = 'active' AND l.owner_type = 'business'
+			AND b.status = 'active' AND b.kyb_status = 'verified' AND u.status = 'active' AND u.kyc_status = 'verified'
+			AND a.kind = 'business' AND a.status = 'active'
+		ORDER BY l.seq, a.id LIMIT ?`, []any{pid, limit}, func(r rowScanner) (TopUpTarget, error) {
+		var t TopUpTarget
+		err := r.Scan(&t.UserID, &t.BusinessID, &t.Account, &t.Linked, &t.Last4)
+		return t, err
+	})
+}

@@ -139,9 +139,13 @@ func scanTxRow(row rowScanner) (TxRow, error) {
 }
 
 // ConsoleTransactions returns one page of program pid's ledger
-// transactions matching f, newest first, and how many match (counted up to
-// banking.ExactTotalUpTo). No index orders a program's transactions: each
-// page reads the program's transactions (see docs/decisions.md).
+// transactions matching f, newest first (by creation time, then by the
+// order they were written in), and how many match (counted up to
+// banking.ExactTotalUpTo). The order is that of the index
+// ledger_transactions_program_created (program_id, created_at, seq), so a
+// page walks the index from its newest end and stops after its rows,
+// however many transactions the program has; a filter skips the rows
+// that do not match on the way.
 func (s *Store) ConsoleTransactions(ctx context.Context, pid banking.ProgramID, f TxSearch) ([]TxRow, banking.Total, error) {
 	defer s.timed("console_transactions", time.Now())
 	where := []string{"t.program_id = ?"}
@@ -159,9 +163,9 @@ func (s *Store) ConsoleTransactions(ctx context.Context, pid banking.ProgramID, 
 	}
 	// The page is chosen first; only its rows are joined to their accounts.
 	out, err := queryList(ctx, s, `SELECT `+txCols+`, COALESCE(src.account_number, ''), COALESCE(dst.account_number, '')
-		FROM (SELECT * FROM ledger_transactions t WHERE `+cond+` ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?) t
+		FROM (SELECT * FROM ledger_transactions t WHERE `+cond+` ORDER BY t.created_at DESC, t.seq DESC LIMIT ? OFFSET ?) t
 		JOIN accounts src ON src.id = t.source_account_id JOIN accounts dst ON dst.id = t.destination_account_id
-		ORDER BY t.created_at DESC, t.id DESC`, append(args, f.PerPage, (f.Page-1)*f.PerPage), scanTxRow)
+		ORDER BY t.created_at DESC, t.seq DESC`, append(args, f.PerPage, (f.Page-1)*f.PerPage), scanTxRow)
 	if err != nil {
 		return nil, banking.Total{}, err
 	}

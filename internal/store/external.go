@@ -104,7 +104,8 @@ func syncIntent(ctx context.Context, tx *Tx, t *banking.Transaction) error {
 // longer covers the amount, its posted balance drops only by what is
 // available and the rest is recorded as its overdraft: the entries stay
 // exact and available_balance never goes below zero (docs/decisions.md).
-// A transaction that is not completed (or unknown) is left alone: nil
+// Money returned to an RBA (a payout's return) repays its overdraft first,
+// as every credit does. A transaction that is not completed (or unknown) is left alone: nil
 // answer. Otherwise it answers the original transaction, now returned.
 func ReturnWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID, reason string,
 	r banking.Transaction, events func(orig, ret *banking.Transaction) (banking.Event, banking.Event)) Work {
@@ -166,7 +167,10 @@ func ReturnWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 			covered, r.Amount-covered, r.SourceAccountID); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET posted = posted + ? WHERE id = ?`, r.Amount, r.DestinationAccountID); err != nil {
+		// Money returned to an RBA (a payout's return) repays what it owes
+		// first, as any credit does (balanceUpdate).
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET posted = posted + ? - `+repaid+`, overdraft = overdraft - `+repaid+`
+			WHERE id = ?`, r.Amount, r.Amount, r.Amount, r.Amount, r.Amount, r.DestinationAccountID); err != nil {
 			return nil, err
 		}
 		evOrig, evRet := events(&orig, &r)

@@ -203,17 +203,37 @@ type stmt struct {
 	args []any
 }
 
+// freed is how much a delta raises the account's available balance
+// (posted minus pending debits): a posted credit, or reserved funds
+// released; 0 when it lowers it or leaves it.
+func (d delta) freed() int64 { return max(0, d.posted-d.pendingDebits) }
+
+// repaid is the SQL of what an account repays of its overdraft out of
+// money it has just been freed, freed cents (the parameter, given twice):
+// all of it, up to what it owes. An account that owes has nothing
+// available (a return takes what is available first, and every credit
+// repays first), so what it repays never exceeds its available balance.
+const repaid = `CASE WHEN overdraft < CAST(? AS BIGINT) THEN overdraft ELSE CAST(? AS BIGINT) END`
+
 // balanceUpdate moves two accounts' balance columns by their deltas in one
 // statement (the casts tell PostgreSQL the parameters' type, which CASE
-// leaves open). The accounts are locked by the work's keys; the table's
-// CHECK refuses a negative available balance of an RBA as a second guard.
+// leaves open). Money a delta frees repays the account's overdraft first
+// (docs/decisions.md): posted and overdraft drop together, so the entries
+// still sum to posted - overdraft. The accounts are locked by the work's
+// keys; the table's CHECK refuses a negative available balance of an RBA as
+// a second guard. SET expressions read the row as it was before the update
+// on both engines, so repaid sees the overdraft before this repayment.
 func balanceUpdate(a banking.AccountID, da delta, b banking.AccountID, db delta) stmt {
+	fa, fb := da.freed(), db.freed()
+	repay := `CASE WHEN id = ? THEN ` + repaid + ` ELSE ` + repaid + ` END`
 	return stmt{`UPDATE accounts SET
-		posted = posted + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
+		posted = posted + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END - ` + repay + `,
+		overdraft = overdraft - ` + repay + `,
 		pending_debits = pending_debits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END,
 		pending_credits = pending_credits + CASE WHEN id = ? THEN CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) END
 		WHERE id IN (?, ?)`,
-		[]any{a, da.posted, db.posted, a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
+		[]any{a, da.posted, db.posted, a, fa, fa, fb, fb, a, fa, fa, fb, fb,
+			a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
 }
 
 // moveBalances applies two accounts' deltas (balanceUpdate).

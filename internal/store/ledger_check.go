@@ -32,8 +32,9 @@ type LedgerReport struct {
 // entries; pending debits and credits: pending ones); no RBA's available
 // balance is negative; every transaction has two entries summing to zero,
 // its credit its amount; and for each program the posted entries sum to
-// zero, as do the pending. An entry's phase is its transaction's status
-// (entryPhases).
+// zero, as do the pending; and no account owes an overdraft while it has
+// money available (every credit repays it first). An entry's phase is its
+// transaction's status (entryPhases).
 func (s *Store) CheckLedger(ctx context.Context) (LedgerReport, error) {
 	defer s.timed("check_ledger", time.Now())
 	var r LedgerReport
@@ -77,6 +78,12 @@ func (s *Store) CheckLedger(ctx context.Context) (LedgerReport, error) {
 		b.Posted = b.Posted + overdraft
 		if kind != banking.AccountClearing && b.Available() < 0 {
 			problem("account %s: available balance %s is negative", id, banking.FormatAmount(b.Available()))
+		}
+		// Every credit repays the overdraft first: an account never owes
+		// while it has money available.
+		if overdraft < 0 || overdraft > 0 && b.Available() > 0 {
+			problem("account %s: owes %s while %s is available", id, banking.FormatAmount(overdraft),
+				banking.FormatAmount(b.Available()))
 		}
 	}
 	rows.Close()

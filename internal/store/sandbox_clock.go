@@ -32,11 +32,16 @@ func (s *Store) ClockOffset(ctx context.Context, pid banking.ProgramID) (time.Du
 // milliseconds, at least 0) and its waiting (unclaimed) jobs' run_at
 // earlier by as much, in one transaction, and returns the new offset.
 // Claimed jobs keep their lease's end: their outcome is written in program
-// time, which is converted with the new offset.
-func (s *Store) AdvanceClock(ctx context.Context, pid banking.ProgramID, step time.Duration) (time.Duration, error) {
+// time, which is converted with the new offset. ev, when not nil, is the
+// advance's audit event (program.clock_advanced), recorded in the same
+// transaction as the move.
+func (s *Store) AdvanceClock(ctx context.Context, pid banking.ProgramID, step time.Duration, ev *banking.Event) (time.Duration, error) {
 	ms := step.Milliseconds()
 	v, err := s.Do(ctx, Work{Program: pid, Locks: []string{LockKey("clock", string(pid))},
 		Run: func(ctx context.Context, tx *Tx) (any, error) {
+			if ev != nil {
+				tx.Emit(*ev)
+			}
 			var off int64
 			if err := tx.QueryRow(ctx, `INSERT INTO sandbox_clocks (program_id, offset_ms) VALUES (?, ?)
 				ON CONFLICT (program_id) DO UPDATE SET offset_ms = sandbox_clocks.offset_ms + excluded.offset_ms

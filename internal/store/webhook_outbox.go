@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -244,21 +245,29 @@ var errNoWebhookEvent = banking.Errorf(banking.CodeNotFound, "webhook event not 
 
 // RedeliverWork makes one more delivery of a program's event due at now,
 // whatever its status (webhooks.md section 5): the event is pending again,
-// its attempts keep counting, and a new job delivers it. It answers the
-// event as it then is (a WebhookEvent).
-func RedeliverWork(pid banking.ProgramID, eventID string, now time.Time) Work {
-	return Work{Program: pid, Run: func(ctx context.Context, tx *Tx) (any, error) {
-		res, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, next_attempt_at = ?, updated_at = ?
-			WHERE program_id = ? AND id = ?`, DeliveryPending, millis(now), millis(now), pid, eventID)
+// its attempts keep counting, and a new job delivers it. The redelivery is
+// recorded as a webhook.redelivered audit event of actor (the program, or
+// the console's operator) about the webhook event, in the same
+// transaction. It answers the event as it then is (a WebhookEvent).
+func RedeliverWork(pid banking.ProgramID, eventID string, now time.Time, actor string) Work {
+	return Work{Program: pid, Locks: []string{LockKey("webhook_event", eventID)}, Run: func(ctx context.Context, tx *Tx) (any, error) {
+		var from string
+		err := tx.QueryRow(ctx, `SELECT status FROM webhook_events WHERE program_id = ? AND id = ?`+tx.ForUpdate(),
+			pid, eventID).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errNoWebhookEvent
+		}
 		if err != nil {
 			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, next_attempt_at = ?, updated_at = ?
+			WHERE program_id = ? AND id = ?`, DeliveryPending, millis(now), millis(now), pid, eventID); err != nil {
 			return nil, err
-		} else if n != 1 {
-			return nil, errNoWebhookEvent
 		}
 		tx.Schedule(NewJob{Program: pid, Kind: JobWebhookDelivery, Payload: webhookJobPayload(eventID, true), RunAt: now})
+		tx.Emit(banking.Event{ID: banking.NewEventID(now), ProgramID: pid, SubjectID: eventID,
+			Type: banking.EventWebhookRedelivered, Actor: actor,
+			Changes: banking.Changes{"status": {From: from, To: DeliveryPending}}, CreatedAt: now})
 		return scanWebhookEvent(tx.QueryRow(ctx, `SELECT `+webhookEventCols+` FROM webhook_events
 			WHERE program_id = ? AND id = ?`, pid, eventID))
 	}}

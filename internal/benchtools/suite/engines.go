@@ -50,12 +50,20 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
 		return err
 	}
+	if s.cfg.Backlog > 0 {
+		if err := s.backlog(ctx, e, dsn); err != nil {
+			return err
+		}
+	}
 	if s.cfg.BigUsers > 0 {
 		if err := s.bigRuns(ctx, e, dsn); err != nil {
 			return err
 		}
 	}
 	s.stopServer()
+	if s.cfg.ConsoleUsers > 0 {
+		return s.consolePages(ctx, e, "")
+	}
 	return nil
 }
 
@@ -119,6 +127,11 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
 		return err
 	}
+	if s.cfg.Backlog > 0 {
+		if err := s.backlog(ctx, e, dsn); err != nil {
+			return err
+		}
+	}
 	if s.cfg.BigUsers > 0 && s.cfg.PGBig {
 		if err := s.bigRuns(ctx, e, dsn); err != nil {
 			return err
@@ -129,6 +142,11 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 	// serialization failures).
 	if e.PGErrors, err = pg.loggedErrors(); err != nil {
 		return err
+	}
+	if s.cfg.ConsoleUsers > 0 {
+		if err := s.consolePages(ctx, e, pg.url("postgres")); err != nil {
+			return err
+		}
 	}
 	if s.cfg.Keep != "" {
 		if b, err := os.ReadFile(pg.logPath()); err == nil {

@@ -16,14 +16,21 @@
 // table in plan.go, closed loop and, where the table says, at half the
 // closed-loop rate, then toggle and transfer with webhooks off, held and
 // delivered in three interleaved rounds (webhookcost.go: 18 runs more per
-// engine). Around each measurement it reads /proc for the CPU the
-// server, the load generator, PostgreSQL and everything else used, and
-// after the runs the server's memory. The targets of the table are
+// engine), then (console.go) internal/console's BenchmarkPages, built as a
+// test binary, for the console's page times with --console-users users.
+// Around each measurement it reads /proc for the CPU the server, the load
+// generator, PostgreSQL and everything else used, and after the runs the
+// server's memory. Then, on each engine, it settles a backlog after a
+// restart: with the server stopped, `ingot bench --op settle-backlog`
+// inserts 100,000 pending top-ups due at once, and the restarted server is
+// timed until nothing is pending. The targets of the table are
 // reported met or MISSED, with what limits the missed ones.
 //
 // On Debian as root it apt-get installs PostgreSQL and pgbench when they
 // are missing. It needs Linux (/proc), go on PATH and git for the commit.
-// A run takes about 8 minutes on 2 CPUs with the defaults.
+// A run takes about 25 minutes on 2 CPUs with the defaults: the console
+// pages' seeding (a million users on each engine) 5 of them, the backlog 7
+// (--console-users 0 and --backlog 0 skip them).
 package main
 
 import (
@@ -64,6 +71,9 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each measured run")
 	fs.IntVar(&cfg.BigUsers, "big-users", 1_000_000, "users of the memory and start-up runs; 0 skips them")
 	fs.BoolVar(&cfg.PGBig, "pg-big", true, "also the big runs on PostgreSQL")
+	fs.IntVar(&cfg.ConsoleUsers, "console-users", 1_000_000, "users of the console page benchmark (internal/console BenchmarkPages) on each engine; 0 skips it")
+	fs.IntVar(&cfg.ConsoleIterations, "console-renders", 100, "renders of each console page")
+	fs.IntVar(&cfg.Backlog, "backlog", 100_000, "pending top-ups to settle after a restart on each engine; 0 skips the step")
 	engines := fs.String("engines", "sqlite,pg", "engines to measure, in order: sqlite, pg")
 	fs.DurationVar(&cfg.QuietWait, "quiet-wait", 4*time.Minute, "in all, how long to wait for a busy machine to calm down before measurements; 0: never wait")
 	fs.StringVar(&cfg.Keep, "keep", "", "keep the raw results (results.json) and logs in this directory")
@@ -84,8 +94,11 @@ func run(ctx context.Context, args []string) error {
 		}
 		cfg.Engines = append(cfg.Engines, e)
 	}
-	if cfg.Users < 1 || cfg.Concurrency < 1 || cfg.Duration < time.Second || cfg.BigUsers < 0 {
-		return fmt.Errorf("%w: --users and --concurrency must be >= 1, --duration >= 1s, --big-users >= 0", errUsage)
+	if cfg.Users < 1 || cfg.Concurrency < 1 || cfg.Duration < time.Second || cfg.BigUsers < 0 || cfg.Backlog < 0 {
+		return fmt.Errorf("%w: --users and --concurrency must be >= 1, --duration >= 1s, --big-users and --backlog >= 0", errUsage)
+	}
+	if cfg.ConsoleUsers < 0 || cfg.ConsoleIterations < 1 {
+		return fmt.Errorf("%w: --console-users must be >= 0, --console-renders >= 1", errUsage)
 	}
 	var err error
 	if cfg.Root, err = moduleRoot(ctx); err != nil {

@@ -50,6 +50,12 @@ const (
 	// maxWebhookCost: emitting webhooks costs the op at most Limit of its
 	// requests/s (webhookcost.go; the rows come from webhookCosts).
 	maxWebhookCost
+	// maxBacklogSettle: the backlog step's pending top-ups all settled
+	// within Limit s of the restarted server's exec (backlog.go).
+	maxBacklogSettle
+	// maxBacklogRSS: the restarted server's peak VmHWM ≤ Limit MB by the
+	// time the backlog is settled.
+	maxBacklogRSS
 )
 
 // target is one goal, reported met or MISSED per engine; no test asserts it.
@@ -119,6 +125,9 @@ var ops = []opSpec{
 	{Op: "transfer-hot", Work: transferWork + ", every one of them locking the same source balance", Targets: []target{
 		{Kind: minShareOfOp, Limit: 0.5, Of: "transfer"},
 	}},
+	// Issue 13: a top-up (created, then settled at once by the sandbox
+	// rail in the background) within 50 % of a book transfer.
+	{Op: "topup", Work: topupWork, Targets: []target{{Kind: minShareOfOp, Limit: 0.5, Of: "transfer"}}},
 	{Op: "search-common", Big: true, Work: "a walk of the program's users in list order, checking the term on each " +
 		"(it skips counting when the table's sample shows the term in far more users than the 10,000 it would count)",
 		Targets: []target{{Kind: maxBigP99, Limit: 100}}},
@@ -132,6 +141,12 @@ var ops = []opSpec{
 	{Op: "webhooks", Targets: []target{{Kind: minRPS, Limit: 2000}}},
 }
 
+// topupWork is what a top-up does in the database.
+const topupWork = "a reservation of its idempotent_key, a read of the linked account, then a Work that reads and locks " +
+	"the program's clearing account and the business's account with its holders, writes the transaction, its two " +
+	"entries, both balances, its payment intent, the stored answer and the sandbox rail's job, then the job's claim " +
+	"and a second Work that posts the entries, updates the intent and deletes the job; both Works write an audit event"
+
 // searchWork is what a search for a rare term does in the database.
 const searchWork = "one statement: the search index asked for the term's rarest five characters, each candidate " +
 	"checked, the matches counted and sorted, and the page's rows read"
@@ -140,6 +155,9 @@ const searchWork = "one statement: the search index asked for the term's rarest 
 var suiteTargets = []target{
 	{Kind: maxBigPeakRSS, Limit: 150},
 	{Kind: maxBigStartup, Limit: 1000},
+	// Issue 13: settling 100,000 pending movements after a restart.
+	{Kind: maxBacklogSettle, Limit: 60},
+	{Kind: maxBacklogRSS, Limit: 150},
 }
 
 // engineNames are the engines the suite knows, in run order, with the name

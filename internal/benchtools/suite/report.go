@@ -36,6 +36,8 @@ func render(r *Results) string {
 	w.runs()
 	w.webhookCostSection()
 	w.big()
+	w.consolePagesSection()
+	w.backlog()
 	w.targets()
 	return strings.TrimRight(w.String(), "\n") + "\n"
 }
@@ -160,6 +162,13 @@ func (w *report) commands() {
 		w.line("# stop the server (SIGTERM), start it again, time from exec to the first GET /healthz 200")
 		w.linef("%s --bulk-db DSN --op OP   # OP: %s", bench, strings.Join(opNames(func(o opSpec) bool { return o.Big }), ", "))
 		w.line("# server memory: VmHWM and VmRSS from /proc/PID/status after each run")
+	}
+	w.consoleCommands()
+	if w.backlogEngines() != nil {
+		w.linef("# settling a backlog after a restart (each engine, after its runs above): stop the server (SIGTERM), then")
+		w.linef("ingot bench --json --op settle-backlog --count %d --bulk-db DSN --concurrency %d", m.Backlog, backlogConcurrency)
+		w.line("ingot serve --sandbox --addr 127.0.0.1:PORT --db DSN   # timed from exec until no transaction is pending")
+		w.linef("# (the database asked every %d ms); the server's VmHWM from /proc/PID/status then", backlogPoll.Milliseconds())
 	}
 	w.line("```")
 	w.line()
@@ -306,6 +315,56 @@ func (w *report) big() {
 			"of the database.", andList(sizes))
 		w.line()
 	}
+}
+
+// backlogEngines are the names of the engines with a backlog step.
+func (w *report) backlogEngines() []string {
+	var names []string
+	for _, e := range w.r.Engines {
+		if e.Backlog != nil {
+			names = append(names, engineName(e.Engine))
+		}
+	}
+	return names
+}
+
+// backlogRate is the top-ups settled per second, from the exec.
+func backlogRate(b *Backlog) float64 {
+	if b.SettleMS <= 0 {
+		return math.NaN()
+	}
+	return float64(b.Count) / (float64(b.SettleMS) / 1000)
+}
+
+func (w *report) backlog() {
+	if w.backlogEngines() == nil {
+		return
+	}
+	m := w.r.Meta
+	w.line("## Settling a backlog after a restart")
+	w.line()
+	w.linef("With the server stopped, `ingot bench --op settle-backlog` inserted %s pending top-ups into its database, "+
+		"each as the API records one (the transaction, its entries and pending balance, its payment intent, its audit "+
+		"event, its idempotent_key's answer and the sandbox rail's settlement job, due at once), spread over the "+
+		"businesses the topup run readied, in a process that runs no jobs. Then the server started and its durable jobs "+
+		"settled them; the time runs from its exec until no transaction is pending.", f0(float64(m.Backlog)))
+	w.line()
+	w.line("| engine | inserted | start-up to /healthz 200 | all settled after the exec | settled/s | VmHWM (peak) | VmRSS after | machine CPU busy (other processes) | load average before → after |")
+	w.line("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	for _, e := range w.r.Engines {
+		b := e.Backlog
+		if b == nil {
+			continue
+		}
+		hwm, rss := "", ""
+		if b.Mem != nil {
+			hwm, rss = mb(b.Mem.HWMKB), mb(b.Mem.RSSKB)
+		}
+		w.linef("| %s | %s in %.1f s (%s/s) | %s ms | %.1f s | %s | %s | %s | %s | %s → %s |", engineName(e.Engine),
+			f0(float64(b.Count)), b.Insert.Bench.ElapsedS, f0(b.Insert.Bench.RPS), f0(float64(b.StartupMS)),
+			float64(b.SettleMS)/1000, f0(backlogRate(b)), hwm, rss, busy(b.CPU), b.LoadStart, b.LoadEnd)
+	}
+	w.line()
 }
 
 // errorsCell is the count, and when there are errors, by status:

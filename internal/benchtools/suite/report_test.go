@@ -60,12 +60,20 @@ func fixture() *Results {
 	pg := engine("pg", 14173, 2050, 12.39, 5.87)
 	pg.Baselines = []Baseline{{PGBench: &PGBench{TPS: 14173, LatencyMS: 0.56, Clients: 8, Threads: 2}, CPU: CPU{MachineBusyPct: 80}}}
 	pg.PGErrors = []ErrorLine{{Count: 4, Message: "deadlock detected"}}
+	backlog := func(settleMS, hwmMB int64, busyPct float64) *Backlog {
+		b := &Backlog{Count: 100_000, StartupMS: 420, SettleMS: settleMS, Mem: &Mem{HWMKB: hwmMB * 1024, RSSKB: 50 * 1024},
+			CPU: CPU{MachineBusyPct: busyPct, OtherPct: 12}, LoadStart: "1.10 1.20 1.30", LoadEnd: "2.10 1.50 1.40"}
+		b.Insert.Bench = BenchResult{Op: "settle-backlog", Requests: 100_000, OK: 100_000, RPS: 2500, ElapsedS: 40}
+		return b
+	}
+	sqlite.Backlog = backlog(45_200, 66, 95)
+	pg.Backlog = backlog(75_000, 160, 88)
 	return &Results{
 		Meta: Meta{Date: "2026-11-23 23:42:26 UTC", WallS: 444, LoadStart: "1.99 1.79 2.11", LoadEnd: "3.85 2.61 2.33",
 			Uname: "Linux vm", NProc: 2, CPU: "AMD EPYC", Mem: "24105 MiB total", Go: "go version go1.26.8 linux/amd64",
 			Commit: "24cbb35", PGVersion: "PostgreSQL 15.18", PGSettings: "fsync=on, synchronous_commit=on",
 			PGBenchVersion: "pgbench (PostgreSQL) 15.18", PGBenchCmd: "pgbench -h 127.0.0.1 -p PORT -U postgres -n -f update.sql -c 8 -j 2 -T 10 pgbench",
-			Users: 1000, Concurrency: 8, Duration: "10s", BigUsers: 1_000_000, QuietWaitS: 240},
+			Users: 1000, Concurrency: 8, Duration: "10s", BigUsers: 1_000_000, QuietWaitS: 240, Backlog: 100_000},
 		Engines: []*EngineResults{sqlite, pg},
 	}
 }
@@ -303,5 +311,151 @@ func TestBigSearchTargets(t *testing.T) {
 	}
 	if strings.Contains(md, "- SQLite search") {
 		t.Error("report explains a met SQLite search target")
+	}
+}
+
+// withConsole adds console page runs to r's engines: every page met on
+// SQLite; on PostgreSQL the common search over the target.
+func withConsole(r *Results) *Results {
+	r.Meta.ConsoleUsers, r.Meta.ConsoleRenders = 1_000_000, 100
+	for _, e := range r.Engines {
+		c := &ConsoleRun{WallS: 151, LoadStart: "2.30 1.60 0.96", LoadEnd: "3.82 3.04 1.74",
+			CPU: CPU{MachineBusyPct: 97, OtherPct: 41}}
+		for i, n := range consolePageNotes {
+			c.Pages = append(c.Pages, ConsolePage{Name: n.Name, Renders: 100, NsPerOp: float64(1+i) * 1e6,
+				P50MS: float64(1+i) * 0.9, P99MS: float64(1+i) * 3})
+		}
+		if e.Engine == "pg" {
+			p := c.page("users_search_common")
+			p.NsPerOp, p.P50MS, p.P99MS = 61.5e6, 44, 143
+		}
+		e.Console = c
+	}
+	return r
+}
+
+// TestRenderConsolePages: the console's pages are a table of their own,
+// one row per page with each engine's mean (met or MISSED against 50 ms),
+// p50 and p99; the commands say how they ran; the targets table has one
+// row for them, and a page over the target is explained with its spread
+// and the machine's load.
+func TestRenderConsolePages(t *testing.T) {
+	md := render(withConsole(fixture()))
+	for _, want := range []string{
+		"# console pages, after each engine's runs: 1,000,000 users, 100 renders of each page (the benchmark seeds its own program)",
+		"go test -c -o console.test ./internal/console/",
+		"INGOT_BENCH_USERS=1000000 ./console.test -test.run '^$' -test.bench '^BenchmarkPages$/^sqlite$/' -test.benchtime 100x",
+		"INGOT_BENCH_USERS=1000000 INGOT_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable' ./console.test -test.run '^$' -test.bench '^BenchmarkPages$/^postgres$/' -test.benchtime 100x",
+		"## Console pages",
+		"100 renders of each, after seeding one program with 1,000,000 users",
+		"| page | what it shows | SQLite ms/page | SQLite p50 / p99 ms | PostgreSQL ms/page | PostgreSQL p50 / p99 ms |",
+		"| programs | Programs, with each one's counts | 1.00: met | 0.90 / 3.00 | 1.00: met | 0.90 / 3.00 |",
+		"| users_search_common | Users, a search matching a tenth of them | 5.00: met | 4.50 / 15.00 | 61.50: **MISSED** | 44.00 / 143.00 |",
+		"| sandbox | Sandbox: the clock and the reset | 28.00: met | 25.20 / 84.00 | 28.00: met | 25.20 / 84.00 |",
+		"The run on SQLite took 151 s, seeding included (load average 2.30 1.60 0.96 at its start, 3.82 3.04 1.74 at its end; machine 97% busy over the run, other processes 41%)",
+		"| every console page ≤ 50 ms of server time with 1,000,000 users (mean of 100 renders) | all 28 pages, slowest sandbox 28.00 ms: met | 1 of 28 pages over (users_search_common 61.50 ms): **MISSED** |",
+		"- PostgreSQL console pages over 50 ms with 1,000,000 users: users_search_common (users, a search matching a tenth of them) 61.50 ms, p50 44.00 ms, p99 143.00 ms. The machine was 97% busy",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if i, j := strings.Index(md, "## Console pages"), strings.Index(md, "## Targets"); i < 0 || j < i {
+		t.Errorf("the console pages section is not before the targets")
+	}
+	if strings.Count(md, "- SQLite console pages") != 0 {
+		t.Error("report explains SQLite's console pages, which all met the target")
+	}
+	// A page only one engine ran is "not run" on the other, and a page
+	// the suite has no note for is listed by its name.
+	r := withConsole(fixture())
+	r.engine("sqlite").Console.Pages = append(r.engine("sqlite").Console.Pages, ConsolePage{Name: "audit", Renders: 100, NsPerOp: 2e6})
+	if md := render(r); !strings.Contains(md, "| audit |  | 2.00: met | 0.00 / 0.00 | not run | |") {
+		t.Errorf("a page run on SQLite only is not listed as such")
+	}
+	// Without console runs, the report has neither the section nor the row.
+	md = render(fixture())
+	for _, s := range []string{"Console pages", "console page", "console.test"} {
+		if strings.Contains(md, s) {
+			t.Errorf("a report without console runs mentions %q", s)
+		}
+	}
+}
+
+func TestParseConsoleBench(t *testing.T) {
+	out := `goos: linux
+goarch: amd64
+pkg: github.com/ingot-dev/ingot/internal/console
+cpu: Intel(R) Xeon(R) Processor
+BenchmarkPages/sqlite/programs-2         	     100	    140110 ns/op	         0.1120 p50-ms	         1.116 p99-ms
+BenchmarkPages/sqlite/users_search_common-2       	     100	  45347405 ns/op	        38.31 p50-ms	       105.3 p99-ms
+BenchmarkPages/postgres/users-2                   	     100	   4313295 ns/op	         2.862 p50-ms	        18.86 p99-ms
+BenchmarkPages/sqlite/sandbox                     	       3	     68960 ns/op	         0.06000 p50-ms	         0.3350 p99-ms
+PASS
+`
+	got, err := parseConsoleBench(out, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ConsolePage{
+		{Name: "programs", Renders: 100, NsPerOp: 140110, P50MS: 0.112, P99MS: 1.116},
+		{Name: "users_search_common", Renders: 100, NsPerOp: 45347405, P50MS: 38.31, P99MS: 105.3},
+		{Name: "sandbox", Renders: 3, NsPerOp: 68960, P50MS: 0.06, P99MS: 0.335},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("parseConsoleBench = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("page %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if _, err := parseConsoleBench("--- SKIP: BenchmarkPages/postgres\nPASS\n", "postgres"); err == nil {
+		t.Error("an output without results parsed")
+	}
+}
+
+// TestBacklogRendering: the backlog step has its commands, its section with
+// a row per engine, its two targets, and explanations of the missed ones;
+// topup is held to half of transfer's requests/s.
+func TestBacklogRendering(t *testing.T) {
+	r := fixture()
+	r.engine("pg").run("topup").Bench.RPS = 1500 // 38% of transfer's 4,000
+	md := render(r)
+	for _, want := range []string{
+		"ingot bench --json --op settle-backlog --count 100000 --bulk-db DSN --concurrency 32",
+		"ingot serve --sandbox --addr 127.0.0.1:PORT --db DSN   # timed from exec until no transaction is pending",
+		"## Settling a backlog after a restart",
+		"inserted 100,000 pending top-ups into its database",
+		"| SQLite | 100,000 in 40.0 s (2,500/s) | 420 ms | 45.2 s | 2,212 | 66.0 MB | 50.0 MB | 95% (12%) | 1.10 1.20 1.30 → 2.10 1.50 1.40 |",
+		"| PostgreSQL | 100,000 in 40.0 s (2,500/s) | 420 ms | 75.0 s | 1,333 | 160.0 MB |",
+		"| 100,000 pending top-ups settled ≤ 60 s after a restart (from the exec) | 45.2 s: met | 75.0 s: **MISSED** |",
+		"| server RSS ≤ 150 MB settling 100,000 pending top-ups after a restart | peak VmHWM 66.0 MB: met | peak VmHWM 160.0 MB: **MISSED** |",
+		"| topup requests/s ≥ 50% of transfer's in the same run | 4,000 ÷ 4,000 = 100%: met | 1,500 ÷ 4,000 = 38%: **MISSED** |",
+		"- PostgreSQL settled 100,000 pending top-ups in 75.0 s after the exec (start-up 420 ms, 1,333 a second; machine 88% busy)",
+		"Other processes took 12% of the machine during this run.",
+		"- PostgreSQL memory above 150 MB settling 100,000 pending top-ups after a restart.",
+		"- PostgreSQL topup at 1,500 requests/s, below 50% of transfer: it does a reservation of its idempotent_key",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "- SQLite settled") {
+		t.Error("report explains SQLite's met backlog target")
+	}
+
+	// Without the step: no section, no command, the targets not run.
+	for _, e := range r.Engines {
+		e.Backlog = nil
+	}
+	md = render(r)
+	for _, s := range []string{"## Settling a backlog", "--op settle-backlog"} {
+		if strings.Contains(md, s) {
+			t.Errorf("a report without the backlog step mentions %q", s)
+		}
+	}
+	if want := "| 100,000 pending top-ups settled ≤ 60 s after a restart (from the exec) | not run | not run |"; !strings.Contains(md, want) {
+		t.Errorf("report lacks %q", want)
 	}
 }

@@ -38,7 +38,12 @@ type Meta struct {
 	Concurrency    int    `json:"concurrency"`
 	Duration       string `json:"duration"` // Go duration, "10s"
 	BigUsers       int    `json:"big_users"`
-	QuietWaitS     int    `json:"quiet_wait_s"` // budget for waiting for a calm machine, in all
+	Backlog        int    `json:"backlog,omitempty"` // pending top-ups of the backlog step; 0: not run
+	QuietWaitS     int    `json:"quiet_wait_s"`      // budget for waiting for a calm machine, in all
+	// ConsoleUsers and ConsoleRenders are the console page benchmark's
+	// users and renders of each page (0 when it did not run).
+	ConsoleUsers   int `json:"console_users,omitempty"`
+	ConsoleRenders int `json:"console_renders,omitempty"`
 }
 
 // EngineResults is one engine's baselines and ingot's runs on it.
@@ -48,10 +53,36 @@ type EngineResults struct {
 	Runs      []Run       `json:"runs"` // closed-loop and half-rate runs, in run order
 	Mem       *Mem        `json:"mem"`  // the server's after Runs
 	Big       *Big        `json:"big,omitempty"`
+	Backlog   *Backlog    `json:"backlog,omitempty"`
 	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
 	// WebhookCosts are the ops run with webhooks off and on (webhookcost.go).
 	WebhookCosts []WebhookCost `json:"webhook_costs,omitempty"`
+	Console      *ConsoleRun   `json:"console,omitempty"` // the console's pages (console.go)
 }
+
+// ConsoleRun is one engine's run of internal/console's BenchmarkPages.
+type ConsoleRun struct {
+	Pages []ConsolePage `json:"pages"` // in the benchmark's order
+	// WallS is the whole run, seeding included, in seconds; CPU covers it
+	// too.
+	WallS     float64 `json:"wall_s"`
+	CPU       CPU     `json:"cpu"`
+	LoadStart string  `json:"loadavg_start"`
+	LoadEnd   string  `json:"loadavg_end"`
+}
+
+// ConsolePage is one page's server time: the mean (ns/op) over Renders
+// renders, and the median and 99th percentile the benchmark reports.
+type ConsolePage struct {
+	Name    string  `json:"name"`
+	Renders int     `json:"renders"`
+	NsPerOp float64 `json:"ns_per_op"`
+	P50MS   float64 `json:"p50_ms"`
+	P99MS   float64 `json:"p99_ms"`
+}
+
+// MeanMS is the page's mean server time in milliseconds.
+func (p ConsolePage) MeanMS() float64 { return p.NsPerOp / 1e6 }
 
 // Baseline is one raw-engine measurement: sqlitebaseline's or pgbench's.
 type Baseline struct {
@@ -115,6 +146,7 @@ type BenchResult struct {
 	// whole database's.
 	SearchIndexBytes int64          `json:"search_index_bytes"`
 	DBBytes          int64          `json:"db_bytes"`
+	ElapsedS         float64        `json:"elapsed_s"`
 	Requests         int            `json:"requests"`
 	OK               int            `json:"ok"`
 	ErrorCount       int            `json:"error_count"`
@@ -165,6 +197,25 @@ type Big struct {
 	Seed      Run   `json:"seed"`
 	StartupMS int64 `json:"startup_ms"`
 	Runs      []Run `json:"runs"`
+}
+
+// Backlog is the settlement of a backlog after a restart (backlog.go).
+type Backlog struct {
+	// Count is how many pending top-ups were inserted.
+	Count int `json:"count"`
+	// Insert is `ingot bench --op settle-backlog`, which inserted them.
+	Insert Run `json:"insert"`
+	// StartupMS is the restarted server's exec to its first /healthz 200;
+	// SettleMS its exec to nothing pending.
+	StartupMS int64 `json:"startup_ms"`
+	SettleMS  int64 `json:"settle_ms"`
+	// Mem is the server's when nothing was pending (VmHWM: its peak since
+	// the exec).
+	Mem *Mem `json:"mem"`
+	// CPU is the machine's from the exec to nothing pending.
+	CPU       CPU    `json:"cpu"`
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
 }
 
 // ErrorLine is one distinct error message PostgreSQL logged, with its count.

@@ -29,6 +29,7 @@ type config struct {
 	Concurrency int           // workers of ingot bench, sqlitebaseline and pgbench
 	Duration    time.Duration // of each measured run
 	BigUsers    int           // users of the big runs; 0: no big runs
+	Backlog     int           // pending top-ups settled after a restart (backlog.go); 0: no such step
 	PGBig       bool          // also the big runs on PostgreSQL
 	Engines     []string      // of "sqlite", "pg", in run order
 	QuietWait   time.Duration // waiting for a calm machine allowed in all; 0: no waiting nor sampling
@@ -37,6 +38,11 @@ type config struct {
 	IngotBin    string        // a built ingot; empty: go build it
 	BaselineBin string        // a built sqlitebaseline; empty: go build it
 	Log         io.Writer     // progress
+	// ConsoleUsers are the users of the console page benchmark (0: not
+	// run); ConsoleIterations its renders of each page.
+	ConsoleUsers      int
+	ConsoleIterations int
+	ConsoleBin        string // a built console test binary; empty: go test -c it
 }
 
 // suite is one run in progress.
@@ -62,8 +68,12 @@ func runSuite(ctx context.Context, cfg config) (*Results, error) {
 	res := &Results{Meta: Meta{
 		Date: start.UTC().Format("2006-01-02 15:04:05 UTC"), LoadStart: loadAvg(),
 		Users: cfg.Users, Concurrency: cfg.Concurrency, Duration: cfg.Duration.String(), BigUsers: cfg.BigUsers,
+		Backlog:    cfg.Backlog,
 		QuietWaitS: int(cfg.QuietWait.Seconds()),
 	}}
+	if cfg.ConsoleUsers > 0 {
+		res.Meta.ConsoleUsers, res.Meta.ConsoleRenders = cfg.ConsoleUsers, cfg.ConsoleIterations
+	}
 	var tools pgTools
 	if wants(cfg.Engines, "pg") {
 		var err error
@@ -122,13 +132,21 @@ func wants(engines []string, e string) bool {
 	return false
 }
 
-// build compiles ingot and sqlitebaseline into the work directory unless
+// build compiles ingot, sqlitebaseline and (when the console pages are
+// measured) internal/console's test binary into the work directory unless
 // the config names built ones.
 func (s *suite) build(ctx context.Context) error {
-	for _, b := range []struct {
-		bin *string
-		pkg string
-	}{{&s.cfg.IngotBin, "./cmd/ingot"}, {&s.cfg.BaselineBin, "./internal/benchtools/sqlitebaseline"}} {
+	type target struct {
+		bin     *string
+		pkg     string
+		command []string
+	}
+	targets := []target{{&s.cfg.IngotBin, "./cmd/ingot", []string{"build"}},
+		{&s.cfg.BaselineBin, "./internal/benchtools/sqlitebaseline", []string{"build"}}}
+	if s.cfg.ConsoleUsers > 0 {
+		targets = append(targets, target{&s.cfg.ConsoleBin, "./internal/console", []string{"test", "-c"}})
+	}
+	for _, b := range targets {
 		if *b.bin != "" {
 			continue
 		}
@@ -137,10 +155,13 @@ func (s *suite) build(ctx context.Context) error {
 			return err
 		}
 		out := filepath.Join(s.work, filepath.Base(b.pkg))
-		cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, b.pkg)
+		if b.command[0] == "test" {
+			out += ".test"
+		}
+		cmd := exec.CommandContext(ctx, goBin, append(b.command, "-o", out, b.pkg)...)
 		cmd.Dir = s.cfg.Root
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", b.pkg, err, msg)
+			return fmt.Errorf("go %s %s: %v\n%s", strings.Join(b.command, " "), b.pkg, err, msg)
 		}
 		*b.bin = out
 	}
@@ -199,14 +220,17 @@ func cpuSplit(a, b machineTicks, server, pg int64, client time.Duration) CPU {
 	return c
 }
 
-// bench runs `ingot bench --json` for d against the running server and
-// returns its result as run name.
+// bench runs `ingot bench --json` for d against the running server (when
+// one runs) and returns its result as run name.
 func (s *suite) bench(ctx context.Context, name string, d time.Duration, args ...string) (Run, error) {
 	full := append([]string{"bench", "--json", "--concurrency", strconv.Itoa(s.cfg.Concurrency),
 		"--duration", d.String()}, args...)
 	s.logf("ingot bench %s (%s)", strings.Join(args, " "), name)
 	cmd := exec.CommandContext(ctx, s.cfg.IngotBin, full...)
-	cmd.Env = append(append(os.Environ(), s.creds...), "INGOT_URL="+s.server.url)
+	cmd.Env = append(os.Environ(), s.creds...)
+	if s.server != nil { // none for an op that writes the database itself
+		cmd.Env = append(cmd.Env, "INGOT_URL="+s.server.url)
+	}
 	out, cpu, err := s.measure(ctx, cmd)
 	if err != nil {
 		return Run{}, fmt.Errorf("ingot %s: %v\n%s", strings.Join(full, " "), err, tail(s.clientLog.Name()))
