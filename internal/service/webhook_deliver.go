@@ -90,6 +90,9 @@ type handoff struct {
 	// redeliver: the job is a redelivery (store.WebhookJob), made even if
 	// the event was delivered meanwhile.
 	redeliver bool
+	// several: the job names several events (a first delivery,
+	// store.WebhookJob.Several); its attempts count by event, not by job.
+	several bool
 }
 
 // jobShare is what the attempts of one held delivery job share: how many
@@ -147,7 +150,7 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 			share := newShare(len(attempts))
 			for _, a := range attempts {
 				select {
-				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, lease: lease, share: share}:
+				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, lease: lease, share: share, several: len(attempts) > 1}:
 				default: // full after all: the rest wait for the lease's end
 					return
 				}
@@ -288,7 +291,8 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 			s.skipAttempt(rec, j, share, id)
 			continue
 		}
-		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share, redeliver: p.Redeliver})
+		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share, redeliver: p.Redeliver,
+			several: p.Several()})
 	}
 	return queue
 }
@@ -376,7 +380,16 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 			outcome = "delivered"
 		case r.Gone:
 		default:
-			if next, ok := s.hooks.schedule.Next(j.Attempts, j.Created, o.At, rand.Float64()); ok {
+			// A job of one event counts its claims; a shared job's claims
+			// are not its events' attempts (claimed again after a lost
+			// lease, it attempts only those never attempted), so this is
+			// the event's first attempt (store.WebhookOutcomesWork gives a
+			// job of its own the same count).
+			n := j.Attempts
+			if h.several {
+				n = a.Event.Attempts + 1
+			}
+			if next, ok := s.hooks.schedule.Next(n, j.Created, o.At, rand.Float64()); ok {
 				o.Next, outcome = next, "retry"
 			}
 		}

@@ -50,7 +50,7 @@ type WebhookOutcome struct {
 // names one event: delivered or failed completes it; a failure with Next
 // makes it due again then. A job that names several (a first delivery):
 // a failure with Next schedules a job of the event's own, due then, which
-// counts on from the job's attempts; the job itself is deleted with the
+// counts on from the event's attempts; the job itself is deleted with the
 // last of its events' outcomes (KeepJob false). The endpoint's failure
 // record moves with them: a success clears it; a failure starts it, and
 // disables the endpoint after DisableAfter (or at once on 410), failing
@@ -218,8 +218,9 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 		}
 	}
 	var status string
-	if err := tx.QueryRow(ctx, `SELECT status FROM webhook_events WHERE program_id = ? AND id = ?`,
-		o.ProgramID, o.EventID).Scan(&status); err != nil {
+	var before int // the event's attempts before this one
+	if err := tx.QueryRow(ctx, `SELECT status, attempts FROM webhook_events WHERE program_id = ? AND id = ?`,
+		o.ProgramID, o.EventID).Scan(&status, &before); err != nil {
 		return false, err
 	}
 	attempted := 1
@@ -249,8 +250,12 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 	}
 	switch {
 	case p.Several() && !final:
+		// The event's own job counts on from the event's attempts, this
+		// one included, not from the shared job's: every claim of that
+		// job counts, also those (after a lost lease) that attempted
+		// other events of it.
 		tx.Schedule(NewJob{Program: o.ProgramID, Kind: JobWebhookDelivery, Payload: webhookJobPayload(o.EventID, false),
-			RunAt: o.Next, Attempts: j.Attempts, Created: j.Created})
+			RunAt: o.Next, Attempts: before + 1, Created: j.Created})
 		return false, nil
 	case p.Several():
 		return false, nil
