@@ -84,8 +84,7 @@ func newWebhooks(cfg WebhookConfig) *webhooks {
 type handoff struct {
 	job     store.Job
 	attempt store.WebhookAttempt
-	found   bool      // false: the job's event does not exist
-	lease   time.Time // when the job's claim ends
+	found   bool // false: the job's event does not exist
 	share   *jobShare
 	// redeliver: the job is a redelivery (store.WebhookJob), made even if
 	// the event was delivered meanwhile.
@@ -96,20 +95,26 @@ type handoff struct {
 }
 
 // jobShare is what the attempts of one held delivery job share: how many
-// of its events still wait for an outcome, and whether an outcome could not
-// be recorded. The last outcome settles the job (store.WebhookOutcome's
-// KeepJob false) unless one could not be recorded: then the job is left to
-// its lease's end and claimed again, and only its events that are still
-// unattempted are attempted again. An attempt never made (shutdown, a
-// hand-over too close to its lease's end) never counts down either.
+// of its events still wait for an outcome, whether an outcome could not be
+// recorded, and the claim's lease. The last outcome settles the job
+// (store.WebhookOutcome's KeepJob false) unless one could not be recorded:
+// then the job is left to its lease's end and claimed again, and only its
+// events that are still unattempted are attempted again. An attempt never
+// made (shutdown, a lease lost before it started) never counts down
+// either.
 type jobShare struct {
 	remaining atomic.Int32
 	spoiled   atomic.Bool
+	// lease is when the claim ends (Unix ns), moved on while attempts of
+	// the job wait (holdLease); lost is set once it could not be.
+	lease atomic.Int64
+	lost  atomic.Bool
 }
 
-func newShare(events int) *jobShare {
+func newShare(events int, lease time.Time) *jobShare {
 	sh := &jobShare{}
 	sh.remaining.Store(int32(events))
+	sh.lease.Store(lease.UnixNano())
 	return sh
 }
 
@@ -123,9 +128,9 @@ const (
 	// handoffQueue bounds the hand-overs waiting for a worker; beyond it
 	// (a slow endpoint), new jobs are left for the pool to claim.
 	handoffQueue = 4096
-	// leaseMargin: a hand-over still waiting this close to its lease's end
-	// is left to be claimed when the lease ends, rather than risk an
-	// attempt outliving the lease.
+	// leaseMargin: an attempt still waiting this close to its job's lease's
+	// end has the lease extended before it starts (holdLease), so no
+	// attempt outlives the lease.
 	leaseMargin = webhook.AttemptTimeout + 5*time.Second
 )
 
@@ -147,10 +152,10 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 			attempts[i] = store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
 		}
 		return func(j store.Job) {
-			share := newShare(len(attempts))
+			share := newShare(len(attempts), lease)
 			for _, a := range attempts {
 				select {
-				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, lease: lease, share: share, several: len(attempts) > 1}:
+				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, share: share, several: len(attempts) > 1}:
 				default: // full after all: the rest wait for the lease's end
 					return
 				}
@@ -162,11 +167,17 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 // runWebhooks is the delivery pool. Jobs this process committed come
 // handed over (no claim, no read); others (retries, redeliveries, another
 // process's, one whose hand-over was lost) are claimed when due, no more
-// than there are free workers, and read with their events and endpoints in
-// one query; the attempts of a claimed job that names several events wait
-// in a queue of the pool's own for a worker. Each attempt runs on a worker
-// of its own, and the outcomes are recorded in batches (webhookRecorder):
-// a delivery costs the database a share of a few statements rather than a
+// than there are free workers, and only once the attempts of the last
+// claim have all started, and read with their events and endpoints in one
+// query; the attempts of a claimed job that names several events wait in a
+// queue of the pool's own for a worker. A claim of n jobs may so queue up
+// to n×256 attempts, more than can start within one lease when the
+// endpoint is slow: an attempt whose job's lease is about to end extends
+// it before it starts (holdLease), so the job stays this process's until
+// its attempts are made instead of being dropped and waiting for its
+// lease's end, round after round. Each attempt runs on a worker of its
+// own, and the outcomes are recorded in batches (webhookRecorder): a
+// delivery costs the database a share of a few statements rather than a
 // transaction.
 func (s *Service) runWebhooks(ctx context.Context) {
 	p := pool{name: "webhooks", kinds: []string{store.JobWebhookDelivery}, workers: s.hooks.workers,
@@ -221,7 +232,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 			}
 		}
 		if h != nil {
-			if s.now().After(h.lease.Add(-leaseMargin)) {
+			if !s.holdLease(ctx, h) {
 				release() // left to be claimed when its lease ends
 				continue
 			}
@@ -279,11 +290,11 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 	if err != nil {
 		// Nothing to deliver: the job is dropped.
 		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
-		s.skipAttempt(rec, j, newShare(1), "")
+		s.skipAttempt(rec, j, newShare(1, lease), "")
 		return queue
 	}
 	ids := p.Events()
-	share := newShare(len(ids))
+	share := newShare(len(ids), lease)
 	for _, id := range ids {
 		a, found := attempts[id]
 		if p.Several() && (!found || a.Event.ProgramID != j.Program || a.Event.Status != store.DeliveryPending ||
@@ -291,10 +302,42 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 			s.skipAttempt(rec, j, share, id)
 			continue
 		}
-		queue = append(queue, handoff{job: j, attempt: a, found: found, lease: lease, share: share, redeliver: p.Redeliver,
+		queue = append(queue, handoff{job: j, attempt: a, found: found, share: share, redeliver: p.Redeliver,
 			several: p.Several()})
 	}
 	return queue
+}
+
+// holdLease reports whether h's attempt may start: its job's lease ends
+// more than leaseMargin from now, or has just been extended by a lease
+// from now (store.ExtendLease: one statement per job per lease, while its
+// attempts wait for workers). False when the claim was lost (the lease
+// ended and another process claimed the job, or its outcomes settled it):
+// the attempts of that claim are then left to whoever holds the job.
+func (s *Service) holdLease(ctx context.Context, h *handoff) bool {
+	sh := h.share
+	if sh.lost.Load() {
+		return false
+	}
+	now := s.now()
+	if now.Before(time.Unix(0, sh.lease.Load()).Add(-leaseMargin)) {
+		return true
+	}
+	lease := now.Add(jobLease)
+	held, err := s.store.ExtendLease(ctx, h.job, lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("extending a webhook job's lease failed; its attempt is made when the job is claimed again",
+				"job_id", h.job.ID, "err", err)
+		}
+		return false
+	}
+	if !held {
+		sh.lost.Store(true)
+		return false
+	}
+	sh.lease.Store(lease.UnixNano())
+	return true
 }
 
 // waitForDeliveries sleeps until a hand-over arrives (returned), a retry or

@@ -193,3 +193,47 @@ func TestSharedJobRetryCountsByEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimOutlastingItsLease: a claimed job names more events than its
+// lease lets start (one worker, an endpoint that takes 20 s to answer the
+// first attempt): the attempts still waiting when the lease nears its end
+// extend it and are made, instead of being dropped and left to wait for
+// the lease's end (where the next claim would do the same again).
+func TestClaimOutlastingItsLease(t *testing.T) {
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx := context.Background()
+			hold := make(chan struct{})
+			var once sync.Once
+			e := newPoolEnv(t, eng.DSN(t), false, WebhookConfig{Workers: 1}, func(string) int {
+				once.Do(func() { <-hold })
+				return http.StatusOK
+			})
+			release := sync.OnceFunc(func() { close(hold) })
+			t.Cleanup(release) // before the receiver closes
+			evs := e.insertEvents(t, 3)
+			waitUntil(t, "the first attempt", func() bool { return len(e.recv.ids()) == 1 })
+			// The first attempt answers 20 s into the job's 30 s lease.
+			e.clock.Advance(20 * time.Second)
+			release()
+			waitUntil(t, "every event delivered", func() bool {
+				for _, ev := range evs {
+					if e.event(t, ev.ID).Status != store.DeliveryDelivered {
+						return false
+					}
+				}
+				return true
+			})
+			waitUntil(t, "the shared job settled", func() bool {
+				n, err := e.st.JobCount(ctx, store.JobWebhookDelivery)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n == 0
+			})
+			if got := e.recv.ids(); len(got) != 3 {
+				t.Errorf("the receiver got %v, want each of the 3 events once", got)
+			}
+		})
+	}
+}

@@ -55,7 +55,7 @@ func TestRecorderSettlesSharedJobLast(t *testing.T) {
 			j := jobs[0]
 			rec := newWebhookRecorder(s)
 			defer rec.close()
-			share := newShare(len(evs))
+			share := newShare(len(evs), now.Add(time.Minute))
 			jobsLeft := func() int {
 				t.Helper()
 				n, err := st.JobCount(ctx, store.JobWebhookDelivery)

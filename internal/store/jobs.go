@@ -287,6 +287,24 @@ func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time
 	return jobs, err
 }
 
+// ExtendLease moves the end of j's lease to until (real time) while this
+// claim still holds it (its token unchanged), and reports whether it did:
+// a runner whose queued work outlasts the lease (a delivery job of many
+// events to a slow endpoint) keeps the job rather than leaving it to wait
+// for the lease's end. A Work of the group committer, like a claim.
+func (s *Store) ExtendLease(ctx context.Context, j Job, until time.Time) (bool, error) {
+	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
+		res, err := tx.Exec(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND token = ?`, millis(until), j.ID, j.token)
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		return n == 1, err
+	}})
+	held, _ := v.(bool)
+	return held, err
+}
+
 // CompleteJob deletes a finished job, unless another process has claimed it
 // since (then it is that process's). Completing a job twice is harmless.
 func (s *Store) CompleteJob(ctx context.Context, j Job) error {
