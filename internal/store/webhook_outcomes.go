@@ -182,6 +182,7 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, idx []i
 			WHERE program_id IN (`+in+`) AND failing_since <> 0`, args...); err != nil {
 			return err
 		}
+		tx.wroteEndpoints = true
 	}
 	// delivered_at is the batch's last answer: within milliseconds of each
 	// delivery's own.
@@ -272,6 +273,7 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, string, error) {
 	now := millis(o.At)
 	var since int64
+	tx.wroteEndpoints = true // the group's hook reads the endpoints again
 	err := tx.QueryRow(ctx, `UPDATE webhook_endpoints
 		SET failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END
 		WHERE program_id = ? AND status = ? RETURNING failing_since`, now, o.ProgramID, EndpointEnabled).Scan(&since)

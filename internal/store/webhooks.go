@@ -234,10 +234,15 @@ const JobWebhookDelivery = "webhook.deliver"
 
 // WebhookEndpoints reads, inside a group's transaction, the endpoints of the
 // given programs that exist: what the event hook needs to know who receives
-// which events. It reads the committed rows, never a cache, so an endpoint
-// set by another process (the CLI) counts from the group after its commit.
-// On PostgreSQL they were read with the group's locks, in the group's
-// first statement (readEndpointsWith), when the group takes locks.
+// which events. It reads the committed rows (READ COMMITTED), so an
+// endpoint set by another process (the CLI) counts from the groups that
+// read after its commit. On PostgreSQL a group that takes locks read them
+// already, with its locks, in its first statement (readEndpointsWith), and
+// that read is used unless it was stale: read again when the statement
+// waited for a lock, or when a work of the group wrote webhook_endpoints
+// (a delivery's outcome disabled the endpoint, Tx.wroteEndpoints). Like a
+// read at the flush, it is not ordered with a change of the endpoint that
+// commits between the read and the group's commit (docs/decisions.md).
 func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]WebhookEndpoint, error) {
 	if t.endpointsOf != nil && !slices.ContainsFunc(pids, func(p banking.ProgramID) bool {
 		return !slices.Contains(t.endpointsOf, p)
@@ -285,56 +290,74 @@ func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]
 	return out, rows.Err()
 }
 
-// readEndpointsWith takes a group's PostgreSQL advisory locks, array (a
-// bigint[] literal), in array order, and reads the webhook endpoints of
-// pids in the same statement, into t. The locks are an aggregate the join
-// needs in full, so every lock is taken whether or not any endpoint
-// exists; the program ids are literals, as the lock ids are (no statement
-// is prepared for a text that changes with every group), quoted as SQL
-// strings.
-func (t *Tx) readEndpointsWith(ctx context.Context, array string, pids []banking.ProgramID) error {
-	quoted := make([]string, len(pids))
+// lockEndpointsQuery takes a group's PostgreSQL advisory locks ($1, a
+// bigint[] in ascending order: unnest yields them in array order, and each
+// row's lock is taken as the row is produced) and reads the webhook
+// endpoints of the programs $2 (a text[]). The locks are an aggregate the
+// outer join needs in full, so every lock is taken whether or not any
+// endpoint exists, and the one row without an endpoint is of zero values.
+// One text with array parameters: prepared once per connection (pgx
+// prepares every new text of a Query), whatever the group's locks and
+// programs.
+//
+// The rows are of the statement's snapshot, taken before it waited for
+// any lock: the last column tells whether it took longer than lockWaited
+// (the locks' aggregate is complete before any row is produced), and then
+// the endpoints are read again at the flush (an endpoint set, deleted or
+// disabled by a transaction that committed during the wait counts).
+const lockEndpointsQuery = `SELECT COALESCE(e.program_id, ''), COALESCE(e.url, ''), COALESCE(e.events, ''),
+	COALESCE(e.status, ''), COALESCE(e.disabled_reason, ''), COALESCE(e.failing_since, 0), COALESCE(e.version, 0),
+	COALESCE(e.created_at, 0), COALESCE(e.updated_at, 0),
+	clock_timestamp() - statement_timestamp() > interval '` + lockWaited + `'
+	FROM (SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest(?::bigint[]) AS k) l
+	LEFT JOIN webhook_endpoints e ON e.program_id = ANY(?::text[])`
+
+// lockWaited is how long the locks-and-endpoints statement may take
+// before it counts as having waited for a lock: taking a few uncontended
+// advisory locks and reading an endpoint by key takes tens of
+// microseconds, a wait for another group's locks at least that group's
+// commit. A statement slowed down otherwise costs only a read more.
+const lockWaited = "1 millisecond"
+
+// waitedRow scans an endpoint row of lockEndpointsQuery and its last
+// column.
+type waitedRow struct {
+	rows   *sql.Rows
+	waited *bool
+}
+
+func (r waitedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.waited)...) }
+
+// readEndpointsWith takes a group's PostgreSQL advisory locks, ids in
+// ascending order, and reads the webhook endpoints of pids in the same
+// statement (lockEndpointsQuery), into t, unless it waited for a lock.
+func (t *Tx) readEndpointsWith(ctx context.Context, ids []int64, pids []banking.ProgramID) error {
+	names := make([]string, len(pids))
 	for i, p := range pids {
-		quoted[i] = "'" + strings.ReplaceAll(string(p), "'", "''") + "'"
+		names[i] = string(p)
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+endpointColsOf("e")+` FROM (SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest(`+array+`) AS k) l
-		LEFT JOIN webhook_endpoints e ON e.program_id IN (`+strings.Join(quoted, ", ")+`)`)
+	rows, err := t.Query(ctx, lockEndpointsQuery, ids, names)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	eps := []WebhookEndpoint{}
+	waited := false
 	for rows.Next() {
-		var pid sql.NullString
-		var ep WebhookEndpoint
-		var url, events, status, reason sql.NullString
-		var failing, version, created, updated sql.NullInt64
-		if err := rows.Scan(&pid, &url, &events, &status, &reason, &failing, &version, &created, &updated); err != nil {
+		ep, err := scanEndpoint(waitedRow{rows, &waited})
+		if err != nil {
 			return err
 		}
-		if !pid.Valid {
-			continue // no endpoint: the one row of NULLs
+		if ep.ProgramID == "" {
+			continue // no endpoint: the one row of zero values
 		}
-		ep.ProgramID, ep.URL, ep.Events, ep.Status, ep.DisabledReason = banking.ProgramID(pid.String), url.String,
-			splitEvents(events.String), status.String, reason.String
-		if failing.Int64 != 0 {
-			ep.FailingSince = fromMillis(failing.Int64)
-		}
-		ep.Version, ep.CreatedAt, ep.UpdatedAt = version.Int64, fromMillis(created.Int64), fromMillis(updated.Int64)
 		eps = append(eps, ep)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	t.endpoints, t.endpointsOf = eps, pids
-	return nil
-}
-
-// endpointColsOf is endpointCols qualified with alias a.
-func endpointColsOf(a string) string {
-	cols := strings.Split(endpointCols, ", ")
-	for i, c := range cols {
-		cols[i] = a + "." + c
+	if !waited {
+		t.endpoints, t.endpointsOf = eps, pids
 	}
-	return strings.Join(cols, ", ")
+	return nil
 }

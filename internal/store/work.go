@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"hash/fnv"
 	"slices"
-	"strings"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -74,9 +72,13 @@ type Tx struct {
 	// cost no round trip of their own.
 	withJobs []stmt
 	// endpoints are the webhook endpoints of the programs in endpointsOf,
-	// read with the group's locks (takeLocks); nil when not read.
+	// read with the group's locks (takeLocks); nil when not read, or when
+	// a work of the group wrote webhook_endpoints since (wroteEndpoints:
+	// a delivery's outcome disabled one), so the hook reads them again.
 	endpoints   []WebhookEndpoint
 	endpointsOf []banking.ProgramID
+	// wroteEndpoints: the work changed webhook_endpoints rows.
+	wroteEndpoints bool
 }
 
 // entityRef names a numbered entity: its table (users, businesses,
@@ -174,6 +176,9 @@ func (g *Tx) keep(w *Tx) {
 	g.jobs = append(g.jobs, w.jobs...)
 	g.retried = append(g.retried, w.retried...)
 	g.withJobs = append(g.withJobs, w.withJobs...)
+	if w.wroteEndpoints {
+		g.endpoints, g.endpointsOf = nil, nil
+	}
 	for k, n := range w.numbers {
 		g.noteNumber(k.table, k.id, n)
 	}
@@ -282,11 +287,12 @@ func lockIDs(ops []*groupOp) []int64 {
 	return slices.Compact(ids)
 }
 
-// takeLocks takes the group's advisory locks in one statement, in array
-// order (ascending), held until the transaction ends. When an event hook
-// is installed, the same statement reads the webhook endpoints of the
-// group's programs into g (Tx.WebhookEndpoints), so the hook's read costs
-// no round trip of its own.
+// takeLocks takes the group's advisory locks in one statement, in
+// ascending order, held until the transaction ends. When an event hook is
+// installed, the same statement reads the webhook endpoints of the group's
+// programs into g (Tx.WebhookEndpoints), so the hook's read costs no round
+// trip of its own. Both statements are one fixed text each, the ids an
+// array parameter: prepared once per connection, not once per group.
 func (s *Store) takeLocks(ctx context.Context, g *Tx, ops []*groupOp) error {
 	if s.dialect.engine != Postgres {
 		return nil
@@ -295,17 +301,10 @@ func (s *Store) takeLocks(ctx context.Context, g *Tx, ops []*groupOp) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = fmt.Sprint(id)
-	}
-	// Literal integers and no parameters: pgx then sends the statement with
-	// the simple protocol, without preparing (and caching) a statement whose
-	// text changes with every group. unnest yields the ids in array order,
-	// and each row's lock is taken as the row is produced.
-	array := `ARRAY[` + strings.Join(parts, ",") + `]::bigint[]`
 	if s.eventHook.Load() == nil {
-		_, err := g.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(`+array+`) AS k`)
+		// unnest yields the ids in array order, and each row's lock is
+		// taken as the row is produced.
+		_, err := g.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, ids)
 		return err
 	}
 	var pids []banking.ProgramID
@@ -314,5 +313,5 @@ func (s *Store) takeLocks(ctx context.Context, g *Tx, ops []*groupOp) error {
 			pids = append(pids, op.work.Program)
 		}
 	}
-	return g.readEndpointsWith(ctx, array, pids)
+	return g.readEndpointsWith(ctx, ids, pids)
 }
