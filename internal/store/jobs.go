@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -121,20 +120,29 @@ func (s *Store) notifyJobs(kinds []string) {
 
 // insertJobs writes the group's jobs inside its transaction; those born
 // claimed (NewJob.Claimed) are handed over after the commit. The group's
-// withJobs inserts (PostgreSQL) run in the first statement.
+// withJobs inserts (PostgreSQL) run in the first statement, unless that
+// would take more than maxStatementArgs parameters: then each runs alone.
 func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
 	with := g.withJobs
 	g.withJobs = nil
-	if len(g.jobs) == 0 {
+	folded := 7 * min(len(g.jobs), jobRows) // the first chunk's parameters
+	for _, w := range with {
+		folded += len(w.args)
+	}
+	if len(g.jobs) == 0 || folded > maxStatementArgs {
+		// Alone, each within the limit (a group of thousands of events).
 		for _, w := range with {
 			if _, err := s.exec(ctx, g.tx, w.q, w.args...); err != nil {
 				return err
 			}
 		}
-		return nil
+		with = nil
+		if len(g.jobs) == 0 {
+			return nil
+		}
 	}
 	start := 0
-	for _, size := range s.rowChunks(len(g.jobs), 500) {
+	for _, size := range s.rowChunks(len(g.jobs), jobRows) {
 		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size], with); err != nil {
 			return err
 		}
@@ -143,6 +151,15 @@ func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
 	}
 	return nil
 }
+
+// Statement sizes: jobRows jobs (7 parameters each) per INSERT, and at
+// most maxStatementArgs parameters in a statement that folds the group's
+// withJobs into it (PostgreSQL's protocol takes 65,535; the outbox rows
+// alone are 11 each, so about 5,400 events of one group fit).
+const (
+	jobRows          = 500
+	maxStatementArgs = 60000
+)
 
 func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob, with []stmt) error {
 	args := make([]any, 0, 8*len(jobs))
@@ -172,22 +189,9 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob, with []
 		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', ?, ?)`)
 		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, j.Attempts, millis(created))
 	}
-	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` + values.String()
-	if len(with) > 0 {
-		var pre strings.Builder
-		var preArgs []any
-		for i, w := range with {
-			if i == 0 {
-				pre.WriteString("WITH ")
-			} else {
-				pre.WriteString(", ")
-			}
-			fmt.Fprintf(&pre, "w%d AS (%s) ", i, w.q)
-			preArgs = append(preArgs, w.args...)
-		}
-		q = pre.String() + q
-		args = append(preArgs, args...)
-	}
+	ins := withClauses(with, stmt{`INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` +
+		values.String(), args})
+	q, args := ins.q, ins.args
 	if len(claimed) == 0 {
 		_, err := s.exec(ctx, g.tx, q, args...)
 		return err

@@ -236,6 +236,28 @@ func balanceUpdate(a banking.AccountID, da delta, b banking.AccountID, db delta)
 			a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
 }
 
+// withClauses is last preceded by before as data-modifying WITH clauses
+// (PostgreSQL): one statement, one round trip, that runs them all. The
+// clauses' parameters come first.
+func withClauses(before []stmt, last stmt) stmt {
+	if len(before) == 0 {
+		return last
+	}
+	var q strings.Builder
+	var args []any
+	for i, b := range before {
+		if i == 0 {
+			q.WriteString("WITH ")
+		} else {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
+		args = append(args, b.args...)
+	}
+	q.WriteString(" " + last.q)
+	return stmt{q.String(), append(args, last.args...)}
+}
+
 // moveBalances applies two accounts' deltas (balanceUpdate).
 func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
 	return execChain(ctx, tx, balanceUpdate(a, da, b, db))
@@ -248,19 +270,7 @@ func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b 
 // in process, runs them one by one.
 func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
 	if tx.s.dialect.engine == Postgres && len(before) > 0 {
-		var q strings.Builder
-		var args []any
-		for i, b := range before {
-			if i == 0 {
-				q.WriteString("WITH ")
-			} else {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
-			args = append(args, b.args...)
-		}
-		q.WriteString(" " + update.q)
-		update = stmt{q.String(), append(args, update.args...)}
+		update = withClauses(before, update)
 	} else {
 		for _, b := range before {
 			if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {

@@ -162,16 +162,25 @@ func TestWebhookSkippedOutcome(t *testing.T) {
 		for _, o := range []store.WebhookOutcome{{EventID: evs[0].ID, Skipped: true, KeepJob: true},
 			{EventID: evs[1].ID, Skipped: true}} {
 			o.ProgramID = p.ID
-			before, _ := s.JobCount(ctx, store.JobWebhookDelivery)
+			before, err := s.JobCount(ctx, store.JobWebhookDelivery)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if v, err := s.Do(ctx, store.WebhookOutcomesWork([]store.WebhookOutcome{o}, []*store.Job{&j})); err != nil || !v.([]bool)[0] {
 				t.Fatalf("skip %+v: %v, %v", o, v, err)
 			}
-			after, _ := s.JobCount(ctx, store.JobWebhookDelivery)
+			after, err := s.JobCount(ctx, store.JobWebhookDelivery)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if want := map[bool]int{true: before, false: before - 1}[o.KeepJob]; after != want {
 				t.Errorf("skip (keep %v): %d jobs, want %d", o.KeepJob, after, want)
 			}
 		}
-		list, _, _ := s.WebhookEvents(ctx, p.ID, store.WebhookFilter{Page: 1, PerPage: 10})
+		list, _, err := s.WebhookEvents(ctx, p.ID, store.WebhookFilter{Page: 1, PerPage: 10})
+		if err != nil || len(list) != len(evs) {
+			t.Fatalf("read %d events, %v; want %d", len(list), err, len(evs))
+		}
 		for _, e := range list {
 			if e.Status != store.DeliveryPending || e.Attempts != 0 {
 				t.Errorf("skipped event %s: %s with %d attempts, want untouched", e.ID, e.Status, e.Attempts)
@@ -284,6 +293,35 @@ func TestEventHookSeesEndpoints(t *testing.T) {
 			"https://93.184.216.34/q", "none"}
 		if fmt.Sprint(seen) != fmt.Sprint(want) {
 			t.Errorf("the hook saw %v, want %v", seen, want)
+		}
+	})
+}
+
+// TestWebhookOutboxOfManyEvents: a group that writes more webhook events
+// than one PostgreSQL statement takes parameters for (65,535; 11 per
+// event) still commits them all with their jobs: its outbox inserts are
+// then statements of their own, not WITH clauses of the jobs' insert.
+func TestWebhookOutboxOfManyEvents(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_huge")
+		const n = 6000
+		evs := make([]store.WebhookEvent, n)
+		for i := range evs {
+			evs[i] = store.WebhookEvent{ID: fmt.Sprintf("inn_whe_000000000000000h%06d", i), ProgramID: p.ID,
+				Type: "user.blocked", ResourceID: "user-x", AuditEventID: fmt.Sprintf("event-h%d", i),
+				Payload: []byte(`{}`), Status: store.DeliveryPending, CreatedAt: t0}
+		}
+		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+			return nil, tx.InsertWebhookEvents(ctx, evs, nil)
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, err := s.WebhookEvents(ctx, p.ID, store.WebhookFilter{Page: 1, PerPage: 1}); err != nil || total != n {
+			t.Errorf("%d events written, %v; want %d", total, err, n)
+		}
+		if jobs, err := s.JobCount(ctx, store.JobWebhookDelivery); err != nil || jobs != (n+255)/256 {
+			t.Errorf("%d delivery jobs, %v; want %d (256 events each)", jobs, err, (n+255)/256)
 		}
 	})
 }

@@ -61,7 +61,9 @@ func (p WebhookJob) Events() []string {
 func (p WebhookJob) Several() bool { return len(p.EventIDs) > 0 }
 
 // outboxRows is how many webhook events one INSERT carries (11 parameters
-// each, far below both engines' limits).
+// each). On PostgreSQL a group's inserts become WITH clauses of the
+// statement that inserts its jobs (Tx.withJobs), all of them in one
+// statement up to maxStatementArgs parameters, each alone beyond.
 const outboxRows = 500
 
 // jobEvents caps the events one delivery job names (a group's pending
