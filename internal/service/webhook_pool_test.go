@@ -28,6 +28,9 @@ type testReceiver struct {
 func newTestReceiver(t *testing.T, answer func(id string) int) *testReceiver {
 	t.Helper()
 	r := &testReceiver{answer: answer}
+	if r.answer == nil {
+		r.answer = func(string) int { return http.StatusOK }
+	}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		id := req.Header.Get("webhook-id")
 		r.mu.Lock()
