@@ -352,11 +352,15 @@ func (s *Store) WebhookEvents(ctx context.Context, pid banking.ProgramID, f Webh
 	return out, total, s.translate(rows.Err())
 }
 
-// WebhookQueue reports how many deliveries wait for an attempt (the events
-// their jobs name: a first delivery's job names several, of which some may
-// have been delivered already) and when the oldest of them was created
-// (zero when none), across programs: the metrics' queue depth and oldest
-// pending age.
+// WebhookQueue reports how many deliveries wait for an attempt, counted
+// as the events their jobs name, and when the oldest job was created (zero
+// when none), across programs: the metrics' queue depth and oldest pending
+// age. The count is high while a first delivery's job is held: it names
+// its events until the last outcome deletes it, those delivered already
+// included, and an event whose first attempt failed is counted by its own
+// job too until then. Counting pending webhook_events instead would be
+// exact, but no index has their status (one would cost every event's
+// write), so it would read the whole log.
 func (s *Store) WebhookQueue(ctx context.Context) (int, time.Time, error) {
 	var n sql.NullInt64
 	var oldest sql.NullInt64
