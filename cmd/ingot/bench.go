@@ -77,8 +77,10 @@ or, with --bulk-db, directly in the database), then it runs --op for
 --webhook-receiver answer, with any other op, points the endpoint at such a
 receiver, answering at once, for the run (sandbox servers): run the op with
 and without it to see what emitting and delivering webhooks costs;
---webhook-receiver hold holds every delivery instead, so only emitting the
-events (writing them and their jobs) costs.
+--webhook-receiver hold holds every delivery instead (each for at most 8 s,
+below the server's attempt timeout), so only emitting the events (writing them
+and their jobs) costs; after the run it lets them go and waits for the
+backlog's delivery (not measured), leaving the server idle.
 
 Without --rate the loop is closed: each worker sends its next request as soon
 as the previous one is answered, and latency is measured from each request's

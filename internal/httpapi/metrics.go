@@ -142,7 +142,7 @@ func (m *Metrics) watchQueue(queue func(ctx context.Context) (int, time.Duration
 		m.reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "ingot_webhook_queue_depth",
-				Help: "Webhook deliveries waiting for an attempt (due or scheduled for a retry), across programs.",
+				Help: "Webhook deliveries waiting for an attempt (due or scheduled for a retry), across programs; counts the events delivery jobs name, so a change's first-delivery job counts its events until the last is recorded.",
 			}, func() float64 { n, _ := read(); return n }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "ingot_webhook_oldest_pending_seconds",

@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/store"
 )
 
 // Delivery: retries, the log while retrying, subscriptions, redelivery,
@@ -334,6 +336,68 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 		}
 		if n := len(target.all()); n != 0 {
 			t.Errorf("the redirect's target got %d requests, want 0", n)
+		}
+	})
+}
+
+// TestWebhookSharedJobRetriesOneEvent: the events one change commits
+// together (an issue's account.issue.created and account.assignment.success)
+// share a delivery job for their first attempt (one job while their
+// attempts are held); when one of them fails, it alone is attempted again
+// (on a job of its own) until acknowledged, the other is sent once, and no
+// delivery job is left.
+func TestWebhookSharedJobRetriesOneEvent(t *testing.T) {
+	webhookEngines(t, 0.0001, nil, func(t *testing.T, e *env, c *apiClient, rec *hookReceiver, _ string) {
+		uid := c.verifiedUser(t, "shared@example.com")
+		rec.waitFor(t, "user.kyc.verified", 1)
+		deliveryJobs := func() int {
+			t.Helper()
+			n, err := e.store.JobCount(t.Context(), store.JobWebhookDelivery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		eventually(t, "the verified event's job settled", func() bool { return deliveryJobs() == 0 })
+		first := len(rec.all()) + 1
+		held := make(chan struct{})
+		release := sync.OnceFunc(func() { close(held) })
+		t.Cleanup(release) // before the receiver closes
+		rec.setAnswer(func(n int) int {
+			<-held // no outcome is recorded until the jobs are counted
+			if n == first {
+				return http.StatusInternalServerError
+			}
+			return http.StatusOK
+		})
+		c.issueUser(t, uid)
+		if n := deliveryJobs(); n != 1 {
+			t.Errorf("%d delivery jobs for the issue's two events, want the one they share", n)
+		}
+		release()
+		created := rec.waitFor(t, "account.issue.created", 1)[0]
+		assigned := rec.waitFor(t, "account.assignment.success", 1)[0]
+		failed := rec.all()[first-1].id()
+		if failed != created.id() && failed != assigned.id() {
+			t.Fatalf("the failed attempt was of %s, want one of the issue's events", failed)
+		}
+		for _, id := range []string{created.id(), assigned.id()} {
+			want := map[bool]float64{true: 2, false: 1}[id == failed]
+			if d := c.waitDelivery(t, id, "delivered"); d["attempts"] != want {
+				t.Errorf("delivery %v, want delivered after %v attempts", d, want)
+			}
+		}
+		eventually(t, "no delivery job left", func() bool {
+			n, err := e.store.JobCount(t.Context(), store.JobWebhookDelivery)
+			return err == nil && n == 0
+		})
+		settle()
+		sent := map[string]int{}
+		for _, d := range rec.all() {
+			sent[d.id()]++
+		}
+		if sent[failed] != 2 || sent[created.id()]+sent[assigned.id()] != 3 {
+			t.Errorf("requests by event %v, want the failed one twice and the other once", sent)
 		}
 	})
 }

@@ -12,14 +12,17 @@ import (
 	"github.com/ingot-dev/ingot/internal/webhook"
 )
 
-// Webhook delivery (webhooks.md section 4). Every webhook event has a
-// durable job (store.JobWebhookDelivery) that makes one attempt each time
-// it runs and then, in one transaction, records the outcome and either
-// completes itself or makes itself due again at the next time of the retry
-// schedule. A job is claimed with a lease by one process, so each attempt
-// is made by one process; one cut short by a crash is made again when the
-// lease ends (30 s). Deliveries run in a pool of their own (webhookWorkers
-// at once per process).
+// Webhook delivery (webhooks.md section 4). Every pending webhook event is
+// named by a durable job (store.JobWebhookDelivery): the events of one
+// program that one group committed share a job for their first attempt,
+// and each attempt's outcome is recorded in one transaction with its job's
+// next step: the last outcome of a first delivery's events deletes its
+// job, and an event whose first attempt failed gets a job of its own,
+// which completes itself or makes itself due again at the next time of
+// the retry schedule. A job is claimed with a lease by one process, so
+// each attempt is made by one process; one cut short by a crash is made
+// again when the lease ends (30 s). Deliveries run in a pool of their own
+// (webhookWorkers at once per process).
 
 // Delivery pool tuning.
 const (
@@ -74,43 +77,88 @@ func newWebhooks(cfg WebhookConfig) *webhooks {
 	return w
 }
 
-// handoff is a delivery job this process committed born claimed
-// (store.NewJob.Claimed), with what its attempt needs, read from the
-// transaction that wrote it: the pool starts it without a claim or a read.
+// handoff is one attempt of a delivery job this process holds: a job it
+// committed born claimed (store.NewJob.Claimed), with what the attempt
+// needs, read from the transaction that wrote it (the pool starts it
+// without a claim or a read), or a job it claimed and read.
 type handoff struct {
 	job     store.Job
 	attempt store.WebhookAttempt
-	lease   time.Time // when the job's claim ends
+	found   bool // false: the job's event does not exist
+	share   *jobShare
+	// redeliver: the job is a redelivery (store.WebhookJob), made even if
+	// the event was delivered meanwhile.
+	redeliver bool
+	// several: the job names several events (a first delivery,
+	// store.WebhookJob.Several); its attempts count by event, not by job.
+	several bool
 }
+
+// jobShare is what the attempts of one held delivery job share: how many
+// of its events still wait for an outcome, whether an outcome could not be
+// recorded, and the claim's lease. The last outcome settles the job
+// (store.WebhookOutcome's KeepJob false) unless one could not be recorded:
+// then the job is left to its lease's end and claimed again, and only its
+// events that are still unattempted are attempted again. An attempt never
+// made (shutdown, a lease lost before it started) never counts down
+// either.
+type jobShare struct {
+	remaining atomic.Int32
+	spoiled   atomic.Bool
+	// lease is when the claim ends (Unix ns), moved on while attempts of
+	// the job wait (holdLease); lost is set once it could not be.
+	lease atomic.Int64
+	lost  atomic.Bool
+}
+
+func newShare(events int, lease time.Time) *jobShare {
+	sh := &jobShare{}
+	sh.remaining.Store(int32(events))
+	sh.lease.Store(lease.UnixNano())
+	return sh
+}
+
+// done counts one of the job's events as settled; it reports whether it
+// was the last. Only the recorder counts (webhookRecorder.flush), in the
+// order it records.
+func (sh *jobShare) done() bool { return sh.remaining.Add(-1) == 0 }
 
 // Hand-over limits.
 const (
 	// handoffQueue bounds the hand-overs waiting for a worker; beyond it
 	// (a slow endpoint), new jobs are left for the pool to claim.
 	handoffQueue = 4096
-	// leaseMargin: a hand-over still waiting this close to its lease's end
-	// is left to be claimed when the lease ends, rather than risk an
-	// attempt outliving the lease.
+	// leaseMargin: an attempt still waiting this close to its job's lease's
+	// end has the lease extended before it starts (holdLease), so no
+	// attempt outlives the lease.
 	leaseMargin = webhook.AttemptTimeout + 5*time.Second
 )
 
-// takeHandoff is the outbox's hand-over (store.Handoff) of an event to ep
-// while this process delivers: the event's job is born claimed, and queued
-// for the pool after the commit, unless the queue is half full.
-func (s *Service) takeHandoff(ep store.WebhookEndpoint) func(*store.WebhookEvent) (func(store.Job), time.Time) {
+// takeHandoff is the outbox's hand-over (store.Handoff) of a delivery job
+// of events to ep while this process delivers: the job is born claimed,
+// and its events' attempts are queued for the pool after the commit,
+// unless the queue would be more than half full.
+func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEvent) (func(store.Job), time.Time) {
 	if !s.hooks.delivering.Load() {
 		return nil
 	}
-	return func(e *store.WebhookEvent) (func(store.Job), time.Time) {
-		if len(s.hooks.handoffs) >= handoffQueue/2 {
+	return func(evs []*store.WebhookEvent) (func(store.Job), time.Time) {
+		if len(s.hooks.handoffs)+len(evs) > handoffQueue/2 {
 			return nil, time.Time{}
 		}
 		lease := s.now().Add(jobLease)
-		a := store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
+		attempts := make([]store.WebhookAttempt, len(evs))
+		for i, e := range evs {
+			attempts[i] = store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
+		}
 		return func(j store.Job) {
-			select {
-			case s.hooks.handoffs <- handoff{job: j, attempt: a, lease: lease}:
-			default: // full after all: claimed when its lease ends
+			share := newShare(len(attempts), lease)
+			for _, a := range attempts {
+				select {
+				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, share: share, several: len(attempts) > 1}:
+				default: // full after all: the rest wait for the lease's end
+					return
+				}
 			}
 		}, lease
 	}
@@ -119,10 +167,18 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func(*store.WebhookEvent
 // runWebhooks is the delivery pool. Jobs this process committed come
 // handed over (no claim, no read); others (retries, redeliveries, another
 // process's, one whose hand-over was lost) are claimed when due, no more
-// than there are free workers, and read with their events and endpoints in
-// one query. Each attempt runs on a worker of its own, and the outcomes are
-// recorded in batches (webhookRecorder): a delivery costs the database a
-// share of a few statements rather than a transaction.
+// than there are free workers, and only once the attempts of the last
+// claim have all started, and read with their events and endpoints in one
+// query; the attempts of a claimed job that names several events wait in a
+// queue of the pool's own for a worker. A claim of n jobs may so queue up
+// to n×256 attempts, more than can start within one lease when the
+// endpoint is slow: an attempt whose job's lease is about to end extends
+// it before it starts (holdLease), so the job stays this process's until
+// its attempts are made instead of being dropped and waiting for its
+// lease's end, round after round. Each attempt runs on a worker of its
+// own, and the outcomes are recorded in batches (webhookRecorder): a
+// delivery costs the database a share of a few statements rather than a
+// transaction.
 func (s *Service) runWebhooks(ctx context.Context) {
 	p := pool{name: "webhooks", kinds: []string{store.JobWebhookDelivery}, workers: s.hooks.workers,
 		batch: s.hooks.workers, wake: s.store.WatchJobs(store.JobWebhookDelivery), linger: webhookLinger}
@@ -132,8 +188,7 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		free <- struct{}{}
 	}
 	// release returns an idle worker's token. It never blocks: a token
-	// beyond the pool's size (a claim that answered more jobs than asked)
-	// is dropped rather than stalling the pool.
+	// beyond the pool's size is dropped rather than stalling the pool.
 	release := func() {
 		select {
 		case free <- struct{}{}:
@@ -145,17 +200,19 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		running.Wait()
 		rec.close()
 	}()
-	start := func(j store.Job, a store.WebhookAttempt, found bool) {
+	start := func(h handoff) {
 		running.Add(1)
 		go func() {
 			defer func() { release(); running.Done() }()
-			s.deliver(ctx, rec, j, a, found)
+			s.deliver(ctx, rec, h)
 		}()
 	}
-	var next *handoff // a hand-over received while waiting
+	var next *handoff   // a hand-over received while waiting
+	var queue []handoff // claimed jobs' attempts waiting for a worker
 	// due: jobs may be due in the database (at start, after a wake-up or a
 	// poll, and after a full claim); between, hand-overs need no claim.
 	due := true
+	var look time.Time // when to ask the database again (waitForDeliveries)
 	for ctx.Err() == nil {
 		select {
 		case <-free:
@@ -164,6 +221,9 @@ func (s *Service) runWebhooks(ctx context.Context) {
 		}
 		h := next
 		next = nil
+		if h == nil && len(queue) > 0 {
+			h, queue = &queue[0], queue[1:]
+		}
 		if h == nil {
 			select {
 			case x := <-s.hooks.handoffs:
@@ -172,16 +232,16 @@ func (s *Service) runWebhooks(ctx context.Context) {
 			}
 		}
 		if h != nil {
-			if s.now().After(h.lease.Add(-leaseMargin)) {
+			if !s.holdLease(ctx, h) {
 				release() // left to be claimed when its lease ends
 				continue
 			}
-			start(h.job, h.attempt, true)
+			start(*h)
 			continue
 		}
 		if !due {
 			release()
-			next = s.waitForDeliveries(ctx, p)
+			next = s.waitForDeliveries(ctx, p, &look)
 			due = next == nil
 			continue
 		}
@@ -196,15 +256,16 @@ func (s *Service) runWebhooks(ctx context.Context) {
 				break idle
 			}
 		}
+		lease := s.now().Add(jobLease)
 		jobs, err := s.store.ClaimJobKinds(ctx, p.kinds, s.now(), jobLease, n)
 		var attempts map[string]store.WebhookAttempt
 		if err == nil && len(jobs) > 0 {
 			attempts, err = s.store.WebhookAttempts(ctx, jobs)
 		}
+		for range n {
+			release()
+		}
 		if err != nil {
-			for range n {
-				release()
-			}
 			if ctx.Err() == nil {
 				s.log.Error("claiming webhook deliveries failed; their leases run out and they are claimed again", "err", err)
 			}
@@ -212,33 +273,87 @@ func (s *Service) runWebhooks(ctx context.Context) {
 			continue
 		}
 		for _, j := range jobs {
-			a, found := attempts[webhookEventOf(j)]
-			start(j, a, found)
-		}
-		for range n - len(jobs) {
-			release()
+			queue = s.claimedAttempts(rec, j, attempts, lease, queue)
 		}
 		// A full claim: more may be due at once.
 		due = len(jobs) == n
 	}
 }
 
-// webhookEventOf is the event id a delivery job names ("" if none).
-func webhookEventOf(j store.Job) string {
-	p, _ := store.ParseWebhookJob(j.Payload)
-	return p.EventID
+// claimedAttempts appends to queue the attempts claimed job j asks for.
+// A job that names several events (a first delivery) asks for those still
+// unattempted: one delivered, failed, or pending with attempts of its own
+// (a job of its own retries it) is settled at once.
+func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts map[string]store.WebhookAttempt,
+	lease time.Time, queue []handoff) []handoff {
+	p, err := store.ParseWebhookJob(j.Payload)
+	if err != nil {
+		// Nothing to deliver: the job is dropped.
+		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
+		s.skipAttempt(rec, j, newShare(1, lease), "")
+		return queue
+	}
+	ids := p.Events()
+	share := newShare(len(ids), lease)
+	for _, id := range ids {
+		a, found := attempts[id]
+		if p.Several() && (!found || a.Event.ProgramID != j.Program || a.Event.Status != store.DeliveryPending ||
+			a.Event.Attempts > 0) {
+			s.skipAttempt(rec, j, share, id)
+			continue
+		}
+		queue = append(queue, handoff{job: j, attempt: a, found: found, share: share, redeliver: p.Redeliver,
+			several: p.Several()})
+	}
+	return queue
+}
+
+// holdLease reports whether h's attempt may start: its job's lease ends
+// more than leaseMargin from now, or has just been extended by a lease
+// from now (store.ExtendLease: one statement per job per lease, while its
+// attempts wait for workers). False when the claim was lost (the lease
+// ended and another process claimed the job, or its outcomes settled it):
+// the attempts of that claim are then left to whoever holds the job.
+func (s *Service) holdLease(ctx context.Context, h *handoff) bool {
+	sh := h.share
+	if sh.lost.Load() {
+		return false
+	}
+	now := s.now()
+	if now.Before(time.Unix(0, sh.lease.Load()).Add(-leaseMargin)) {
+		return true
+	}
+	lease := now.Add(jobLease)
+	held, err := s.store.ExtendLease(ctx, h.job, lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("extending a webhook job's lease failed; its attempt is made when the job is claimed again",
+				"job_id", h.job.ID, "err", err)
+		}
+		return false
+	}
+	if !held {
+		sh.lost.Store(true)
+		return false
+	}
+	sh.lease.Store(lease.UnixNano())
+	return true
 }
 
 // waitForDeliveries sleeps until a hand-over arrives (returned), a retry or
-// redelivery is scheduled, the next job is due, or jobPoll passes.
-func (s *Service) waitForDeliveries(ctx context.Context, p pool) *handoff {
-	wait := jobPoll
-	if at, ok, err := s.store.NextJobDue(ctx, p.kinds...); err == nil && ok {
-		if d := at.Sub(s.now()); d < wait {
-			wait = max(d, time.Millisecond)
+// redelivery is scheduled, the next job is due, or jobPoll passes; look is
+// when to look in the database again, zero to ask it now when that is.
+// Between hand-overs the pool waits here often, and the database is asked
+// only when the last answer has passed, not at every wait.
+func (s *Service) waitForDeliveries(ctx context.Context, p pool, look *time.Time) *handoff {
+	now := s.now()
+	if look.IsZero() {
+		*look = now.Add(jobPoll)
+		if at, ok, err := s.store.NextJobDue(ctx, p.kinds...); err == nil && ok && at.Before(*look) {
+			*look = at
 		}
 	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(max(look.Sub(now), time.Millisecond))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -248,32 +363,42 @@ func (s *Service) waitForDeliveries(ctx context.Context, p pool) *handoff {
 	case <-p.wake:
 		s.sleep(ctx, p.linger)
 	}
+	*look = time.Time{}
 	return nil
 }
 
-// deliver makes one attempt of a claimed delivery job and records it; a
-// is its event and endpoint (found false when the event does not exist).
-func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job, a store.WebhookAttempt, found bool) {
-	p, err := store.ParseWebhookJob(j.Payload)
-	if err != nil || !found || a.Event.ProgramID != j.Program {
-		// Nothing to deliver (a malformed payload, an event gone with its
-		// program's data): the job is dropped.
+// skipAttempt settles one event of held job j that needs no attempt; the
+// last of the job's events to settle has the job deleted.
+func (s *Service) skipAttempt(rec *webhookRecorder, j store.Job, share *jobShare, eventID string) {
+	rec.submit(store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, Skipped: true}, &j, share,
+		func(recorded bool, err error) {
+			if err != nil {
+				s.log.Error("settling a webhook job failed; it is claimed again when its lease ends", "job_id", j.ID, "err", err)
+			}
+		})
+}
+
+// deliver makes one attempt of an event of a held delivery job and records
+// it; h.attempt is its event and endpoint (h.found false when the event
+// does not exist).
+func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) {
+	j, a := h.job, h.attempt
+	if !h.found || a.Event.ProgramID != j.Program {
+		// Nothing to deliver (an event gone with its program's data): the
+		// job is dropped.
 		s.log.Warn("webhook delivery job names no event; dropped", "job_id", j.ID, "program_id", j.Program, "payload", string(j.Payload))
-		if err := s.store.CompleteJob(context.WithoutCancel(ctx), j); err != nil {
-			s.log.Error("dropping a webhook job failed", "job_id", j.ID, "err", err)
-		}
+		s.skipAttempt(rec, j, h.share, a.Event.ID)
 		return
 	}
+	eventID := a.Event.ID
 	now := s.nowFor(j.Program)
-	o := store.WebhookOutcome{ProgramID: j.Program, EventID: p.EventID, At: now, DisableAfter: s.hooks.schedule.Window()}
+	o := store.WebhookOutcome{ProgramID: j.Program, EventID: eventID, At: now, DisableAfter: s.hooks.schedule.Window()}
 	outcome := "failed"
 	var took time.Duration
 	switch {
-	case a.Event.Status == store.DeliveryDelivered && !p.Redeliver:
+	case a.Event.Status == store.DeliveryDelivered && !h.redeliver:
 		// Delivered by another job (a redelivery) meanwhile.
-		if err := s.store.CompleteJob(context.WithoutCancel(ctx), j); err != nil {
-			s.log.Error("completing a webhook job failed", "job_id", j.ID, "err", err)
-		}
+		s.skipAttempt(rec, j, h.share, eventID)
 		return
 	case !a.HasEndpoint:
 		o.NoAttempt, o.Error = true, "the program has no webhook endpoint"
@@ -285,7 +410,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			return // the lease runs out and the attempt is made again
 		}
-		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, p.EventID, a.Event.Payload, keys, now)
+		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, eventID, a.Event.Payload, keys, now)
 		if ctx.Err() != nil {
 			return // shutting down: the lease runs out and the attempt is made again
 		}
@@ -298,21 +423,30 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, j store.Job
 			outcome = "delivered"
 		case r.Gone:
 		default:
-			if next, ok := s.hooks.schedule.Next(j.Attempts, j.Created, o.At, rand.Float64()); ok {
+			// A job of one event counts its claims; a shared job's claims
+			// are not its events' attempts (claimed again after a lost
+			// lease, it attempts only those never attempted), so this is
+			// the event's first attempt (store.WebhookOutcomesWork gives a
+			// job of its own the same count).
+			n := j.Attempts
+			if h.several {
+				n = a.Event.Attempts + 1
+			}
+			if next, ok := s.hooks.schedule.Next(n, j.Created, o.At, rand.Float64()); ok {
 				o.Next, outcome = next, "retry"
 			}
 		}
 	}
 	// The worker goes on to its next attempt while the outcome waits for
 	// its batch: the commit's latency does not hold up the attempts.
-	rec.submit(o, &j, func(recorded bool, err error) {
+	rec.submit(o, &j, h.share, func(recorded bool, err error) {
 		switch {
 		case err != nil:
 			s.log.Error("recording a webhook attempt failed; it is made again when its lease ends",
-				"job_id", j.ID, "event_id", p.EventID, "err", err)
+				"job_id", j.ID, "event_id", eventID, "err", err)
 		case !recorded:
 			s.log.Warn("a webhook attempt's lease ran out before its outcome was recorded; the process holding it now decides",
-				"job_id", j.ID, "event_id", p.EventID)
+				"job_id", j.ID, "event_id", eventID)
 		case s.hooks.observer != nil && !o.NoAttempt:
 			s.hooks.observer.Attempt(a.Event.Type, outcome, took)
 		}

@@ -21,7 +21,8 @@ import (
 // another process (ingot program webhook set) must count from the first
 // group that commits after it. The read is one statement per group, and
 // only for groups with an event some mapper knows (docs/decisions.md has
-// its measured cost). Entity numbers are read in one query per table.
+// its measured cost). Entity numbers come with the rows the works locked
+// (store.Tx.EntityNumber); any other is read, in one query per table.
 func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, notices []banking.Event) error {
 	evs := events
 	if len(notices) > 0 {
@@ -49,7 +50,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 		return nil
 	}
 	l := webhook.NewLookup(tx)
-	l.Routing = s.routing
+	l.Routing, l.Known = s.routing, tx.EntityNumber
 	var refs []webhook.Ref
 	for i := range evs {
 		if m, ok := webhook.MapperFor(evs[i].Type); ok && m.Refs != nil && endpoint(evs[i].ProgramID) != nil {
@@ -60,7 +61,7 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 		return err
 	}
 	var rows []store.WebhookEvent
-	var handoffs []func(*store.WebhookEvent) (func(store.Job), time.Time) // per row
+	var handoffs []func([]*store.WebhookEvent) (func(store.Job), time.Time) // per row: its program's
 	for i := range evs {
 		ev := &evs[i]
 		m, ok := webhook.MapperFor(ev.Type)
@@ -100,10 +101,16 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			handoffs = append(handoffs, s.takeHandoff(*ep))
 		}
 	}
-	return tx.InsertWebhookEvents(ctx, rows, func(i int) (func(store.Job), time.Time) {
-		if handoffs[i] == nil {
+	return tx.InsertWebhookEvents(ctx, rows, func(idx []int) (func(store.Job), time.Time) {
+		// A job's events are one program's.
+		h := handoffs[idx[0]]
+		if h == nil {
 			return nil, time.Time{}
 		}
-		return handoffs[i](&rows[i])
+		evs := make([]*store.WebhookEvent, len(idx))
+		for k, i := range idx {
+			evs[k] = &rows[i]
+		}
+		return h(evs)
 	})
 }

@@ -27,9 +27,10 @@ const (
 )
 
 type pendingOutcome struct {
-	o    store.WebhookOutcome
-	j    *store.Job
-	then func(recorded bool, err error)
+	o     store.WebhookOutcome
+	j     *store.Job
+	share *jobShare
+	then  func(recorded bool, err error)
 }
 
 func newWebhookRecorder(s *Service) *webhookRecorder {
@@ -38,12 +39,16 @@ func newWebhookRecorder(s *Service) *webhookRecorder {
 	return r
 }
 
-// submit hands o (j's outcome) to the next batch; then runs once it is
-// committed, with recorded false when j's lease was lost meanwhile (or an
-// error, when the batch could not be committed: the leases run out and the
-// attempts are made again).
-func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, then func(recorded bool, err error)) {
-	r.in <- pendingOutcome{o: o, j: j, then: then}
+// submit hands o (j's outcome, one of share's) to the next batch; then
+// runs once it is committed, with recorded false when j's lease was lost
+// meanwhile (or an error, when the batch could not be committed: the
+// leases run out and the attempts are made again). Every outcome of a held
+// job, a skipped one included (Skipped: no attempt was needed), comes
+// through here: the recorder counts them down in the order it records
+// them, so the one that settles the job is recorded with or after every
+// other.
+func (r *webhookRecorder) submit(o store.WebhookOutcome, j *store.Job, share *jobShare, then func(recorded bool, err error)) {
+	r.in <- pendingOutcome{o: o, j: j, share: share, then: then}
 }
 
 // close stops the loop once every outcome handed to it is recorded; no
@@ -76,16 +81,34 @@ func (r *webhookRecorder) loop() {
 // flush records one batch. Its outcome must be recorded even when the
 // service is closing: the attempts were made.
 func (r *webhookRecorder) flush(batch []pendingOutcome) {
-	outs := make([]store.WebhookOutcome, len(batch))
-	jobs := make([]*store.Job, len(batch))
-	for i, p := range batch {
-		outs[i], jobs[i] = p.o, p.j
+	var outs []store.WebhookOutcome
+	var jobs []*store.Job
+	var sent []pendingOutcome
+	for _, p := range batch {
+		last := p.share.done()
+		if p.o.Skipped && !last {
+			p.then(true, nil) // nothing to record
+			continue
+		}
+		o := p.o
+		// The last outcome settles the job, unless an earlier batch that
+		// failed left it to its lease's end (batches are recorded one
+		// after another, so that is known here).
+		o.KeepJob = !last || p.share.spoiled.Load()
+		outs, jobs, sent = append(outs, o), append(jobs, p.j), append(sent, p)
+	}
+	if len(outs) == 0 {
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
-	for i, p := range batch {
-		p.then(err == nil && i < len(recorded) && recorded[i], err)
+	for i, p := range sent {
+		ok := err == nil && i < len(recorded) && recorded[i]
+		if !ok {
+			p.share.spoiled.Store(true)
+		}
+		p.then(ok, err)
 	}
 }

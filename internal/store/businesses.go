@@ -199,14 +199,16 @@ func BusinessWork(pid banking.ProgramID, uid banking.UserID, bid banking.Busines
 // loadFile reads a business (locked) and what needs names inside tx.
 func loadFile(ctx context.Context, tx *Tx, pid banking.ProgramID, uid banking.UserID, bid banking.BusinessID, needs BusinessNeeds) (banking.BusinessFile, error) {
 	var f banking.BusinessFile
-	b, err := scanBusiness(tx.QueryRow(ctx, `SELECT `+businessCols+` FROM businesses
-		WHERE program_id = ? AND id = ? AND user_id = ?`+tx.ForUpdate(), pid, bid, uid))
+	var n sql.NullInt64
+	b, err := scanBusiness(numberedRow{tx.QueryRow(ctx, `SELECT `+businessCols+`, entity_number FROM businesses
+		WHERE program_id = ? AND id = ? AND user_id = ?`+tx.ForUpdate(), pid, bid, uid), &n})
 	if err == sql.ErrNoRows {
 		return f, errBusinessNotFound
 	}
 	if err != nil {
 		return f, err
 	}
+	tx.noteNumber("businesses", string(b.ID), n.Int64)
 	f.Business = b
 	if needs.User {
 		if f.User, err = lockUser(ctx, tx, pid, uid); err != nil {

@@ -44,3 +44,19 @@ func SetSample(s *Store, table string, programs []banking.ProgramID, texts []str
 func SampledTableRows(ctx context.Context, s *Store, table string) float64 {
 	return s.sample(ctx, table).tableRows
 }
+
+// DoGroup runs works as one group of s's committer (in its order: by
+// program, then first lock) and returns each one's answer and error.
+func DoGroup(s *Store, works ...Work) ([]any, []error) {
+	ops := make([]*groupOp, len(works))
+	for i, w := range works {
+		ops[i] = &groupOp{ctx: context.Background(), work: w, done: make(chan opResult, 1)}
+	}
+	s.runGroup(ops)
+	vals, errs := make([]any, len(ops)), make([]error, len(ops))
+	for i, op := range ops {
+		r := <-op.done
+		vals[i], errs[i] = r.value, r.err
+	}
+	return vals, errs
+}

@@ -290,10 +290,10 @@ func (s *Store) tryGroup(ops []*groupOp) ([]opResult, error) {
 // jobs it scheduled or made due sooner, whose runners to wake, and after
 // what must run once it commits.
 func (s *Store) runOps(ctx context.Context, tx *sql.Tx, ops []*groupOp) (results []opResult, scheduled []string, after []func(), err error) {
-	if err := s.takeLocks(ctx, tx, ops); err != nil {
+	g := &Tx{s: s, tx: tx}
+	if err := s.takeLocks(ctx, g, ops); err != nil {
 		return nil, nil, nil, err
 	}
-	g := &Tx{s: s, tx: tx}
 	results = make([]opResult, len(ops))
 	if len(ops) == 1 {
 		w := &Tx{s: s, tx: tx}

@@ -45,6 +45,12 @@ type NewJob struct {
 	// lease ends and any process claims it as any other job.
 	Claimed func(Job)
 	Lease   time.Time
+	// Attempts are the attempts the job's work had before this job (a
+	// webhook event's retry after its first delivery's job): a claim
+	// counts on from them. Created is when that work began, the job's
+	// Created once claimed; zero means RunAt.
+	Attempts int
+	Created  time.Time
 }
 
 // Job is a claimed job.
@@ -113,19 +119,49 @@ func (s *Store) notifyJobs(kinds []string) {
 }
 
 // insertJobs writes the group's jobs inside its transaction; those born
-// claimed (NewJob.Claimed) are handed over after the commit.
+// claimed (NewJob.Claimed) are handed over after the commit. The group's
+// withJobs inserts (PostgreSQL) run in the first statement, unless that
+// would take more than maxStatementArgs parameters: then each runs alone.
 func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
+	with := g.withJobs
+	g.withJobs = nil
+	folded := 7 * min(len(g.jobs), jobRows) // the first chunk's parameters
+	for _, w := range with {
+		folded += len(w.args)
+	}
+	if len(g.jobs) == 0 || folded > maxStatementArgs {
+		// Alone, each within the limit (a group of thousands of events).
+		for _, w := range with {
+			if _, err := s.exec(ctx, g.tx, w.q, w.args...); err != nil {
+				return err
+			}
+		}
+		with = nil
+		if len(g.jobs) == 0 {
+			return nil
+		}
+	}
 	start := 0
-	for _, size := range s.rowChunks(len(g.jobs), 500) {
-		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size]); err != nil {
+	for _, size := range s.rowChunks(len(g.jobs), jobRows) {
+		if err := s.insertJobRows(ctx, g, g.jobs[start:start+size], with); err != nil {
 			return err
 		}
+		with = nil
 		start += size
 	}
 	return nil
 }
 
-func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
+// Statement sizes: jobRows jobs (7 parameters each) per INSERT, and at
+// most maxStatementArgs parameters in a statement that folds the group's
+// withJobs into it (PostgreSQL's protocol takes 65,535; the outbox rows
+// alone are 11 each, so about 5,400 events of one group fit).
+const (
+	jobRows          = 500
+	maxStatementArgs = 60000
+)
+
+func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob, with []stmt) error {
 	args := make([]any, 0, 8*len(jobs))
 	claimed := map[string]int{} // token → index in jobs
 	var values strings.Builder
@@ -137,19 +173,25 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 		if i > 0 {
 			values.WriteString(", ")
 		}
+		created := j.Created
+		if created.IsZero() {
+			created = j.RunAt
+		}
 		if j.Claimed != nil {
 			// A lease is real time.
 			token := newToken()
 			claimed[token] = i
 			values.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
-			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, 1, millis(j.RunAt))
+			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, j.Attempts+1, millis(created))
 			continue
 		}
 		// RunAt is in the program's time (sandbox_clock.go).
-		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', 0, ?)`)
-		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, millis(j.RunAt))
+		values.WriteString(`(?, ?, ?, ` + programRunAt + `, '', ?, ?)`)
+		args = append(args, j.Program, j.Kind, string(payload), millis(j.RunAt), j.Program, j.Attempts, millis(created))
 	}
-	q := `INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` + values.String()
+	ins := withClauses(with, stmt{`INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES ` +
+		values.String(), args})
+	q, args := ins.q, ins.args
 	if len(claimed) == 0 {
 		_, err := s.exec(ctx, g.tx, q, args...)
 		return err
@@ -170,8 +212,12 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob) error {
 			continue
 		}
 		nj := jobs[i]
-		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: 1,
-			Created: fromMillis(millis(nj.RunAt)), token: token, settled: new(atomic.Bool)}
+		created := nj.Created
+		if created.IsZero() {
+			created = nj.RunAt
+		}
+		j := Job{ID: id, Program: nj.Program, Kind: nj.Kind, Payload: nj.Payload, Attempts: nj.Attempts + 1,
+			Created: fromMillis(millis(created)), token: token, settled: new(atomic.Bool)}
 		g.afterCommit = append(g.afterCommit, func() { nj.Claimed(j) })
 	}
 	return rows.Err()
@@ -243,6 +289,24 @@ func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time
 	}})
 	jobs, _ := v.([]Job)
 	return jobs, err
+}
+
+// ExtendLease moves the end of j's lease to until (real time) while this
+// claim still holds it (its token unchanged), and reports whether it did:
+// a runner whose queued work outlasts the lease (a delivery job of many
+// events to a slow endpoint) keeps the job rather than leaving it to wait
+// for the lease's end. A Work of the group committer, like a claim.
+func (s *Store) ExtendLease(ctx context.Context, j Job, until time.Time) (bool, error) {
+	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
+		res, err := tx.Exec(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND token = ?`, millis(until), j.ID, j.token)
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		return n == 1, err
+	}})
+	held, _ := v.(bool)
+	return held, err
 }
 
 // CompleteJob deletes a finished job, unless another process has claimed it

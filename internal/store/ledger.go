@@ -22,9 +22,11 @@ import (
 
 // partyCols reads an account with its holder's state: the user whose
 // account it is (or who owns the business whose account it is) and the
-// business.
+// business; then the three rows' entity numbers, for the event hook
+// (Tx.noteNumber).
 const partyCols = accountCols + `, COALESCE(u.status, ''), COALESCE(u.kyc_status, ''),
-	COALESCE(b.status, ''), COALESCE(b.kyb_status, '')`
+	COALESCE(b.status, ''), COALESCE(b.kyb_status, ''),
+	a.entity_number, COALESCE(u.entity_number, 0), COALESCE(b.entity_number, 0)`
 
 // readParties reads the ledger accounts ids of program pid with their
 // holders, locked for update, in tx. Missing ones are absent from the map.
@@ -48,10 +50,15 @@ func readParties(ctx context.Context, tx *Tx, pid banking.ProgramID, ids ...bank
 	for rows.Next() {
 		p := &banking.Party{}
 		h := &p.Holder
-		a, err := scanAccount(rows, &h.UserStatus, &h.KYCStatus, &h.BusinessStatus, &h.KYBStatus)
+		var account sql.NullInt64
+		var user, business int64
+		a, err := scanAccount(rows, &h.UserStatus, &h.KYCStatus, &h.BusinessStatus, &h.KYBStatus, &account, &user, &business)
 		if err != nil {
 			return nil, err
 		}
+		tx.noteNumber("accounts", string(a.ID), account.Int64)
+		tx.noteNumber("users", string(a.UserID), user)
+		tx.noteNumber("businesses", string(a.BusinessID), business)
 		p.Account, h.Kind = a, a.Kind
 		out[a.ID] = p
 	}
@@ -229,6 +236,28 @@ func balanceUpdate(a banking.AccountID, da delta, b banking.AccountID, db delta)
 			a, da.pendingDebits, db.pendingDebits, a, da.pendingCredits, db.pendingCredits, a, b}}
 }
 
+// withClauses is last preceded by before as data-modifying WITH clauses
+// (PostgreSQL): one statement, one round trip, that runs them all. The
+// clauses' parameters come first.
+func withClauses(before []stmt, last stmt) stmt {
+	if len(before) == 0 {
+		return last
+	}
+	var q strings.Builder
+	var args []any
+	for i, b := range before {
+		if i == 0 {
+			q.WriteString("WITH ")
+		} else {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
+		args = append(args, b.args...)
+	}
+	q.WriteString(" " + last.q)
+	return stmt{q.String(), append(args, last.args...)}
+}
+
 // moveBalances applies two accounts' deltas (balanceUpdate).
 func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
 	return execChain(ctx, tx, balanceUpdate(a, da, b, db))
@@ -241,19 +270,7 @@ func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b 
 // in process, runs them one by one.
 func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
 	if tx.s.dialect.engine == Postgres && len(before) > 0 {
-		var q strings.Builder
-		var args []any
-		for i, b := range before {
-			if i == 0 {
-				q.WriteString("WITH ")
-			} else {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "w%d AS (%s)", i, b.q)
-			args = append(args, b.args...)
-		}
-		q.WriteString(" " + update.q)
-		update = stmt{q.String(), append(args, update.args...)}
+		update = withClauses(before, update)
 	} else {
 		for _, b := range before {
 			if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {
@@ -319,7 +336,7 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		if t.SourceAccountID != src || t.DestinationAccountID != dst {
 			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
 		}
-		if err := moveBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
+		if err := settleBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
 			return nil, err
 		}
 		if err := syncIntent(ctx, tx, &t); err != nil {
@@ -333,6 +350,40 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		tx.Emit(ev)
 		return t, nil
 	}}
+}
+
+// settleBalances is moveBalances for a settlement, which reads neither
+// account otherwise: the update answers both accounts' entity numbers and
+// their holders' (RETURNING), so the event hook maps the settlement's
+// events without reading them (Tx.noteNumber).
+func settleBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
+	u := balanceUpdate(a, da, b, db)
+	rows, err := tx.Query(ctx, u.q+` RETURNING id, COALESCE(user_id, ''), COALESCE(business_id, ''), entity_number,
+		(SELECT entity_number FROM users WHERE users.id = accounts.user_id),
+		(SELECT entity_number FROM businesses WHERE businesses.id = accounts.business_id)`, u.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id, user, business string
+		var account, userN, businessN sql.NullInt64
+		if err := rows.Scan(&id, &user, &business, &account, &userN, &businessN); err != nil {
+			return err
+		}
+		tx.noteNumber("accounts", id, account.Int64)
+		tx.noteNumber("users", user, userN.Int64)
+		tx.noteNumber("businesses", business, businessN.Int64)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != 2 {
+		return fmt.Errorf("move balances: %d rows", n)
+	}
+	return nil
 }
 
 // times scales a delta of units to amount cents.

@@ -34,12 +34,15 @@ func (s *Store) rowChunks(n, max int) []int {
 
 // inList returns "?, ?, ..." for args padded (by repeating the last) to
 // the next power of two, and the padded args; args must not be empty.
-// Repeating a value in an IN list changes nothing it selects.
+// Repeating a value in an IN list changes nothing it selects. The padding
+// never writes into args' spare capacity: args may be a chunk of a longer
+// list, whose next values are there.
 func inList(args []any) (string, []any) {
 	n := 1
 	for n < len(args) {
 		n *= 2
 	}
+	args = args[:len(args):len(args)]
 	for len(args) < n {
 		args = append(args, args[len(args)-1])
 	}

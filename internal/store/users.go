@@ -213,10 +213,16 @@ func UpdateUserWork(pid banking.ProgramID, id banking.UserID, fn TxMutation) Wor
 }
 
 // lockUser reads a user of a program for update inside tx.
+// Its entity number comes with it, for the event hook (Tx.noteNumber).
 func lockUser(ctx context.Context, tx *Tx, pid banking.ProgramID, id banking.UserID) (banking.User, error) {
-	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE program_id = ? AND id = ?`+tx.ForUpdate(), pid, id))
+	var n sql.NullInt64
+	u, err := scanUser(numberedRow{tx.QueryRow(ctx, `SELECT `+userCols+`, entity_number FROM users
+		WHERE program_id = ? AND id = ?`+tx.ForUpdate(), pid, id), &n})
 	if err == sql.ErrNoRows {
 		return u, errUserNotFound
+	}
+	if err == nil {
+		tx.noteNumber("users", string(u.ID), n.Int64)
 	}
 	return u, err
 }
@@ -279,6 +285,16 @@ type countKey struct {
 // would otherwise deadlock on PostgreSQL (found by make bench: toggles
 // waited out deadlock_timeout, p99 1 s).
 func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, deltas map[countKey]int) error {
+	u, ok := s.countsUpsert(deltas)
+	if !ok {
+		return nil
+	}
+	_, err := s.exec(ctx, tx, u.q, u.args...)
+	return err
+}
+
+// countsUpsert is addCounts' statement, false when no count moves.
+func (s *Store) countsUpsert(deltas map[countKey]int) (stmt, bool) {
 	keys := make([]countKey, 0, len(deltas))
 	for k := range deltas {
 		keys = append(keys, k)
@@ -299,10 +315,9 @@ func (s *Store) addCounts(ctx context.Context, tx *sql.Tx, deltas map[countKey]i
 		args = append(args, k.pid, k.st, k.ks, slot, deltas[k])
 	}
 	if len(rows) == 0 {
-		return nil
+		return stmt{}, false
 	}
-	_, err := s.exec(ctx, tx, `INSERT INTO user_counts (program_id, status, kyc_status, slot, n)
-		VALUES `+strings.Join(rows, ", ")+` ON CONFLICT (program_id, status, kyc_status, slot)
-		DO UPDATE SET n = user_counts.n + excluded.n`, args...)
-	return err
+	return stmt{`INSERT INTO user_counts (program_id, status, kyc_status, slot, n)
+		VALUES ` + strings.Join(rows, ", ") + ` ON CONFLICT (program_id, status, kyc_status, slot)
+		DO UPDATE SET n = user_counts.n + excluded.n`, args}, true
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,30 +34,55 @@ type WebhookEvent struct {
 	UpdatedAt      time.Time
 }
 
-// WebhookJob is a delivery job's payload.
+// WebhookJob is a delivery job's payload: the events it delivers. A first
+// delivery's job names every pending event of one program that one group
+// committed (EventIDs, or EventID when there is one); a retry or a
+// redelivery names its one event.
 type WebhookJob struct {
-	EventID string `json:"event_id"`
+	EventID  string   `json:"event_id,omitempty"`
+	EventIDs []string `json:"event_ids,omitempty"`
 	// Redeliver: one more delivery asked for (webhook/redeliver), made
 	// even if the event was delivered meanwhile; a first delivery's job
 	// whose event was delivered by another has nothing to do.
 	Redeliver bool `json:"redeliver,omitempty"`
 }
 
+// Events are the ids of the events the job delivers.
+func (p WebhookJob) Events() []string {
+	if len(p.EventIDs) > 0 {
+		return p.EventIDs
+	}
+	return []string{p.EventID}
+}
+
+// Several reports whether the job names several events: an attempt of one
+// of them that fails is retried by a job of its own
+// (WebhookOutcomesWork), as the others' outcomes still settle this one.
+func (p WebhookJob) Several() bool { return len(p.EventIDs) > 0 }
+
 // outboxRows is how many webhook events one INSERT carries (11 parameters
-// each, far below both engines' limits).
+// each). On PostgreSQL a group's inserts become WITH clauses of the
+// statement that inserts its jobs (Tx.withJobs), all of them in one
+// statement up to maxStatementArgs parameters, each alone beyond.
 const outboxRows = 500
 
-// Handoff decides, for the pending event evs[i] of InsertWebhookEvents,
-// whether its delivery job is born claimed by this process
-// (NewJob.Claimed): it returns the func that takes the job after the
-// commit, and the lease's end; nil leaves the job to be claimed as any
+// jobEvents caps the events one delivery job names (a group's pending
+// events of one program beyond it take more jobs).
+const jobEvents = 256
+
+// Handoff decides, for the delivery job of the pending events evs[i], i
+// in idx, of InsertWebhookEvents, whether it is born claimed by this
+// process (NewJob.Claimed): it returns the func that takes the job after
+// the commit, and the lease's end; nil leaves the job to be claimed as any
 // other.
-type Handoff func(i int) (take func(Job), lease time.Time)
+type Handoff func(idx []int) (take func(Job), lease time.Time)
 
 // InsertWebhookEvents writes webhook events in the transaction of the change
-// they report and schedules a delivery job, due at once, for each pending
-// one: the transactional outbox of webhooks.md section 4. handoff (may be
-// nil) lets this process's deliveries start them without claiming them.
+// they report and schedules their delivery, due at once: the transactional
+// outbox of webhooks.md section 4. The pending events of one program get
+// one delivery job between them (up to jobEvents): a job row per event
+// cost the group's one writer as much as the event's own row. handoff (may
+// be nil) lets this process's deliveries start them without claiming them.
 func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handoff Handoff) error {
 	start := 0
 	for _, size := range t.s.rowChunks(len(evs), outboxRows) {
@@ -72,33 +98,79 @@ func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handof
 			args = append(args, e.ID, e.ProgramID, e.Type, e.ResourceID, e.AuditEventID, string(e.Payload),
 				e.Status, e.LastError, next, millis(e.CreatedAt), millis(e.CreatedAt))
 		}
-		if _, err := t.Exec(ctx, `INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id,
-			payload, status, last_error, next_attempt_at, created_at, updated_at) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
+		q := `INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id,
+			payload, status, last_error, next_attempt_at, created_at, updated_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ")
+		if t.s.dialect.engine == Postgres {
+			// Written with the group's jobs, in one round trip (Tx.withJobs).
+			t.withJobs = append(t.withJobs, stmt{q, args})
+			continue
+		}
+		if _, err := t.Exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
+	// The pending events by program, in order.
+	var pids []banking.ProgramID
+	byProgram := map[banking.ProgramID][]int{}
 	for i := range evs {
 		if evs[i].Status != DeliveryPending {
 			continue
 		}
-		j := NewJob{Program: evs[i].ProgramID, Kind: JobWebhookDelivery,
-			Payload: webhookJobPayload(evs[i].ID, false), RunAt: evs[i].CreatedAt}
-		if handoff != nil {
-			j.Claimed, j.Lease = handoff(i)
+		pid := evs[i].ProgramID
+		if _, ok := byProgram[pid]; !ok {
+			pids = append(pids, pid)
 		}
-		t.Schedule(j)
+		byProgram[pid] = append(byProgram[pid], i)
+	}
+	for _, pid := range pids {
+		all := byProgram[pid]
+		for len(all) > 0 {
+			idx := all[:min(len(all), jobEvents)]
+			all = all[len(idx):]
+			ids := make([]string, len(idx))
+			runAt := evs[idx[0]].CreatedAt
+			for k, i := range idx {
+				ids[k] = evs[i].ID
+				if evs[i].CreatedAt.Before(runAt) {
+					runAt = evs[i].CreatedAt
+				}
+			}
+			j := NewJob{Program: pid, Kind: JobWebhookDelivery, Payload: webhookJobsPayload(ids), RunAt: runAt}
+			if handoff != nil {
+				j.Claimed, j.Lease = handoff(idx)
+			}
+			t.Schedule(j)
+		}
 	}
 	return nil
 }
 
-// webhookJobPayload is WebhookJob's JSON, built without reflection: event
-// ids are letters, digits and underscores.
+// webhookJobPayload is WebhookJob's JSON for one event, built without
+// reflection: event ids are letters, digits and underscores.
 func webhookJobPayload(eventID string, redeliver bool) []byte {
 	if redeliver {
 		return []byte(`{"event_id":"` + eventID + `","redeliver":true}`)
 	}
 	return []byte(`{"event_id":"` + eventID + `"}`)
+}
+
+// webhookJobsPayload is WebhookJob's JSON for the first delivery of ids.
+func webhookJobsPayload(ids []string) []byte {
+	if len(ids) == 1 {
+		return webhookJobPayload(ids[0], false)
+	}
+	b := make([]byte, 0, 16+len(ids)*(len(ids[0])+3))
+	b = append(b, `{"event_ids":[`...)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, id...)
+		b = append(b, '"')
+	}
+	return append(b, "]}"...)
 }
 
 // WebhookAttempt is what one delivery attempt needs: the event and the
@@ -110,32 +182,42 @@ type WebhookAttempt struct {
 	Endpoint    WebhookEndpoint
 }
 
-// WebhookAttempts reads, in one query, the events of a batch of claimed
-// delivery jobs with their programs' endpoints, by event id. An event that
-// does not exist (or is another program's) is absent.
+// WebhookAttempts reads the events of a batch of claimed delivery jobs
+// with their programs' endpoints, by event id, in one query per outboxRows
+// events. An event that does not exist (or is another program's) is
+// absent.
 func (s *Store) WebhookAttempts(ctx context.Context, jobs []Job) (map[string]WebhookAttempt, error) {
 	defer s.timed("webhook_attempts", time.Now())
 	out := make(map[string]WebhookAttempt, len(jobs))
-	if len(jobs) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, len(jobs))
+	var ids []any
 	for _, j := range jobs {
 		p, err := ParseWebhookJob(j.Payload)
 		if err != nil {
 			continue
 		}
-		args = append(args, p.EventID)
+		for _, id := range p.Events() {
+			ids = append(ids, id)
+		}
 	}
-	if len(args) == 0 {
-		return out, nil
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), outboxRows)]
+		ids = ids[len(chunk):]
+		if err := s.readAttempts(ctx, chunk, out); err != nil {
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+// readAttempts reads the events ids with their endpoints into out.
+func (s *Store) readAttempts(ctx context.Context, ids []any, out map[string]WebhookAttempt) error {
+	in, args := inList(ids)
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.id, e.program_id, e.type, e.payload, e.status, e.attempts, e.created_at,
 			w.url, w.status, w.version, w.failing_since
 		FROM webhook_events e LEFT JOIN webhook_endpoints w ON w.program_id = e.program_id
-		WHERE e.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`), args...)
+		WHERE e.id IN (`+in+`)`), args...)
 	if err != nil {
-		return nil, s.translate(err)
+		return s.translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -146,7 +228,7 @@ func (s *Store) WebhookAttempts(ctx context.Context, jobs []Job) (map[string]Web
 		var version, failing sql.NullInt64
 		if err := rows.Scan(&a.Event.ID, &a.Event.ProgramID, &a.Event.Type, &payload, &a.Event.Status, &a.Event.Attempts,
 			&created, &url, &status, &version, &failing); err != nil {
-			return nil, s.translate(err)
+			return s.translate(err)
 		}
 		a.Event.Payload, a.Event.CreatedAt = []byte(payload), fromMillis(created)
 		if url.Valid {
@@ -158,7 +240,7 @@ func (s *Store) WebhookAttempts(ctx context.Context, jobs []Job) (map[string]Web
 		}
 		out[a.Event.ID] = a
 	}
-	return out, s.translate(rows.Err())
+	return s.translate(rows.Err())
 }
 
 var errNoWebhookEvent = banking.Errorf(banking.CodeNotFound, "webhook event not found")
@@ -270,24 +352,36 @@ func (s *Store) WebhookEvents(ctx context.Context, pid banking.ProgramID, f Webh
 	return out, total, s.translate(rows.Err())
 }
 
-// WebhookQueue reports how many deliveries wait for an attempt (their jobs)
-// and when the oldest of them was created (zero when none), across
-// programs: the metrics' queue depth and oldest pending age.
+// WebhookQueue reports how many deliveries wait for an attempt, counted
+// as the events their jobs name, and when the oldest job was created (zero
+// when none), across programs: the metrics' queue depth and oldest pending
+// age. The count is high while a first delivery's job is held: it names
+// its events until the last outcome deletes it, those delivered already
+// included, and an event whose first attempt failed is counted by its own
+// job too until then. Counting pending webhook_events instead would be
+// exact, but no index has their status (one would cost every event's
+// write), so it would read the whole log.
 func (s *Store) WebhookQueue(ctx context.Context) (int, time.Time, error) {
-	var n int
+	var n sql.NullInt64
 	var oldest sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT count(*), min(created_at) FROM jobs WHERE kind = ?`),
-		JobWebhookDelivery).Scan(&n, &oldest)
-	if err != nil || !oldest.Valid {
-		return n, time.Time{}, s.translate(err)
+	// Only payloads webhookJobsPayload wrote as a list are read as JSON.
+	events := `json_array_length(payload, '$.event_ids')`
+	if s.dialect.engine == Postgres {
+		events = `json_array_length(payload::json -> 'event_ids')`
 	}
-	return n, fromMillis(oldest.Int64), nil
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT sum(CASE WHEN payload LIKE '{"event_ids":[%' THEN `+events+` ELSE 1 END),
+		min(created_at) FROM jobs WHERE kind = ?`), JobWebhookDelivery).Scan(&n, &oldest)
+	if err != nil || !oldest.Valid {
+		return int(n.Int64), time.Time{}, s.translate(err)
+	}
+	return int(n.Int64), fromMillis(oldest.Int64), nil
 }
 
 // ParseWebhookJob reads a delivery job's payload.
 func ParseWebhookJob(payload []byte) (WebhookJob, error) {
 	var p WebhookJob
-	if err := json.Unmarshal(payload, &p); err != nil || p.EventID == "" {
+	if err := json.Unmarshal(payload, &p); err != nil || (p.EventID == "") == (len(p.EventIDs) == 0) ||
+		slices.Contains(p.EventIDs, "") {
 		return p, banking.Errorf(banking.CodeInvalid, "webhook job payload %q", payload)
 	}
 	return p, nil

@@ -35,21 +35,33 @@ type WebhookOutcome struct {
 	// DisableAfter disables an endpoint whose attempts have all failed for
 	// this long (webhooks.md section 4: 3 days).
 	DisableAfter time.Duration
+	// Skipped: no attempt was needed (the event was delivered by another
+	// job meanwhile, or is gone): nothing is recorded about the event, only
+	// its job's settling.
+	Skipped bool
+	// KeepJob: the job names other events (WebhookJob.Several) whose
+	// outcomes are still to come, so this one leaves it in place; the last
+	// outcome of its events settles it.
+	KeepJob bool
 }
 
 // WebhookOutcomesWork records the outcomes of a batch of attempts and
-// settles their jobs (outs[i] is jobs[i]'s) in one transaction: delivered
-// or failed completes a job; a failure with Next makes it due again then.
-// The endpoint's failure record moves with them: a success clears it; a
-// failure starts it, and disables the endpoint after DisableAfter (or at
-// once on 410), failing its pending deliveries. An outcome whose job
-// another process took over meanwhile (its lease ran out) is not recorded:
-// that process records its own attempt. The Work answers, as a []bool,
-// which outcomes were recorded.
+// settles their jobs (outs[i] is jobs[i]'s) in one transaction. A job that
+// names one event: delivered or failed completes it; a failure with Next
+// makes it due again then. A job that names several (a first delivery):
+// a failure with Next schedules a job of the event's own, due then, which
+// counts on from the event's attempts; the job itself is deleted with the
+// last of its events' outcomes (KeepJob false). The endpoint's failure
+// record moves with them: a success clears it; a failure starts it, and
+// disables the endpoint after DisableAfter (or at once on 410), failing
+// its pending deliveries. An outcome whose job another process took over
+// meanwhile (its lease ran out) is not recorded: that process records its
+// own attempt. The Work answers, as a []bool, which outcomes were
+// recorded.
 //
 // Deliveries, the bulk of any batch, cost three statements for the whole
-// batch: read their jobs' claims, delete the jobs still theirs, mark their
-// events delivered.
+// batch: read their jobs' claims, mark their events delivered, delete the
+// jobs they settle.
 func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
 	var pid banking.ProgramID
 	if len(outs) > 0 {
@@ -57,24 +69,56 @@ func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
 	}
 	return Work{Program: pid, Run: func(ctx context.Context, tx *Tx) (any, error) {
 		recorded := make([]bool, len(outs))
-		var delivered []int
-		for i := range outs {
-			if outs[i].Delivered {
-				delivered = append(delivered, i)
-			}
+		if len(outs) == 0 {
+			return recorded, nil
 		}
-		if err := recordDelivered(ctx, tx, outs, jobs, delivered, recorded); err != nil {
+		all := make([]int, len(outs))
+		for i := range all {
+			all[i] = i
+		}
+		held, err := claimsHeld(ctx, tx, jobs, all)
+		if err != nil {
 			return nil, err
 		}
+		var delivered []int
+		var settle []any // ids of the jobs to delete
+		settled := map[int64]bool{}
 		for i := range outs {
-			if outs[i].Delivered {
+			if !held[i] {
 				continue
 			}
-			ok, err := recordFailure(ctx, tx, outs[i], jobs[i])
-			if err != nil {
+			recorded[i] = true
+			switch {
+			case outs[i].Skipped:
+			case outs[i].Delivered:
+				delivered = append(delivered, i)
+			default:
+				own, err := recordFailure(ctx, tx, outs[i], jobs[i])
+				if err != nil {
+					return nil, err
+				}
+				if own {
+					continue // the job was completed or made due again
+				}
+			}
+			if !outs[i].KeepJob && !settled[jobs[i].ID] {
+				settled[jobs[i].ID] = true
+				settle = append(settle, jobs[i].ID)
+			}
+		}
+		if err := recordDelivered(ctx, tx, outs, delivered); err != nil {
+			return nil, err
+		}
+		if len(settle) > 0 {
+			in, args := inList(settle)
+			if _, err := tx.Exec(ctx, `DELETE FROM jobs WHERE id IN (`+in+`)`, args...); err != nil {
 				return nil, err
 			}
-			recorded[i] = ok
+			for i := range outs {
+				if settled[jobs[i].ID] && recorded[i] && jobs[i].settled != nil {
+					jobs[i].settled.Store(true)
+				}
+			}
 		}
 		return recorded, nil
 	}}
@@ -114,25 +158,16 @@ func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int]bo
 	return held, nil
 }
 
-// recordDelivered records the delivered outcomes outs[i], i in idx.
-func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []*Job, idx []int, recorded []bool) error {
+// recordDelivered records the delivered outcomes outs[i], i in idx, whose
+// claims are held.
+func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, idx []int) error {
 	if len(idx) == 0 {
 		return nil
 	}
-	held, err := claimsHeld(ctx, tx, jobs, idx)
-	if err != nil {
-		return err
-	}
-	var gone []any
 	byCode := map[int][]any{}
 	var clear []any
 	last := time.Time{}
 	for _, i := range idx {
-		if !held[i] {
-			continue
-		}
-		recorded[i] = true
-		gone = append(gone, jobs[i].ID)
 		byCode[outs[i].StatusCode] = append(byCode[outs[i].StatusCode], outs[i].EventID)
 		if outs[i].WasFailing {
 			clear = append(clear, outs[i].ProgramID)
@@ -141,19 +176,13 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []
 			last = outs[i].At
 		}
 	}
-	if len(gone) == 0 {
-		return nil
-	}
 	if len(clear) > 0 {
 		in, args := inList(clear)
 		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = 0
 			WHERE program_id IN (`+in+`) AND failing_since <> 0`, args...); err != nil {
 			return err
 		}
-	}
-	in, args := inList(gone)
-	if _, err := tx.Exec(ctx, `DELETE FROM jobs WHERE id IN (`+in+`)`, args...); err != nil {
-		return err
+		tx.wroteEndpoints = true
 	}
 	// delivered_at is the batch's last answer: within milliseconds of each
 	// delivery's own.
@@ -165,21 +194,15 @@ func recordDelivered(ctx context.Context, tx *Tx, outs []WebhookOutcome, jobs []
 			return err
 		}
 	}
-	for _, i := range idx {
-		if recorded[i] && jobs[i].settled != nil {
-			jobs[i].settled.Store(true)
-		}
-	}
 	return nil
 }
 
-// recordFailure records a failed attempt (or one not made), unless its job
-// is no longer this claim's; it reports whether it recorded.
-func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool, error) {
-	held, err := claimsHeld(ctx, tx, []*Job{j}, []int{0})
-	if err != nil || !held[0] {
-		return false, err
-	}
+// recordFailure records a failed attempt (or one not made) of a job whose
+// claim is held. A job that names one event is completed or made due again
+// here (own true); for one that names several, a failure to try again gets
+// a job of the event's own, and the caller settles the job.
+func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own bool, err error) {
+	p, _ := ParseWebhookJob(j.Payload) // a malformed one is settled as a job of one event
 	now := millis(o.At)
 	final := o.NoAttempt || o.Next.IsZero()
 	why := o.Error
@@ -196,8 +219,9 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool,
 		}
 	}
 	var status string
-	if err := tx.QueryRow(ctx, `SELECT status FROM webhook_events WHERE program_id = ? AND id = ?`,
-		o.ProgramID, o.EventID).Scan(&status); err != nil {
+	var before int // the event's attempts before this one
+	if err := tx.QueryRow(ctx, `SELECT status, attempts FROM webhook_events WHERE program_id = ? AND id = ?`,
+		o.ProgramID, o.EventID).Scan(&status, &before); err != nil {
 		return false, err
 	}
 	attempted := 1
@@ -225,7 +249,18 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool,
 	if err != nil {
 		return false, err
 	}
-	if final {
+	switch {
+	case p.Several() && !final:
+		// The event's own job counts on from the event's attempts, this
+		// one included, not from the shared job's: every claim of that
+		// job counts, also those (after a lost lease) that attempted
+		// other events of it.
+		tx.Schedule(NewJob{Program: o.ProgramID, Kind: JobWebhookDelivery, Payload: webhookJobPayload(o.EventID, false),
+			RunAt: o.Next, Attempts: before + 1, Created: j.Created})
+		return false, nil
+	case p.Several():
+		return false, nil
+	case final:
 		return true, tx.s.finishJob(ctx, tx.tx, j)
 	}
 	return true, tx.RetryJob(ctx, j, o.Next, why)
@@ -238,6 +273,7 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (bool,
 func noteFailure(ctx context.Context, tx *Tx, o WebhookOutcome) (bool, string, error) {
 	now := millis(o.At)
 	var since int64
+	tx.wroteEndpoints = true // the group's hook reads the endpoints again
 	err := tx.QueryRow(ctx, `UPDATE webhook_endpoints
 		SET failing_since = CASE WHEN failing_since = 0 THEN ? ELSE failing_since END
 		WHERE program_id = ? AND status = ? RETURNING failing_since`, now, o.ProgramID, EndpointEnabled).Scan(&since)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -233,9 +234,27 @@ const JobWebhookDelivery = "webhook.deliver"
 
 // WebhookEndpoints reads, inside a group's transaction, the endpoints of the
 // given programs that exist: what the event hook needs to know who receives
-// which events. It reads the committed rows, never a cache, so an endpoint
-// set by another process (the CLI) counts from the group after its commit.
+// which events. It reads the committed rows (READ COMMITTED), so an
+// endpoint set by another process (the CLI) counts from the groups that
+// read after its commit. On PostgreSQL a group that takes locks read them
+// already, with its locks, in its first statement (readEndpointsWith), and
+// that read is used unless it was stale: read again when the statement
+// waited for a lock, or when a work of the group wrote webhook_endpoints
+// (a delivery's outcome disabled the endpoint, Tx.wroteEndpoints). Like a
+// read at the flush, it is not ordered with a change of the endpoint that
+// commits between the read and the group's commit (docs/decisions.md).
 func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]WebhookEndpoint, error) {
+	if t.endpointsOf != nil && !slices.ContainsFunc(pids, func(p banking.ProgramID) bool {
+		return !slices.Contains(t.endpointsOf, p)
+	}) {
+		var out []WebhookEndpoint
+		for _, ep := range t.endpoints {
+			if slices.Contains(pids, ep.ProgramID) {
+				out = append(out, ep)
+			}
+		}
+		return out, nil
+	}
 	switch len(pids) {
 	case 0:
 		return nil, nil
@@ -269,4 +288,76 @@ func (t *Tx) WebhookEndpoints(ctx context.Context, pids []banking.ProgramID) ([]
 		out = append(out, ep)
 	}
 	return out, rows.Err()
+}
+
+// lockEndpointsQuery takes a group's PostgreSQL advisory locks ($1, a
+// bigint[] in ascending order: unnest yields them in array order, and each
+// row's lock is taken as the row is produced) and reads the webhook
+// endpoints of the programs $2 (a text[]). The locks are an aggregate the
+// outer join needs in full, so every lock is taken whether or not any
+// endpoint exists, and the one row without an endpoint is of zero values.
+// One text with array parameters: prepared once per connection (pgx
+// prepares every new text of a Query), whatever the group's locks and
+// programs.
+//
+// The rows are of the statement's snapshot, taken before it waited for
+// any lock: the last column tells whether it took longer than lockWaited
+// (the locks' aggregate is complete before any row is produced), and then
+// the endpoints are read again at the flush (an endpoint set, deleted or
+// disabled by a transaction that committed during the wait counts).
+const lockEndpointsQuery = `SELECT COALESCE(e.program_id, ''), COALESCE(e.url, ''), COALESCE(e.events, ''),
+	COALESCE(e.status, ''), COALESCE(e.disabled_reason, ''), COALESCE(e.failing_since, 0), COALESCE(e.version, 0),
+	COALESCE(e.created_at, 0), COALESCE(e.updated_at, 0),
+	clock_timestamp() - statement_timestamp() > interval '` + lockWaited + `'
+	FROM (SELECT count(pg_advisory_xact_lock(k)) AS n FROM unnest(?::bigint[]) AS k) l
+	LEFT JOIN webhook_endpoints e ON e.program_id = ANY(?::text[])`
+
+// lockWaited is how long the locks-and-endpoints statement may take
+// before it counts as having waited for a lock: taking a few uncontended
+// advisory locks and reading an endpoint by key takes tens of
+// microseconds, a wait for another group's locks at least that group's
+// commit. A statement slowed down otherwise costs only a read more.
+const lockWaited = "1 millisecond"
+
+// waitedRow scans an endpoint row of lockEndpointsQuery and its last
+// column.
+type waitedRow struct {
+	rows   *sql.Rows
+	waited *bool
+}
+
+func (r waitedRow) Scan(dest ...any) error { return r.rows.Scan(append(dest, r.waited)...) }
+
+// readEndpointsWith takes a group's PostgreSQL advisory locks, ids in
+// ascending order, and reads the webhook endpoints of pids in the same
+// statement (lockEndpointsQuery), into t, unless it waited for a lock.
+func (t *Tx) readEndpointsWith(ctx context.Context, ids []int64, pids []banking.ProgramID) error {
+	names := make([]string, len(pids))
+	for i, p := range pids {
+		names[i] = string(p)
+	}
+	rows, err := t.Query(ctx, lockEndpointsQuery, ids, names)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	eps := []WebhookEndpoint{}
+	waited := false
+	for rows.Next() {
+		ep, err := scanEndpoint(waitedRow{rows, &waited})
+		if err != nil {
+			return err
+		}
+		if ep.ProgramID == "" {
+			continue // no endpoint: the one row of zero values
+		}
+		eps = append(eps, ep)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !waited {
+		t.endpoints, t.endpointsOf = eps, pids
+	}
+	return nil
 }

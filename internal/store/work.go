@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"hash/fnv"
 	"slices"
-	"strings"
 
 	"github.com/ingot-dev/ingot/internal/banking"
 )
@@ -65,7 +63,59 @@ type Tx struct {
 	// resets are the programs whose data the work deleted (ResetWork): what
 	// the group's earlier works deferred for them is dropped with it.
 	resets []banking.ProgramID
+	// numbers are entity numbers (webhooks.md section 2) the work read with
+	// the rows it locked (noteNumber), for the event hook.
+	numbers map[entityRef]int64
+	// withJobs are inserts PostgreSQL runs in the statement that inserts
+	// the group's jobs (insertJobs), as WITH clauses: the outbox rows of
+	// InsertWebhookEvents, which are always written with a delivery job,
+	// cost no round trip of their own.
+	withJobs []stmt
+	// endpoints are the webhook endpoints of the programs in endpointsOf,
+	// read with the group's locks (takeLocks); nil when not read, or when
+	// a work of the group wrote webhook_endpoints since (wroteEndpoints:
+	// a delivery's outcome disabled one), so the hook reads them again.
+	endpoints   []WebhookEndpoint
+	endpointsOf []banking.ProgramID
+	// wroteEndpoints: the work changed webhook_endpoints rows.
+	wroteEndpoints bool
 }
+
+// entityRef names a numbered entity: its table (users, businesses,
+// accounts) and id.
+type entityRef struct{ table, id string }
+
+// noteNumber records the entity number of a row the work read anyway (the
+// user it locks, a movement's accounts and their holders): the event hook
+// then maps the group's events without reading the numbers again, which
+// on SQLite cost a statement per entity inside the one writer. Numbers
+// never change, so one noted by any work of the group is right for all.
+func (t *Tx) noteNumber(table, id string, n int64) {
+	if id == "" || n == 0 {
+		return
+	}
+	if t.numbers == nil {
+		t.numbers = map[entityRef]int64{}
+	}
+	t.numbers[entityRef{table, id}] = n
+}
+
+// EntityNumber reports the number of entity id of table (users,
+// businesses, accounts) when a work of the group read it with its row;
+// false means it must be read.
+func (t *Tx) EntityNumber(table, id string) (int64, bool) {
+	n, ok := t.numbers[entityRef{table, id}]
+	return n, ok
+}
+
+// numberedRow scans a row's columns followed by one more, the entity
+// number a query reads along with them.
+type numberedRow struct {
+	row interface{ Scan(...any) error }
+	n   *sql.NullInt64
+}
+
+func (r numberedRow) Scan(dest ...any) error { return r.row.Scan(append(dest, r.n)...) }
 
 // Exec runs a statement written with ? placeholders.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -125,6 +175,13 @@ func (g *Tx) keep(w *Tx) {
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
 	g.retried = append(g.retried, w.retried...)
+	g.withJobs = append(g.withJobs, w.withJobs...)
+	if w.wroteEndpoints {
+		g.endpoints, g.endpointsOf = nil, nil
+	}
+	for k, n := range w.numbers {
+		g.noteNumber(k.table, k.id, n)
+	}
 	for k, d := range w.counts {
 		if g.counts == nil {
 			g.counts = map[countKey]int{}
@@ -135,7 +192,9 @@ func (g *Tx) keep(w *Tx) {
 
 // flush writes what the group's works deferred: what the event hook derives
 // from the group's events (webhooks), the net count changes, the new jobs
-// (the hook's included), then the chained events. Events go last because
+// (the hook's included), then the chained events. On PostgreSQL the count
+// changes and the hook's outbox rows are written by the statement that
+// inserts the jobs, when there are jobs (Tx.withJobs). Events go last because
 // chaining them locks each program's chain head until the commit: the
 // shorter that hold, the sooner another group (another lane or process) of
 // the same program can chain its own.
@@ -145,7 +204,12 @@ func (s *Store) flush(ctx context.Context, g *Tx) error {
 			return err
 		}
 	}
-	if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
+	if u, ok := s.countsUpsert(g.counts); ok && s.dialect.engine == Postgres && len(g.jobs) > 0 {
+		// In the jobs' statement: no round trip of its own. Its rows are
+		// the only ones of user_counts that statement locks, in their
+		// canonical order as ever, before the chain heads.
+		g.withJobs = append([]stmt{u}, g.withJobs...)
+	} else if err := s.addCounts(ctx, g.tx, g.counts); err != nil {
 		return err
 	}
 	if err := s.insertJobs(ctx, g); err != nil {
@@ -223,9 +287,13 @@ func lockIDs(ops []*groupOp) []int64 {
 	return slices.Compact(ids)
 }
 
-// takeLocks takes the group's advisory locks in one statement, in array
-// order (ascending), held until the transaction ends.
-func (s *Store) takeLocks(ctx context.Context, tx *sql.Tx, ops []*groupOp) error {
+// takeLocks takes the group's advisory locks in one statement, in
+// ascending order, held until the transaction ends. When an event hook is
+// installed, the same statement reads the webhook endpoints of the group's
+// programs into g (Tx.WebhookEndpoints), so the hook's read costs no round
+// trip of its own. Both statements are one fixed text each, the ids an
+// array parameter: prepared once per connection, not once per group.
+func (s *Store) takeLocks(ctx context.Context, g *Tx, ops []*groupOp) error {
 	if s.dialect.engine != Postgres {
 		return nil
 	}
@@ -233,15 +301,17 @@ func (s *Store) takeLocks(ctx context.Context, tx *sql.Tx, ops []*groupOp) error
 	if len(ids) == 0 {
 		return nil
 	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = fmt.Sprint(id)
+	if s.eventHook.Load() == nil {
+		// unnest yields the ids in array order, and each row's lock is
+		// taken as the row is produced.
+		_, err := g.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, ids)
+		return err
 	}
-	// Literal integers and no parameters: pgx then sends the statement with
-	// the simple protocol, without preparing (and caching) a statement whose
-	// text changes with every group. unnest yields the ids in array order,
-	// and each row's lock is taken as the row is produced.
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[`+
-		strings.Join(parts, ",")+`]::bigint[]) AS k`)
-	return err
+	var pids []banking.ProgramID
+	for _, op := range ops {
+		if !slices.Contains(pids, op.work.Program) {
+			pids = append(pids, op.work.Program)
+		}
+	}
+	return g.readEndpointsWith(ctx, ids, pids)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -72,6 +73,10 @@ type Lookup struct {
 	// Routing is the installation's ABA routing number
 	// (account.assignment.success's account.routing).
 	Routing string
+	// Known, when set, answers numbers read already (the group's works
+	// read them with the rows they locked, store.Tx.EntityNumber), so
+	// neither Prefetch nor Number reads them again.
+	Known   func(table, id string) (int64, bool)
 	q       Querier
 	numbers map[Ref]int64
 	// holders are accounts' holders read by holderOf (accounts.go).
@@ -88,7 +93,7 @@ func (l *Lookup) Querier() Querier { return l.q }
 func (l *Lookup) Prefetch(ctx context.Context, refs []Ref) error {
 	by := map[Table][]any{}
 	for _, r := range refs {
-		if _, ok := l.numbers[r]; !ok {
+		if _, ok := l.known(r); !ok && !slices.Contains(by[r.Table], any(r.ID)) {
 			by[r.Table] = append(by[r.Table], r.ID)
 		}
 	}
@@ -134,7 +139,7 @@ func (l *Lookup) Prefetch(ctx context.Context, refs []Ref) error {
 // Number returns an entity's number, reading it when it was not
 // prefetched.
 func (l *Lookup) Number(ctx context.Context, r Ref) (int64, error) {
-	if n, ok := l.numbers[r]; ok {
+	if n, ok := l.known(r); ok {
 		return n, nil
 	}
 	var n int64
@@ -143,6 +148,20 @@ func (l *Lookup) Number(ctx context.Context, r Ref) (int64, error) {
 	}
 	l.numbers[r] = n
 	return n, nil
+}
+
+// known is a number read already, by this Lookup or (Known) with its row.
+func (l *Lookup) known(r Ref) (int64, bool) {
+	if n, ok := l.numbers[r]; ok {
+		return n, true
+	}
+	if l.Known != nil {
+		if n, ok := l.Known(string(r.Table), r.ID); ok {
+			l.numbers[r] = n
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // EntityID is a number as webhooks write entity ids: a numeric string.

@@ -47,6 +47,9 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 	if err := s.engineRuns(ctx, e); err != nil {
 		return err
 	}
+	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
+		return err
+	}
 	if s.cfg.Backlog > 0 {
 		if err := s.backlog(ctx, e, dsn); err != nil {
 			return err
@@ -119,6 +122,9 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 		return err
 	}
 	if err := s.engineRuns(ctx, e); err != nil {
+		return err
+	}
+	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
 		return err
 	}
 	if s.cfg.Backlog > 0 {

@@ -14,15 +14,16 @@
 // throwaway durable PostgreSQL cluster (PostgreSQL's), `ingot serve
 // --sandbox` on each engine and `ingot bench --json` for every op of the
 // table in plan.go, closed loop and, where the table says, at half the
-// closed-loop rate, then (console.go) internal/console's BenchmarkPages,
-// built as a test binary, for the console's page times with
-// --console-users users. Around each measurement it reads /proc for the
-// CPU the server, the load generator, PostgreSQL and everything else used,
-// and after the runs the server's memory. Then, on each engine, it settles a
-// backlog after a restart: with the server stopped, `ingot bench --op
-// settle-backlog` inserts 100,000 pending top-ups due at once, and the
-// restarted server is timed until nothing is pending. The targets of the
-// table are
+// closed-loop rate, then toggle and transfer with webhooks off, held and
+// delivered in three interleaved rounds (webhookcost.go: 18 runs more per
+// engine), then (console.go) internal/console's BenchmarkPages, built as a
+// test binary, for the console's page times with --console-users users.
+// Around each measurement it reads /proc for the CPU the server, the load
+// generator, PostgreSQL and everything else used, and after the runs the
+// server's memory. Then, on each engine, it settles a backlog after a
+// restart: with the server stopped, `ingot bench --op settle-backlog`
+// inserts 100,000 pending top-ups due at once, and the restarted server is
+// timed until nothing is pending. The targets of the table are
 // reported met or MISSED, with what limits the missed ones.
 //
 // On Debian as root it apt-get installs PostgreSQL and pgbench when they

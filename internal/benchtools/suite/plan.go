@@ -47,6 +47,9 @@ const (
 	// minRPS: closed-loop requests/s ≥ Limit (for op webhooks, the events
 	// delivered per second).
 	minRPS
+	// maxWebhookCost: emitting webhooks costs the op at most Limit of its
+	// requests/s (webhookcost.go; the rows come from webhookCosts).
+	maxWebhookCost
 	// maxBacklogSettle: the backlog step's pending top-ups all settled
 	// within Limit s of the restarted server's exec (backlog.go).
 	maxBacklogSettle

@@ -34,6 +34,7 @@ func render(r *Results) string {
 	w.commands()
 	w.baselines()
 	w.runs()
+	w.webhookCostSection()
 	w.big()
 	w.consolePagesSection()
 	w.backlog()

@@ -55,7 +55,9 @@ type EngineResults struct {
 	Big       *Big        `json:"big,omitempty"`
 	Backlog   *Backlog    `json:"backlog,omitempty"`
 	PGErrors  []ErrorLine `json:"pg_errors,omitempty"` // what PostgreSQL logged as ERROR during ingot's runs
-	Console   *ConsoleRun `json:"console,omitempty"`   // the console's pages (console.go)
+	// WebhookCosts are the ops run with webhooks off and on (webhookcost.go).
+	WebhookCosts []WebhookCost `json:"webhook_costs,omitempty"`
+	Console      *ConsoleRun   `json:"console,omitempty"` // the console's pages (console.go)
 }
 
 // ConsoleRun is one engine's run of internal/console's BenchmarkPages.
@@ -158,6 +160,16 @@ type BenchResult struct {
 	} `json:"latency_ms"`
 	Late   int   `json:"late"`
 	Unsent int64 `json:"unsent"`
+	// Webhooks: with --webhook-receiver, the events the run committed and
+	// how many of them the receiver got.
+	Webhooks *WebhookStats `json:"webhooks,omitempty"`
+}
+
+// WebhookStats is the part of `ingot bench`'s webhooks object the report
+// uses.
+type WebhookStats struct {
+	Events   int `json:"events"`
+	Distinct int `json:"distinct"`
 }
 
 // CPU is how the machine's CPU time went during one measurement: the ingot

@@ -67,6 +67,22 @@ func TestSuiteTinySQLite(t *testing.T) {
 			t.Errorf("big %s: %+v", r.Name, r)
 		}
 	}
+	// The webhook rounds: every mode of every round of each op, every
+	// event of the answer runs delivered.
+	for _, c := range webhookCosts {
+		wc := e.webhookCost(c.Op)
+		if wc == nil || len(wc.Runs) != webhookRounds*len(webhookModes) {
+			t.Fatalf("webhook rounds of %s: %+v", c.Op, wc)
+		}
+		for i, r := range wc.Runs {
+			if r.Name != webhookModes[i%len(webhookModes)] || r.Bench.Op != c.Op || r.Bench.Requests == 0 || r.Bench.ErrorCount != 0 {
+				t.Errorf("%s webhook run %d: %+v", c.Op, i, r)
+			}
+			if h := r.Bench.Webhooks; r.Name == webhookAnswer && (h == nil || h.Events == 0 || h.Distinct != h.Events) {
+				t.Errorf("%s answer run %d: webhooks %+v, want every event delivered", c.Op, i, h)
+			}
+		}
+	}
 	if res.Meta.NProc < 1 || res.Meta.Go == "" || res.Meta.Commit == "" {
 		t.Errorf("meta: %+v", res.Meta)
 	}
@@ -75,6 +91,7 @@ func TestSuiteTinySQLite(t *testing.T) {
 	for _, s := range []string{"## Machine and versions", "## Commands", "## Raw baselines",
 		"## ingot, 10 users, 2 workers, 300ms per run", "Server memory after these runs:", "## 500 users", "## Targets",
 		"| SQLite | one-row UPDATE per transaction", "| start-up ≤ 1 s with 500 users |",
+		"## Webhooks on and off", "| SQLite | transfer | median |",
 		"## Settling a backlog after a restart", "| SQLite | 300 in ", "| 300 pending top-ups settled ≤ 60 s after a restart",
 		"| topup requests/s ≥ 50% of transfer's in the same run |"} {
 		if !strings.Contains(md, s) {

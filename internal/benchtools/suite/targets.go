@@ -48,6 +48,7 @@ func (w *report) targets() {
 			row(o, t)
 		}
 	}
+	w.webhookCostTargets(row)
 	for _, t := range suiteTargets {
 		row(opSpec{}, t)
 	}
@@ -107,6 +108,8 @@ func (w *report) label(o opSpec, t target) string {
 			what = "events delivered/s"
 		}
 		return fmt.Sprintf("%s %s ≥ %s%s", o.Op, what, f0(t.Limit), only)
+	case maxWebhookCost:
+		return webhookCostLabel(o, t)
 	case maxBacklogSettle:
 		return fmt.Sprintf("%s pending top-ups settled ≤ %g s after a restart (from the exec)%s", f0(float64(m.Backlog)), t.Limit, only)
 	case maxBacklogRSS:
@@ -205,6 +208,8 @@ func (w *report) evaluate(o opSpec, t target, e *EngineResults) verdict {
 		}
 		v.missed = r.Bench.RPS < t.Limit
 		v.cell = fmt.Sprintf("%s/s: %s", f0(r.Bench.RPS), met(!v.missed))
+	case maxWebhookCost:
+		v.cell, v.missed = webhookCostCell(o.Op, t, e)
 	case maxBacklogSettle:
 		b := e.Backlog
 		if b == nil {
@@ -263,6 +268,8 @@ func (w *report) explain(v verdict) string {
 		return fmt.Sprintf("%s start-up above %s with %s users: the time before /healthz answers is opening the "+
 			"database, checking migrations and the master key, and resuming pending KYC checks.",
 			name, msOrS(v.t.Limit), f0(float64(m.BigUsers)))
+	case maxWebhookCost:
+		return explainWebhookCost(v)
 	case maxBacklogSettle:
 		b := e.Backlog
 		return fmt.Sprintf("%s settled %s pending top-ups in %.1f s after the exec (start-up %s ms, %s a second; machine %.0f%% "+
