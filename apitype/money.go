@@ -61,9 +61,12 @@ type ListLinkedAccountsRequest struct {
 }
 
 // MovementFields are the optional fields every movement accepts.
+// Currency, when not nil, must be "usd" in any letter case (money.md
+// section 1); it is a pointer so that a currency sent as "" is refused
+// rather than read as absent (nil, or JSON null, sends none).
 type MovementFields struct {
 	Description string            `json:"description,omitempty"`
-	Currency    string            `json:"currency,omitempty"`
+	Currency    *string           `json:"currency,omitempty"`
 	Reference   string            `json:"reference,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
