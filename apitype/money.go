@@ -5,19 +5,18 @@ package apitype
 // transaction report and summary, and the sandbox's settlement control.
 
 // LinkedAccount is a linked external bank account (money.md section 2.3):
-// only the last four digits of its number are ever answered.
+// exactly these keys. Only the last four digits of its number are ever
+// answered; the holder's names and the account type, saved with it, stay
+// in the database (the operator console shows them) and are not answered.
 type LinkedAccount struct {
 	ID                 string `json:"id"`
 	AccountNumberLast4 string `json:"account_number_last_4"`
 	RoutingNumber      string `json:"routing_number"`
-	AccountType        string `json:"account_type"`
 	BankName           string `json:"bank_name"`
 	SourcePlatform     string `json:"source_platform"`
 	Status             string `json:"status"`
 	UserID             string `json:"user_id"`
 	BusinessID         string `json:"business_id"`
-	FirstName          string `json:"first_name"`
-	LastName           string `json:"last_name"`
 	CreatedAt          string `json:"created_at"`
 }
 
