@@ -113,6 +113,8 @@ type Transaction struct {
 // BookTransferRequest is the body of
 // /book-transfer/routable-bank-account-to-routable-bank-account-transfer.
 // Entity types are user, business or program (named by its program id).
+// Currency is as in MovementFields: nil sends none, anything else must be
+// "usd" in any letter case.
 type BookTransferRequest struct {
 	Common
 	Amount                           string            `json:"amount"`
@@ -123,7 +125,7 @@ type BookTransferRequest struct {
 	DestinationEntityType            string            `json:"destination_entity_type"`
 	DestinationRoutableBankAccountID string            `json:"destination_routable_bank_account_id"`
 	Description                      string            `json:"description"`
-	Currency                         string            `json:"currency,omitempty"`
+	Currency                         *string           `json:"currency,omitempty"`
 	Reference                        string            `json:"reference,omitempty"`
 	Metadata                         map[string]string `json:"metadata,omitempty"`
 }
@@ -173,12 +175,12 @@ type SingleTransactionRequest struct {
 
 // InboundTransferRequest is the body of /sandbox/simulate/inbound-transfer
 // (sandbox.md section 1): Rail is ach (the default: pending, then settled)
-// or wire (completed at once).
+// or wire (completed at once). Currency is as in MovementFields.
 type InboundTransferRequest struct {
 	Common
-	RoutableBankAccountID string `json:"routable_bank_account_id"`
-	Amount                string `json:"amount"`
-	Rail                  string `json:"rail,omitempty"`
-	Description           string `json:"description,omitempty"`
-	Currency              string `json:"currency,omitempty"`
+	RoutableBankAccountID string  `json:"routable_bank_account_id"`
+	Amount                string  `json:"amount"`
+	Rail                  string  `json:"rail,omitempty"`
+	Description           string  `json:"description,omitempty"`
+	Currency              *string `json:"currency,omitempty"`
 }

@@ -5,19 +5,18 @@ package apitype
 // transaction report and summary, and the sandbox's settlement control.
 
 // LinkedAccount is a linked external bank account (money.md section 2.3):
-// only the last four digits of its number are ever answered.
+// exactly these keys. Only the last four digits of its number are ever
+// answered; the holder's names and the account type, saved with it, stay
+// in the database (the operator console shows them) and are not answered.
 type LinkedAccount struct {
 	ID                 string `json:"id"`
 	AccountNumberLast4 string `json:"account_number_last_4"`
 	RoutingNumber      string `json:"routing_number"`
-	AccountType        string `json:"account_type"`
 	BankName           string `json:"bank_name"`
 	SourcePlatform     string `json:"source_platform"`
 	Status             string `json:"status"`
 	UserID             string `json:"user_id"`
 	BusinessID         string `json:"business_id"`
-	FirstName          string `json:"first_name"`
-	LastName           string `json:"last_name"`
 	CreatedAt          string `json:"created_at"`
 }
 
@@ -61,9 +60,12 @@ type ListLinkedAccountsRequest struct {
 }
 
 // MovementFields are the optional fields every movement accepts.
+// Currency, when not nil, must be "usd" in any letter case (money.md
+// section 1); it is a pointer so that a currency sent as "" is refused
+// rather than read as absent (nil, or JSON null, sends none).
 type MovementFields struct {
 	Description string            `json:"description,omitempty"`
-	Currency    string            `json:"currency,omitempty"`
+	Currency    *string           `json:"currency,omitempty"`
 	Reference   string            `json:"reference,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }

@@ -66,6 +66,14 @@ func TestMoney(t *testing.T) {
 	over.IdempotentKey, over.Amount = "", "70.01"
 	_, err = c.BookTransfer(ctx, over)
 	wantAPIError(t, err, 409, client.ErrInsufficientFunds)
+	// A currency sent empty is sent, and refused (money.md section 1); nil
+	// sends none, as every call above.
+	noCurrency := tr
+	noCurrency.IdempotentKey, noCurrency.Currency = "", new("")
+	_, err = c.BookTransfer(ctx, noCurrency)
+	if e := wantAPIError(t, err, 400, client.ErrInvalid); e.Fields["currency"] != "must be usd" {
+		t.Errorf("BookTransfer with currency \"\": fields = %v, want currency: must be usd", e.Fields)
+	}
 	if _, err := c.FreezeAccount(ctx, acct.ID, "review"); err != nil {
 		t.Fatal(err)
 	}

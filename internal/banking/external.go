@@ -19,10 +19,12 @@ type ExternalInput struct {
 	UserID, BusinessID string
 	Amount             string
 	// Linked is the linked account's id; Account the RBA's.
-	Linked, Account                  string
-	Description, Currency, Reference string
-	Metadata                         map[string]string
-	HasKey                           bool
+	Linked, Account        string
+	Description, Reference string
+	// Currency is nil when the request sent none (section 1).
+	Currency *string
+	Metadata map[string]string
+	HasKey   bool
 }
 
 // The wire names of each category's fields: user, business, linked

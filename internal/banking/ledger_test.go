@@ -50,7 +50,8 @@ func TestParseBookTransfer(t *testing.T) {
 		{"description blank", func(in *BookTransferInput) { in.Description = "  " }, []string{"description"}},
 		{"description long", func(in *BookTransferInput) { in.Description = strings.Repeat("x", 256) }, []string{"description"}},
 		{"reference long", func(in *BookTransferInput) { in.Reference = strings.Repeat("x", 256) }, []string{"reference"}},
-		{"currency", func(in *BookTransferInput) { in.Currency = "eur" }, []string{"currency"}},
+		{"currency", func(in *BookTransferInput) { in.Currency = new("eur") }, []string{"currency"}},
+		{"currency sent empty", func(in *BookTransferInput) { in.Currency = new("") }, []string{"currency"}},
 		{"metadata keys", func(in *BookTransferInput) {
 			in.Metadata = map[string]string{}
 			for i := range 21 {
@@ -87,7 +88,7 @@ func TestParseBookTransfer(t *testing.T) {
 		}
 	}
 	in := validTransfer()
-	in.Currency, in.SourceEntityType, in.SourceEntityID = "USD", "program", string(testPID)
+	in.Currency, in.SourceEntityType, in.SourceEntityID = new("USD"), "program", string(testPID)
 	if _, err := ParseBookTransfer(testPID, in); err != nil {
 		t.Errorf("currency USD, the program as source: %v", err)
 	}

@@ -83,10 +83,13 @@ func FormatAmount(cents int64) string {
 	return s
 }
 
-// checkCurrency accepts an absent currency or "usd" in any letter case
-// (money.md section 1).
-func checkCurrency(f fieldErrors, field, v string) {
-	if v != "" && !strings.EqualFold(v, Currency) {
+// checkCurrency accepts an absent currency (nil) or "usd" in any letter
+// case (money.md section 1: "a request that sends one must send usd"). A
+// currency sent is checked whatever its value, so "" is refused like "eur":
+// it is why callers pass a pointer, not a string whose "" would read as
+// absent.
+func checkCurrency(f fieldErrors, field string, v *string) {
+	if v != nil && !strings.EqualFold(*v, Currency) {
 		f.add(field, "must be usd")
 	}
 }

@@ -30,8 +30,10 @@ type BookTransferInput struct {
 	Amount                                                           string
 	SourceEntityID, SourceEntityType, SourceAccountID                string
 	DestinationEntityID, DestinationEntityType, DestinationAccountID string
-	Description, Currency, Reference                                 string
-	Metadata                                                         map[string]string
+	Description, Reference                                           string
+	// Currency is nil when the request sent none (section 1).
+	Currency *string
+	Metadata map[string]string
 	// HasKey says whether the call carries an idempotent_key, which every
 	// movement requires (section 4).
 	HasKey bool
@@ -182,9 +184,9 @@ type InboundTransfer struct {
 }
 
 // ParseInboundTransfer validates a simulated inbound transfer: 400 for the
-// body (the rail defaults to ach), then 404 for an account id that is not
-// an RBA's.
-func ParseInboundTransfer(account, amount, rail, description, currency string) (InboundTransfer, error) {
+// body (the rail defaults to ach; currency is nil when none was sent), then
+// 404 for an account id that is not an RBA's.
+func ParseInboundTransfer(account, amount, rail, description string, currency *string) (InboundTransfer, error) {
 	f := fieldErrors{}
 	cents, msg := parseCents(amount)
 	if msg != "" {

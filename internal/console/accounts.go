@@ -76,7 +76,7 @@ func (c *Console) simulateInbound(r *request) (string, string, error) {
 	}
 	caller := r.operatorCaller()
 	t, err := c.svc.SimulateInbound(r.Context(), caller, aid, r.PostFormValue("amount"), r.PostFormValue("rail"),
-		r.PostFormValue("description"), "")
+		r.PostFormValue("description"), nil)
 	if err != nil {
 		return back, "", err
 	}

@@ -254,7 +254,7 @@ func seedMoney(b *testing.B, svc *service.Service, c service.Caller, holders []b
 			b.Fatalf("issue account %d: %v", i, err)
 		}
 		for k := range 5 {
-			t, err := svc.SimulateInbound(ctx, c, string(a.ID), fmt.Sprintf("%d.%02d", 100+k*37, i%100), "wire", fmt.Sprintf("Deposit %d", k), "")
+			t, err := svc.SimulateInbound(ctx, c, string(a.ID), fmt.Sprintf("%d.%02d", 100+k*37, i%100), "wire", fmt.Sprintf("Deposit %d", k), nil)
 			if err != nil {
 				b.Fatalf("fund account %d: %v", i, err)
 			}

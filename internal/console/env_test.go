@@ -211,7 +211,7 @@ func (e *env) account(u banking.User, cents int64) (banking.Account, banking.Tra
 	e.numbers = append(e.numbers, a.Number)
 	var t banking.Transaction
 	if cents > 0 {
-		if t, err = e.svc.SimulateInbound(ctx, e.caller(), string(a.ID), banking.FormatAmount(cents), "wire", "Opening deposit", ""); err != nil {
+		if t, err = e.svc.SimulateInbound(ctx, e.caller(), string(a.ID), banking.FormatAmount(cents), "wire", "Opening deposit", nil); err != nil {
 			e.t.Fatalf("fund account: %v", err)
 		}
 	}

@@ -10,11 +10,12 @@ import (
 
 // External money movement (money.md sections 2.3, 4.2-4.5, 6).
 
-// wireLinked is a linked account as answered: the last four digits only.
+// wireLinked is a linked account as answered: section 2.3's keys, the
+// last four digits only.
 func wireLinked(a *banking.LinkedAccount) apitype.LinkedAccount {
 	return apitype.LinkedAccount{ID: string(a.ID), AccountNumberLast4: a.Last4, RoutingNumber: a.Routing,
-		AccountType: string(a.Type), BankName: a.BankName, SourcePlatform: "manual", Status: a.Status,
-		UserID: string(a.UserID), BusinessID: string(a.BusinessID), FirstName: a.FirstName, LastName: a.LastName,
+		BankName: a.BankName, SourcePlatform: "manual", Status: a.Status,
+		UserID: string(a.UserID), BusinessID: string(a.BusinessID),
 		CreatedAt: a.CreatedAt.UTC().Format(apitype.TimeFormat)}
 }
 

@@ -367,7 +367,7 @@ func (s *Service) loadAccount(ctx context.Context, tx *store.Tx, pid banking.Pro
 	if fa.OpeningBalance == "" {
 		return nil
 	}
-	in, err := banking.ParseInboundTransfer(string(acct), fa.OpeningBalance, string(banking.RailWire), "opening balance", "")
+	in, err := banking.ParseInboundTransfer(string(acct), fa.OpeningBalance, string(banking.RailWire), "opening balance", nil)
 	if err != nil {
 		if e := banking.AsError(err); e.Code == banking.CodeInvalid && e.Fields["amount"] != "" {
 			return banking.Invalid("opening_balance", e.Fields["amount"])

@@ -70,8 +70,8 @@ func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTra
 // sandbox rail's delay, Config.ACHSettleDelay); by wire it is
 // completed at once. No entity check applies (the money comes from outside;
 // the sandbox uses it to fund accounts), but a closed account receives
-// nothing (409 account_not_active).
-func (s *Service) SimulateInbound(ctx context.Context, c Caller, rawAccount, amount, rail, description, currency string) (banking.Transaction, error) {
+// nothing (409 account_not_active). currency is nil when none was sent.
+func (s *Service) SimulateInbound(ctx context.Context, c Caller, rawAccount, amount, rail, description string, currency *string) (banking.Transaction, error) {
 	in, err := banking.ParseInboundTransfer(rawAccount, amount, rail, description, currency)
 	if err != nil {
 		return banking.Transaction{}, err
