@@ -48,8 +48,12 @@ const (
 	jobPoll = time.Second
 	// jobBatch is how many jobs one claim takes.
 	jobBatch = 64
-	// jobWorkers bounds how many handlers run at once in this process.
-	jobWorkers = 16
+	// jobWorkers bounds how many handlers run at once in this process. As
+	// many as a claim takes: a backlog of settlements then reaches the
+	// group committer in groups of tens, which share their commits (16
+	// made groups of about 9, and the backlog step of make bench half as
+	// fast: docs/decisions.md).
+	jobWorkers = 64
 	// maxBackoff caps the exponential back-off of failing jobs.
 	maxBackoff = 5 * time.Minute
 )
