@@ -36,7 +36,8 @@ func clearingBalance(t *testing.T, s *store.Store, pid banking.ProgramID) bankin
 
 // TestSettlementsSumClearingExactly: many settlements of one program's
 // external movements, from two pools on one database (two processes) at
-// once, so they share groups and the groups race; the clearing account's
+// once, so they share groups and the groups race, while inbound transfers
+// completed at once move the clearing account in their own works; its
 // balance, written once per group, ends as exact as one write per
 // settlement would leave it: completed amounts posted out of it, failed
 // ones released, nothing pending, every balance in step with its entries.
@@ -64,17 +65,35 @@ func TestSettlementsSumClearingExactly(t *testing.T) {
 				completed += tr.Amount
 			}
 		}
+		// Inbound transfers completed at once meanwhile: works that name
+		// the clearing account and write it themselves, racing the groups
+		// that write it once at their end.
+		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for w := range 16 {
 			wg.Go(func() {
+				s := []*store.Store{s1, s2}[w%2]
 				for i := w; i < len(pending); i += 16 {
 					to := banking.TxCompleted
 					if i%5 == 0 {
 						to = banking.TxFailed
 					}
-					v, err := settle([]*store.Store{s1, s2}[w%2], pending[i], to)
+					v, err := settle(s, pending[i], to)
 					if err != nil || v == nil {
 						t.Errorf("settle %d: %v (answer %v)", i, err, v)
+					}
+					if i%3 == 0 {
+						id, amount := rbas[(i+1)%accounts], int64(7+i)
+						m := movement(p.ID, "", id, amount, banking.TxCompleted)
+						m.Tx.Category, m.Tx.Method = banking.CategoryInboundTransfer, banking.MethodWire
+						if _, err := s.Do(context.Background(), store.InboundWork(p.ID, m)); err != nil {
+							t.Errorf("inbound %d: %v", i, err)
+							continue
+						}
+						mu.Lock()
+						want[id] += amount
+						completed += amount
+						mu.Unlock()
 					}
 				}
 			})
