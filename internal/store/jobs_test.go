@@ -128,9 +128,9 @@ func TestJobWorkRunsOnce(t *testing.T) {
 }
 
 // TestJobWorkRunsOnceInAGroup is TestJobWorkRunsOnce with both claims'
-// works in one group, where the job is deleted with the work's savepoint
-// (on PostgreSQL in its round trip): the lost claim's work fails alone, the
-// other commits its effect and the job's completion.
+// works in one group, each in its own savepoint: the lost claim's work
+// fails alone and changes nothing, the other commits its effect and the
+// job's completion.
 func TestJobWorkRunsOnceInAGroup(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
