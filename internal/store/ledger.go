@@ -17,9 +17,10 @@ import (
 // transfers in opposite directions never deadlock, and every write of a
 // balance (a movement, a settlement, a freeze or close) holds the lock of
 // the account it changes, but a settlement's write of a clearing account,
-// which its group makes once for all its settlements (clearing.go). The work reads both accounts (FOR UPDATE, under
-// those locks), checks, and writes the transaction, its entries, both
-// balances, its job and its event in one transaction.
+// which its group makes once for all its settlements (clearing.go). The
+// work reads both accounts (FOR UPDATE, under those locks), checks, and
+// writes the transaction, its entries, both balances, its job and its
+// event in one transaction.
 
 // partyCols reads an account with its holder's state: the user whose
 // account it is (or who owns the business whose account it is) and the
