@@ -60,3 +60,12 @@ func DoGroup(s *Store, works ...Work) ([]any, []error) {
 	}
 	return vals, errs
 }
+
+// ClearingBalance reads program pid's clearing account's balance, which
+// Account (RBAs and the master account only) does not answer.
+func ClearingBalance(ctx context.Context, s *Store, pid banking.ProgramID) (banking.Balance, error) {
+	var b banking.Balance
+	err := s.queryRow(ctx, nil, `SELECT posted, pending_debits, pending_credits, overdraft FROM accounts WHERE id = ?`,
+		banking.ClearingAccountID(pid)).Scan(&b.Posted, &b.PendingDebits, &b.PendingCredits, &b.Overdraft)
+	return b, err
+}

@@ -83,16 +83,26 @@ func external(c banking.Category) bool {
 // syncIntent sets the payment intent of transaction t (if it has one) to
 // t's status and posting date.
 func syncIntent(ctx context.Context, tx *Tx, t *banking.Transaction) error {
-	if !external(t.Category) {
+	u, ok := intentUpdate(t)
+	if !ok {
 		return nil
+	}
+	_, err := tx.Exec(ctx, u.q, u.args...)
+	return err
+}
+
+// intentUpdate is syncIntent's statement; false when t has no payment
+// intent.
+func intentUpdate(t *banking.Transaction) (stmt, bool) {
+	if !external(t.Category) {
+		return stmt{}, false
 	}
 	var posting int64
 	if !t.PostingDate.IsZero() {
 		posting = millis(t.PostingDate)
 	}
-	_, err := tx.Exec(ctx, `UPDATE payment_intents SET status = ?, posting_date = ?, updated_at = ? WHERE transaction_id = ?`,
-		t.Status, posting, millis(t.UpdatedAt), t.ID)
-	return err
+	return stmt{`UPDATE payment_intents SET status = ?, posting_date = ?, updated_at = ? WHERE transaction_id = ?`,
+		[]any{t.Status, posting, millis(t.UpdatedAt), t.ID}}, true
 }
 
 // ReturnWork is the Work of an ACH return of completed transaction id of

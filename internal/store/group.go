@@ -36,9 +36,11 @@ import (
 // Lock order, which keeps transactions of several processes free of
 // deadlocks on PostgreSQL: the group's advisory locks (every Work's Locks,
 // sorted, takeLocks), then the rows each Work reads FOR UPDATE (covered by
-// those locks), then user_counts rows in their canonical order, then chain
-// heads in program order (flush). Any other transaction that takes counts or
-// heads takes them in that same order (BulkCreateUsers).
+// those locks), then the clearing accounts' rows whose settlements the
+// group deferred, in id order (clearing.go), then user_counts rows in their
+// canonical order, then chain heads in program order (flush). Any other
+// transaction that takes counts or heads takes them in that same order
+// (BulkCreateUsers).
 //
 // Savepoints are subtransactions on PostgreSQL, and a transaction with more
 // than 64 of them that wrote (PGPROC_MAX_CACHED_SUBXIDS) overflows the

@@ -127,6 +127,73 @@ func TestJobWorkRunsOnce(t *testing.T) {
 	})
 }
 
+// TestJobWorkRunsOnceInAGroup is TestJobWorkRunsOnce with both claims'
+// works in one group, each in its own savepoint: the lost claim's work
+// fails alone and changes nothing, the other commits its effect and the
+// job's completion.
+func TestJobWorkRunsOnceInAGroup(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		p := mustProgram(t, s, "hu_once_group")
+		u := mustUser(t, s, p.ID, "once@x.io", t0)
+		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(_ context.Context, tx *store.Tx) (any, error) {
+			tx.Schedule(store.NewJob{Program: p.ID, Kind: "test.block", RunAt: t0})
+			return nil, nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		first := mustClaim(t, s, t0, 1)[0]
+		second := mustClaim(t, s, t0.Add(time.Minute), 1)[0] // the first lease ran out
+		blockWork := func(j store.Job) store.Work {
+			w := store.UpdateUserWork(p.ID, u.ID, func(_ *store.Tx, u *banking.User) (*banking.Event, error) { return toggle(u, t0) })
+			w.Job = &j
+			return w
+		}
+		// Hold every lane, so both works queue and the next group takes
+		// them together.
+		release := make(chan struct{})
+		var held sync.WaitGroup
+		for range 2 {
+			entered := make(chan struct{})
+			held.Go(func() {
+				s.Do(ctx, store.Work{Program: p.ID, Run: func(context.Context, *store.Tx) (any, error) {
+					close(entered)
+					<-release
+					return nil, nil
+				}})
+			})
+			select {
+			case <-entered:
+			case <-time.After(time.Second): // SQLite has one lane: the second waits in the queue
+			}
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, j := range []store.Job{first, second} {
+			wg.Go(func() { _, errs[i] = s.Do(ctx, blockWork(j)) })
+		}
+		time.Sleep(100 * time.Millisecond) // both queued
+		close(release)
+		wg.Wait()
+		held.Wait()
+		if store.LargestGroup(s) < 2 {
+			t.Fatalf("largest group %d: the test wants both works in one group", store.LargestGroup(s))
+		}
+		if !banking.IsCode(errs[0], banking.CodeConflict) {
+			t.Errorf("work of the lost claim: err = %v, want conflict", errs[0])
+		}
+		if errs[1] != nil {
+			t.Errorf("work of the live claim: %v", errs[1])
+		}
+		if got, _ := s.User(ctx, p.ID, u.ID); got.Status != banking.StatusBlocked {
+			t.Errorf("status = %s, want blocked (once)", got.Status)
+		}
+		if n, _ := s.JobCount(ctx, ""); n != 0 {
+			t.Errorf("%d jobs left, want 0", n)
+		}
+	})
+}
+
 // TestJobsClaimedByOneProcess: two stores on one database claiming at once
 // never both get a job.
 func TestJobsClaimedByOneProcess(t *testing.T) {

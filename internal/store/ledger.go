@@ -16,9 +16,11 @@ import (
 // the committer takes them in one global order before the work runs, so
 // transfers in opposite directions never deadlock, and every write of a
 // balance (a movement, a settlement, a freeze or close) holds the lock of
-// the account it changes. The work reads both accounts (FOR UPDATE, under
-// those locks), checks, and writes the transaction, its entries, both
-// balances, its job and its event in one transaction.
+// the account it changes, but a settlement's write of a clearing account,
+// which its group makes once for all its settlements (clearing.go). The
+// work reads both accounts (FOR UPDATE, under those locks), checks, and
+// writes the transaction, its entries, both balances, its job and its
+// event in one transaction.
 
 // partyCols reads an account with its holder's state: the user whose
 // account it is (or who owns the business whose account it is) and the
@@ -269,14 +271,9 @@ func moveBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b 
 // are checked at its end), which saves a round trip per insert; SQLite,
 // in process, runs them one by one.
 func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
-	if tx.s.dialect.engine == Postgres && len(before) > 0 {
-		update = withClauses(before, update)
-	} else {
-		for _, b := range before {
-			if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {
-				return err
-			}
-		}
+	update, err := chain(ctx, tx, update, before...)
+	if err != nil {
+		return err
 	}
 	res, err := tx.Exec(ctx, update.q, update.args...)
 	if err != nil {
@@ -286,6 +283,22 @@ func execChain(ctx context.Context, tx *Tx, update stmt, before ...stmt) error {
 		return fmt.Errorf("move balances: %d rows (%v)", n, err)
 	}
 	return nil
+}
+
+// chain readies last to run after the inserts or updates before: on
+// PostgreSQL it answers one statement, before as data-modifying WITH
+// clauses of last (they see none of each other's changes, so they must
+// touch other rows); on SQLite it runs before and answers last.
+func chain(ctx context.Context, tx *Tx, last stmt, before ...stmt) (stmt, error) {
+	if tx.s.dialect.engine == Postgres {
+		return withClauses(before, last), nil
+	}
+	for _, b := range before {
+		if _, err := tx.Exec(ctx, b.q, b.args...); err != nil {
+			return stmt{}, err
+		}
+	}
+	return last, nil
 }
 
 // Settlement is a decision about a pending transaction: completed at At
@@ -308,9 +321,23 @@ type Settlement struct {
 // it was decided already, so a job that runs twice decides once. Otherwise
 // it answers the transaction as decided. The decision and the read are one
 // statement (UPDATE ... RETURNING).
+//
+// When one side is the program's clearing account (an external movement, an
+// inbound transfer), the work neither names nor writes it: its delta joins
+// the group's, written once when the group flushes (Tx.deferClearing). So
+// the settlements of one program no longer wait for each other on the
+// clearing account, whose balance nothing checks (docs/decisions.md).
 func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst banking.AccountID, d Settlement,
 	event func(t *banking.Transaction) banking.Event) Work {
-	return Work{Program: pid, Locks: accountLocks(src, dst), Run: func(ctx context.Context, tx *Tx) (any, error) {
+	clearing := banking.ClearingAccountID(pid)
+	locks := accountLocks(src, dst)
+	switch clearing {
+	case src:
+		locks = accountLocks(dst)
+	case dst:
+		locks = accountLocks(src)
+	}
+	return Work{Program: pid, Locks: locks, Run: func(ctx context.Context, tx *Tx) (any, error) {
 		// Posting them moves the money out of the pending columns into
 		// posted; voiding them releases it. The entries' phase follows the
 		// transaction's status.
@@ -336,10 +363,23 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		if t.SourceAccountID != src || t.DestinationAccountID != dst {
 			return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
 		}
-		if err := settleBalances(ctx, tx, src, ds.times(t.Amount), dst, dd.times(t.Amount)); err != nil {
-			return nil, err
+		// The payment intent follows in the balances' statement.
+		var intent []stmt
+		if u, ok := intentUpdate(&t); ok {
+			intent = append(intent, u)
 		}
-		if err := syncIntent(ctx, tx, &t); err != nil {
+		ds, dd = ds.times(t.Amount), dd.times(t.Amount)
+		switch clearing {
+		case src:
+			err = settleBalances(ctx, tx, accountUpdate(dst, dd), 1, intent...)
+			tx.deferClearing(src, ds)
+		case dst:
+			err = settleBalances(ctx, tx, accountUpdate(src, ds), 1, intent...)
+			tx.deferClearing(dst, dd)
+		default:
+			err = settleBalances(ctx, tx, balanceUpdate(src, ds, dst, dd), 2, intent...)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if d.Then != nil && d.Status == banking.TxCompleted {
@@ -352,15 +392,31 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 	}}
 }
 
-// settleBalances is moveBalances for a settlement, which reads neither
-// account otherwise: the update answers both accounts' entity numbers and
-// their holders' (RETURNING), so the event hook maps the settlement's
-// events without reading them (Tx.noteNumber).
-func settleBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, b banking.AccountID, db delta) error {
-	u := balanceUpdate(a, da, b, db)
-	rows, err := tx.Query(ctx, u.q+` RETURNING id, COALESCE(user_id, ''), COALESCE(business_id, ''), entity_number,
+// accountUpdate is balanceUpdate for one account: it moves account id's
+// balance columns by d, money d frees repaying its overdraft first.
+func accountUpdate(id banking.AccountID, d delta) stmt {
+	f := d.freed()
+	return stmt{`UPDATE accounts SET posted = posted + CAST(? AS BIGINT) - ` + repaid + `,
+		overdraft = overdraft - ` + repaid + `,
+		pending_debits = pending_debits + CAST(? AS BIGINT), pending_credits = pending_credits + CAST(? AS BIGINT)
+		WHERE id = ?`, []any{d.posted, f, f, f, f, d.pendingDebits, d.pendingCredits, id}}
+}
+
+// settleBalances runs u, the balance update of a settlement, which must
+// change want rows (balanceUpdate's two, accountUpdate's one), after the
+// statements before (chain): a settlement reads no account otherwise, so
+// the update answers the accounts' entity numbers and their holders'
+// (RETURNING), and the event hook maps the settlement's events without
+// reading them (Tx.noteNumber).
+func settleBalances(ctx context.Context, tx *Tx, u stmt, want int, before ...stmt) error {
+	u.q += ` RETURNING id, COALESCE(user_id, ''), COALESCE(business_id, ''), entity_number,
 		(SELECT entity_number FROM users WHERE users.id = accounts.user_id),
-		(SELECT entity_number FROM businesses WHERE businesses.id = accounts.business_id)`, u.args...)
+		(SELECT entity_number FROM businesses WHERE businesses.id = accounts.business_id)`
+	u, err := chain(ctx, tx, u, before...)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, u.q, u.args...)
 	if err != nil {
 		return err
 	}
@@ -380,8 +436,8 @@ func settleBalances(ctx context.Context, tx *Tx, a banking.AccountID, da delta, 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if n != 2 {
-		return fmt.Errorf("move balances: %d rows", n)
+	if n != want {
+		return fmt.Errorf("move balances: %d rows, want %d", n, want)
 	}
 	return nil
 }

@@ -204,6 +204,7 @@ func (g *Tx) dropProgram(pid banking.ProgramID) {
 	g.events = slices.DeleteFunc(g.events, func(e banking.Event) bool { return e.ProgramID == pid })
 	g.notices = slices.DeleteFunc(g.notices, func(e banking.Event) bool { return e.ProgramID == pid })
 	g.jobs = slices.DeleteFunc(g.jobs, func(j NewJob) bool { return j.Program == pid })
+	delete(g.clearing, banking.ClearingAccountID(pid))
 	for k := range g.counts {
 		if k.pid == pid {
 			delete(g.counts, k)

@@ -60,6 +60,9 @@ type Tx struct {
 	// afterCommit run once the group's transaction has committed
 	// (insertJobs' hand-overs).
 	afterCommit []func()
+	// clearing are the deltas of clearing accounts the work's settlements
+	// deferred to the group's flush (clearing.go).
+	clearing map[banking.AccountID]delta
 	// resets are the programs whose data the work deleted (ResetWork): what
 	// the group's earlier works deferred for them is dropped with it.
 	resets []banking.ProgramID
@@ -171,6 +174,7 @@ func (g *Tx) keep(w *Tx) {
 	for _, pid := range w.resets {
 		g.dropProgram(pid)
 	}
+	g.keepClearing(w)
 	g.events = append(g.events, w.events...)
 	g.notices = append(g.notices, w.notices...)
 	g.jobs = append(g.jobs, w.jobs...)
@@ -190,15 +194,19 @@ func (g *Tx) keep(w *Tx) {
 	}
 }
 
-// flush writes what the group's works deferred: what the event hook derives
-// from the group's events (webhooks), the net count changes, the new jobs
-// (the hook's included), then the chained events. On PostgreSQL the count
+// flush writes what the group's works deferred: the clearing accounts'
+// balances (clearing.go), what the event hook derives from the group's
+// events (webhooks), the net count changes, the new jobs (the hook's
+// included), then the chained events. On PostgreSQL the count
 // changes and the hook's outbox rows are written by the statement that
 // inserts the jobs, when there are jobs (Tx.withJobs). Events go last because
 // chaining them locks each program's chain head until the commit: the
 // shorter that hold, the sooner another group (another lane or process) of
 // the same program can chain its own.
 func (s *Store) flush(ctx context.Context, g *Tx) error {
+	if err := s.writeClearing(ctx, g); err != nil {
+		return err
+	}
 	if h := s.eventHook.Load(); h != nil && len(g.events)+len(g.notices) > 0 {
 		if err := (*h)(ctx, g, g.events, g.notices); err != nil {
 			return err

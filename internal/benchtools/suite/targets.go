@@ -273,8 +273,9 @@ func (w *report) explain(v verdict) string {
 	case maxBacklogSettle:
 		b := e.Backlog
 		return fmt.Sprintf("%s settled %s pending top-ups in %.1f s after the exec (start-up %s ms, %s a second; machine %.0f%% "+
-			"busy): each settlement is a rail job claimed in batches of 64 by 16 workers and decided in its own Work (posting "+
-			"the entries, both balances, the payment intent, an audit event and the job's deletion in one group commit).%s",
+			"busy): each settlement is a rail job claimed in batches of 128 by 128 workers and decided in its own Work (posting "+
+			"the entries, the RBA's balance, the payment intent, an audit event and the job's deletion in one group commit, "+
+			"which writes the clearing account's balance once for all its settlements).%s",
 			name, f0(float64(b.Count)), float64(b.SettleMS)/1000, f0(float64(b.StartupMS)), f0(backlogRate(b)),
 			b.CPU.MachineBusyPct, others(b.CPU))
 	case maxBacklogRSS:
