@@ -37,7 +37,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s ./internal/httpapi/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeMatchesEncodingJSON$$' -fuzztime 60s ./internal/httpapi/
 
-## bench: end-to-end benchmark on SQLite and PostgreSQL against each engine's raw baseline; writes BENCHMARKS.md, console pages included (about 25 min on 2 cores; BENCH_FLAGS=--backlog=0 skips the 100,000-top-up backlog step, about 7 of them).
+## bench: end-to-end benchmark on SQLite and PostgreSQL against each engine's raw baseline; writes BENCHMARKS.md, console pages included (about 35 min on 2 cores; BENCH_FLAGS=--backlog=0 skips the 100,000-top-up backlog step, about 7 of them).
 ## BENCH_FLAGS go to the program (internal/benchtools/suite), e.g. BENCH_FLAGS='--engines sqlite --keep /tmp/bench'.
 bench:
 	$(GO) run ./internal/benchtools/suite $(BENCH_FLAGS)
