@@ -88,27 +88,36 @@ func TestJobsCommitWithTheirChange(t *testing.T) {
 	})
 }
 
+// lostClaim readies a job claimed twice, the first claim's lease having
+// run out: it answers the program, its user, both claims and the work that
+// blocks the user as a claim's job.
+func lostClaim(t *testing.T, s *store.Store, hmacUser string) (banking.Program, banking.User, store.Job, store.Job, func(store.Job) store.Work) {
+	t.Helper()
+	p := mustProgram(t, s, hmacUser)
+	u := mustUser(t, s, p.ID, "once@x.io", t0)
+	if _, err := s.Do(context.Background(), store.Work{Program: p.ID, Run: func(_ context.Context, tx *store.Tx) (any, error) {
+		tx.Schedule(store.NewJob{Program: p.ID, Kind: "test.block", RunAt: t0})
+		return nil, nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	first := mustClaim(t, s, t0, 1)[0]
+	second := mustClaim(t, s, t0.Add(time.Minute), 1)[0] // the first lease ran out
+	blockWork := func(j store.Job) store.Work {
+		w := store.UpdateUserWork(p.ID, u.ID, func(_ *store.Tx, u *banking.User) (*banking.Event, error) { return toggle(u, t0) })
+		w.Job = &j
+		return w
+	}
+	return p, u, first, second, blockWork
+}
+
 // TestJobWorkRunsOnce: a work that carries its job commits its effect and
 // the job's completion together; once the job's lease has passed to another
 // claim, the first claim's work fails and changes nothing.
 func TestJobWorkRunsOnce(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p := mustProgram(t, s, "hu_once")
-		u := mustUser(t, s, p.ID, "once@x.io", t0)
-		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(_ context.Context, tx *store.Tx) (any, error) {
-			tx.Schedule(store.NewJob{Program: p.ID, Kind: "test.block", RunAt: t0})
-			return nil, nil
-		}}); err != nil {
-			t.Fatal(err)
-		}
-		first := mustClaim(t, s, t0, 1)[0]
-		second := mustClaim(t, s, t0.Add(time.Minute), 1)[0] // the first lease ran out
-		blockWork := func(j store.Job) store.Work {
-			w := store.UpdateUserWork(p.ID, u.ID, func(_ *store.Tx, u *banking.User) (*banking.Event, error) { return toggle(u, t0) })
-			w.Job = &j
-			return w
-		}
+		p, u, first, second, blockWork := lostClaim(t, s, "hu_once")
 		if _, err := s.Do(ctx, blockWork(first)); !banking.IsCode(err, banking.CodeConflict) {
 			t.Fatalf("work of a lost claim: err = %v, want conflict", err)
 		}
@@ -134,21 +143,7 @@ func TestJobWorkRunsOnce(t *testing.T) {
 func TestJobWorkRunsOnceInAGroup(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		p := mustProgram(t, s, "hu_once_group")
-		u := mustUser(t, s, p.ID, "once@x.io", t0)
-		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(_ context.Context, tx *store.Tx) (any, error) {
-			tx.Schedule(store.NewJob{Program: p.ID, Kind: "test.block", RunAt: t0})
-			return nil, nil
-		}}); err != nil {
-			t.Fatal(err)
-		}
-		first := mustClaim(t, s, t0, 1)[0]
-		second := mustClaim(t, s, t0.Add(time.Minute), 1)[0] // the first lease ran out
-		blockWork := func(j store.Job) store.Work {
-			w := store.UpdateUserWork(p.ID, u.ID, func(_ *store.Tx, u *banking.User) (*banking.Event, error) { return toggle(u, t0) })
-			w.Job = &j
-			return w
-		}
+		p, u, first, second, blockWork := lostClaim(t, s, "hu_once_group")
 		// Hold every lane, so both works queue and the next group takes
 		// them together.
 		release := make(chan struct{})
