@@ -16,13 +16,7 @@ import (
 // movement whose settlement defers its clearing delta (clearing.go).
 func pendingInbound(t *testing.T, s *store.Store, pid banking.ProgramID, id banking.AccountID, amount int64) banking.Transaction {
 	t.Helper()
-	m := movement(pid, "", id, amount, banking.TxPending)
-	m.Tx.Category, m.Tx.Method = banking.CategoryInboundTransfer, banking.MethodACH
-	v, err := s.Do(context.Background(), store.InboundWork(pid, m))
-	if err != nil {
-		t.Fatalf("inbound to %s: %v", id, err)
-	}
-	return v.(banking.Transaction)
+	return inboundTx(t, s, pid, id, amount, banking.TxPending, banking.MethodACH)
 }
 
 func clearingBalance(t *testing.T, s *store.Store, pid banking.ProgramID) banking.Balance {

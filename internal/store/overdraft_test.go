@@ -14,11 +14,19 @@ import (
 // and returns the transaction.
 func fundTx(t *testing.T, s *store.Store, pid banking.ProgramID, id banking.AccountID, amount int64) banking.Transaction {
 	t.Helper()
-	m := movement(pid, "", id, amount, banking.TxCompleted)
-	m.Tx.Category, m.Tx.Method = banking.CategoryInboundTransfer, banking.MethodWire
+	return inboundTx(t, s, pid, id, amount, banking.TxCompleted, banking.MethodWire)
+}
+
+// inboundTx records amount cents entering RBA id from outside (the
+// program's clearing account) by method, in status, and returns the
+// transaction.
+func inboundTx(t *testing.T, s *store.Store, pid banking.ProgramID, id banking.AccountID, amount int64, status banking.TxStatus, method banking.Method) banking.Transaction {
+	t.Helper()
+	m := movement(pid, "", id, amount, status)
+	m.Tx.Category, m.Tx.Method = banking.CategoryInboundTransfer, method
 	v, err := s.Do(context.Background(), store.InboundWork(pid, m))
 	if err != nil {
-		t.Fatalf("fund %s: %v", id, err)
+		t.Fatalf("inbound %s to %s: %v", status, id, err)
 	}
 	return v.(banking.Transaction)
 }
