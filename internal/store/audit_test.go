@@ -19,14 +19,21 @@ func forEachEngineDSN(t *testing.T, fn func(t *testing.T, dsn string, s *store.S
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			dsn := eng.DSN(t)
-			s, err := store.Open(context.Background(), dsn, store.Options{})
-			if err != nil {
-				t.Fatalf("open: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			fn(t, dsn, s)
+			fn(t, dsn, openStore(t, dsn))
 		})
 	}
+}
+
+// openStore opens one more store (a pool, as another process would) on
+// dsn, closed when the test ends.
+func openStore(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func verify(t *testing.T, s *store.Store) store.AuditReport {
@@ -239,11 +246,7 @@ func TestAuditLegacyPrefix(t *testing.T) {
 // events onto the same predecessor.
 func TestAuditConcurrentWriters(t *testing.T) {
 	forEachEngineDSN(t, func(t *testing.T, dsn string, s1 *store.Store) {
-		s2, err := store.Open(context.Background(), dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s2.Close()
+		s2 := openStore(t, dsn)
 		a := mustProgram(t, s1, "hu_conc_a")
 		b := mustProgram(t, s2, "hu_conc_b")
 		const writers, each = 8, 10

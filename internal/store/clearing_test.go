@@ -37,11 +37,7 @@ func clearingBalance(t *testing.T, s *store.Store, pid banking.ProgramID) bankin
 // ones released, nothing pending, every balance in step with its entries.
 func TestSettlementsSumClearingExactly(t *testing.T) {
 	forEachEngineDSN(t, func(t *testing.T, dsn string, s1 *store.Store) {
-		s2, err := store.Open(context.Background(), dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s2.Close()
+		s2 := openStore(t, dsn)
 		p := mustProgram(t, s1, "hu_clearing")
 		const accounts, each = 4, 30
 		var rbas []banking.AccountID

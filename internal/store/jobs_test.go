@@ -193,11 +193,7 @@ func TestJobWorkRunsOnceInAGroup(t *testing.T) {
 // never both get a job.
 func TestJobsClaimedByOneProcess(t *testing.T) {
 	forEachEngineDSN(t, func(t *testing.T, dsn string, s1 *store.Store) {
-		s2, err := store.Open(context.Background(), dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s2.Close()
+		s2 := openStore(t, dsn)
 		ctx := context.Background()
 		p := mustProgram(t, s1, "hu_claims")
 		const n = 300

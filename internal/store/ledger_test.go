@@ -415,11 +415,7 @@ func TestBookTransferRefusals(t *testing.T) {
 // total unchanged and the ledger exact.
 func TestOppositeTransfersAcrossProcesses(t *testing.T) {
 	forEachEngineDSN(t, func(t *testing.T, dsn string, s1 *store.Store) {
-		s2, err := store.Open(context.Background(), dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s2.Close()
+		s2 := openStore(t, dsn)
 		p := mustProgram(t, s1, "hu_opp")
 		const n = 4
 		var sides []banking.Side

@@ -198,17 +198,7 @@ func TestWebhookAttemptsOfManyJobs(t *testing.T) {
 		ctx := context.Background()
 		p := mustProgram(t, s, "hu_many")
 		const n = 3*256 + 5 // four jobs; more than one chunk of ids
-		evs := make([]store.WebhookEvent, n)
-		for i := range evs {
-			evs[i] = store.WebhookEvent{ID: fmt.Sprintf("inn_whe_0000000000000000%06d", i), ProgramID: p.ID,
-				Type: "user.blocked", ResourceID: "user-x", AuditEventID: fmt.Sprintf("event-m%d", i),
-				Payload: []byte(`{}`), Status: store.DeliveryPending, CreatedAt: t0}
-		}
-		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
-			return nil, tx.InsertWebhookEvents(ctx, evs, nil)
-		}}); err != nil {
-			t.Fatal(err)
-		}
+		evs := insertPendingEvents(t, s, p.ID, n, "0000000000000000", "m")
 		jobs := mustClaim(t, s, t0, 4)
 		got, err := s.WebhookAttempts(ctx, jobs)
 		if err != nil {
@@ -306,17 +296,7 @@ func TestWebhookOutboxOfManyEvents(t *testing.T) {
 		ctx := context.Background()
 		p := mustProgram(t, s, "hu_huge")
 		const n = 6000
-		evs := make([]store.WebhookEvent, n)
-		for i := range evs {
-			evs[i] = store.WebhookEvent{ID: fmt.Sprintf("inn_whe_000000000000000h%06d", i), ProgramID: p.ID,
-				Type: "user.blocked", ResourceID: "user-x", AuditEventID: fmt.Sprintf("event-h%d", i),
-				Payload: []byte(`{}`), Status: store.DeliveryPending, CreatedAt: t0}
-		}
-		if _, err := s.Do(ctx, store.Work{Program: p.ID, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
-			return nil, tx.InsertWebhookEvents(ctx, evs, nil)
-		}}); err != nil {
-			t.Fatal(err)
-		}
+		insertPendingEvents(t, s, p.ID, n, "000000000000000h", "h")
 		if _, total, err := s.WebhookEvents(ctx, p.ID, store.WebhookFilter{Page: 1, PerPage: 1}); err != nil || total != n {
 			t.Errorf("%d events written, %v; want %d", total, err, n)
 		}
@@ -324,4 +304,23 @@ func TestWebhookOutboxOfManyEvents(t *testing.T) {
 			t.Errorf("%d delivery jobs, %v; want %d (256 events each)", jobs, err, (n+255)/256)
 		}
 	})
+}
+
+// insertPendingEvents writes n pending user.blocked events of program pid
+// in one work and returns them; their ids are inn_whe_ + idPrefix (16
+// characters) + six digits, their audit event ids event- + tag + a number.
+func insertPendingEvents(t *testing.T, s *store.Store, pid banking.ProgramID, n int, idPrefix, tag string) []store.WebhookEvent {
+	t.Helper()
+	evs := make([]store.WebhookEvent, n)
+	for i := range evs {
+		evs[i] = store.WebhookEvent{ID: fmt.Sprintf("inn_whe_%s%06d", idPrefix, i), ProgramID: pid,
+			Type: "user.blocked", ResourceID: "user-x", AuditEventID: fmt.Sprintf("event-%s%d", tag, i),
+			Payload: []byte(`{}`), Status: store.DeliveryPending, CreatedAt: t0}
+	}
+	if _, err := s.Do(context.Background(), store.Work{Program: pid, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+		return nil, tx.InsertWebhookEvents(ctx, evs, nil)
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	return evs
 }

@@ -121,11 +121,7 @@ func toggle(u *banking.User, at time.Time) (*banking.Event, error) {
 // processes), all complete without a deadlock, and every change is counted.
 func TestWorkLocksAcrossProcesses(t *testing.T) {
 	forEachEngineDSN(t, func(t *testing.T, dsn string, s1 *store.Store) {
-		s2, err := store.Open(context.Background(), dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s2.Close()
+		s2 := openStore(t, dsn)
 		p := mustProgram(t, s1, "hu_locks")
 		const nUsers = 6
 		var ids []banking.UserID
