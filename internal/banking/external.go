@@ -213,12 +213,22 @@ func ParseReportRange(start, end, direction string) (ReportRange, error) {
 		switch {
 		case !from.Before(to):
 			f.add("end_date", "must not be before start_date")
-		case to.Sub(from) > (MaxReportDays+1)*24*time.Hour:
+		case lastInstant(end, to).Sub(from) > MaxReportDays*24*time.Hour:
 			f.add("end_date", "must be at most 366 days after start_date")
 		}
 	}
 	r.From, r.To = from, to
 	return r, f.err()
+}
+
+// lastInstant is the instant end_date names, given to, the exclusive bound
+// parseInstant made of it: a date's start (the range takes the whole day,
+// but "366 days apart" counts from the date), or a date-time itself.
+func lastInstant(end string, to time.Time) time.Time {
+	if _, err := time.Parse(time.DateOnly, end); err == nil {
+		return to.AddDate(0, 0, -1)
+	}
+	return to.Add(-time.Millisecond)
 }
 
 // Summary is balance/program-transaction-summary's answer: the master

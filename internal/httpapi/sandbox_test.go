@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -613,5 +614,27 @@ func TestSandboxResetIdempotent(t *testing.T) {
 		if n := len(c.call("user/get-all", map[string]any{}).want(t, http.StatusOK, "").items(t)); n != 1 {
 			t.Errorf("users after the replayed reset = %d, want 1 (a replay changes nothing)", n)
 		}
+	})
+}
+
+// An advanced program clock moves the times the program reads (the
+// envelope's created_at, occurred_at), never webhook-timestamp: receivers
+// check it against their own real clock (Standard Webhooks' 5 minutes), as
+// the server checks X-Date against its real one (docs/decisions.md,
+// "webhook-timestamp is real time").
+func TestSandboxClockLeavesWebhookTimestampReal(t *testing.T) {
+	webhookEngines(t, 1, nil, func(t *testing.T, e *env, c *apiClient, rec *hookReceiver, secret string) {
+		c.advance(t, 86400)
+		id := c.newKYCUser(t, "ada@acme.example", "6789")
+		c.submit(t, id)
+		d := rec.waitFor(t, "user.kyc.verified", 1)[0]
+		ts, err := strconv.ParseInt(d.header.Get("webhook-timestamp"), 10, 64)
+		if err != nil {
+			t.Fatalf("webhook-timestamp %q: %v", d.header.Get("webhook-timestamp"), err)
+		}
+		if got, now := time.Unix(ts, 0), time.Now(); got.Before(now.Add(-time.Minute)) || got.After(now.Add(time.Minute)) {
+			t.Errorf("webhook-timestamp = %v, want the real time of the attempt (about %v), not the program's clock", got, now)
+		}
+		verify(t, secret, d)
 	})
 }

@@ -410,7 +410,11 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			return // the lease runs out and the attempt is made again
 		}
-		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, eventID, a.Event.Payload, keys, now)
+		// Signed at the real time, not the program's clock: receivers
+		// check webhook-timestamp against their own clock, as the server
+		// checks X-Date (docs/decisions.md, "webhook-timestamp is real
+		// time").
+		r := s.hooks.sender.Send(ctx, a.Endpoint.URL, eventID, a.Event.Payload, keys, s.clock())
 		if ctx.Err() != nil {
 			return // shutting down: the lease runs out and the attempt is made again
 		}
