@@ -80,7 +80,10 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			if out.OccurredAt.IsZero() {
 				out.OccurredAt = ev.CreatedAt
 			}
-			out.ID = webhook.NewEventID(out.OccurredAt)
+			// The id starts with the audit event's time, whatever the
+			// event's occurred_at: on SQLite the log finds a resource's
+			// events by that prefix (store.WebhookEvents, migration 0017).
+			out.ID = webhook.NewEventID(ev.CreatedAt)
 			// The log finds a resource's events through their audit
 			// events' subject (store.WebhookEvents); a notice has no audit
 			// event.

@@ -322,13 +322,9 @@ func (s *Store) WebhookEvents(ctx context.Context, pid banking.ProgramID, f Webh
 		}
 	}
 	if f.ResourceID != "" {
-		// Through the audit trail's index of subjects (an event's resource
-		// is its audit event's subject), and the few events derived from a
-		// notice, which have no audit event ('').
-		where = append(where, `seq IN (SELECT seq FROM webhook_events WHERE audit_event_id IN
-			(SELECT id FROM events WHERE program_id = ? AND subject_id = ?)
-			UNION ALL SELECT seq FROM webhook_events WHERE audit_event_id = '' AND resource_id = ?)`)
-		args = append(args, pid, f.ResourceID, f.ResourceID)
+		q, qargs := s.resourceEvents(pid, f.ResourceID)
+		where = append(where, `seq IN (`+q+`)`)
+		args = append(args, qargs...)
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
