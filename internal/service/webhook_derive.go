@@ -92,8 +92,12 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			if i >= len(events) {
 				audit = ""
 			}
+			// The row keeps the Stored part; the body, put together from
+			// it as every read will, goes to this process's pool.
+			stored := out.Stored()
+			body := webhook.Render(out.Type, out.ID, stored, out.ResourceID, out.OccurredAt)
 			row := store.WebhookEvent{ID: out.ID, ProgramID: ev.ProgramID, Type: string(out.Type),
-				ResourceID: out.ResourceID, AuditEventID: audit, Payload: out.Body(),
+				ResourceID: out.ResourceID, AuditEventID: audit, Payload: body, Stored: stored,
 				Status: store.DeliveryPending, CreatedAt: out.OccurredAt}
 			if ep.Status != store.EndpointEnabled {
 				// Logged, so it can be redelivered once the endpoint works
