@@ -80,7 +80,10 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			if out.OccurredAt.IsZero() {
 				out.OccurredAt = ev.CreatedAt
 			}
-			out.ID = webhook.NewEventID(out.OccurredAt)
+			// The id starts with the audit event's time, whatever the
+			// event's occurred_at: on SQLite the log finds a resource's
+			// events by that prefix (store.WebhookEvents, migration 0017).
+			out.ID = webhook.NewEventID(ev.CreatedAt)
 			// The log finds a resource's events through their audit
 			// events' subject (store.WebhookEvents); a notice has no audit
 			// event.
@@ -89,8 +92,12 @@ func (s *Service) deriveWebhooks(ctx context.Context, tx *store.Tx, events, noti
 			if i >= len(events) {
 				audit = ""
 			}
+			// The row keeps the Stored part; the body, put together from
+			// it as every read will, goes to this process's pool.
+			stored := out.Stored()
+			body := webhook.Render(out.Type, out.ID, stored, out.ResourceID, out.OccurredAt)
 			row := store.WebhookEvent{ID: out.ID, ProgramID: ev.ProgramID, Type: string(out.Type),
-				ResourceID: out.ResourceID, AuditEventID: audit, Payload: out.Body(),
+				ResourceID: out.ResourceID, AuditEventID: audit, Payload: body, Stored: stored,
 				Status: store.DeliveryPending, CreatedAt: out.OccurredAt}
 			if ep.Status != store.EndpointEnabled {
 				// Logged, so it can be redelivered once the endpoint works

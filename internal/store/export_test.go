@@ -69,3 +69,12 @@ func ClearingBalance(ctx context.Context, s *Store, pid banking.ProgramID) (bank
 		banking.ClearingAccountID(pid)).Scan(&b.Posted, &b.PendingDebits, &b.PendingCredits, &b.Overdraft)
 	return b, err
 }
+
+// EventIDPrefixSQL is eventIDPrefixSQL, for its test.
+func EventIDPrefixSQL(col string) string { return eventIDPrefixSQL(col) }
+
+// ResourceEvents is the query of a resource's webhook events' seqs and its
+// arguments (WebhookFilter.ResourceID), for the test of its plan.
+func ResourceEvents(s *Store, pid banking.ProgramID, resource string) (string, []any) {
+	return s.resourceEvents(pid, resource)
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
+	"github.com/ingot-dev/ingot/internal/webhook"
 )
 
 // WebhookEvent is one row of the outbox: a webhook event, the exact body
@@ -22,7 +23,14 @@ type WebhookEvent struct {
 	// AuditEventID is the audit event the webhook event derives from, ""
 	// for one derived from a notice (store.Tx.Notify).
 	AuditEventID string
-	Payload      []byte
+	// Payload is the exact body every attempt sends, whatever the row
+	// keeps.
+	Payload []byte
+	// Stored, when set, is all of Payload the row keeps (the writer's
+	// webhook.Event.Stored): the rest is the row's type, id, resource and
+	// time, and reads put the body back together with webhook.Render. Nil
+	// keeps Payload whole.
+	Stored []byte
 	// Status is DeliveryPending, DeliveryDelivered or DeliveryFailed.
 	Status         string
 	Attempts       int
@@ -95,7 +103,11 @@ func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handof
 			if e.Status == DeliveryPending {
 				next = millis(e.CreatedAt)
 			}
-			args = append(args, e.ID, e.ProgramID, e.Type, e.ResourceID, e.AuditEventID, string(e.Payload),
+			payload := e.Payload
+			if e.Stored != nil {
+				payload = e.Stored
+			}
+			args = append(args, e.ID, e.ProgramID, e.Type, e.ResourceID, e.AuditEventID, string(payload),
 				e.Status, e.LastError, next, millis(e.CreatedAt), millis(e.CreatedAt))
 		}
 		q := `INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id,
@@ -212,7 +224,7 @@ func (s *Store) WebhookAttempts(ctx context.Context, jobs []Job) (map[string]Web
 // readAttempts reads the events ids with their endpoints into out.
 func (s *Store) readAttempts(ctx context.Context, ids []any, out map[string]WebhookAttempt) error {
 	in, args := inList(ids)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.id, e.program_id, e.type, e.payload, e.status, e.attempts, e.created_at,
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.id, e.program_id, e.type, e.resource_id, e.payload, e.status, e.attempts, e.created_at,
 			w.url, w.status, w.version, w.failing_since
 		FROM webhook_events e LEFT JOIN webhook_endpoints w ON w.program_id = e.program_id
 		WHERE e.id IN (`+in+`)`), args...)
@@ -226,11 +238,12 @@ func (s *Store) readAttempts(ctx context.Context, ids []any, out map[string]Webh
 		var payload string
 		var url, status sql.NullString
 		var version, failing sql.NullInt64
-		if err := rows.Scan(&a.Event.ID, &a.Event.ProgramID, &a.Event.Type, &payload, &a.Event.Status, &a.Event.Attempts,
-			&created, &url, &status, &version, &failing); err != nil {
+		if err := rows.Scan(&a.Event.ID, &a.Event.ProgramID, &a.Event.Type, &a.Event.ResourceID, &payload, &a.Event.Status,
+			&a.Event.Attempts, &created, &url, &status, &version, &failing); err != nil {
 			return s.translate(err)
 		}
-		a.Event.Payload, a.Event.CreatedAt = []byte(payload), fromMillis(created)
+		a.Event.CreatedAt = fromMillis(created)
+		a.Event.Payload = a.Event.body(payload)
 		if url.Valid {
 			a.HasEndpoint = true
 			a.Endpoint = WebhookEndpoint{ProgramID: a.Event.ProgramID, URL: url.String, Status: status.String, Version: version.Int64}
@@ -288,15 +301,26 @@ func scanWebhookEvent(row interface{ Scan(...any) error }) (WebhookEvent, error)
 	if err != nil {
 		return e, err
 	}
-	e.Payload = []byte(payload)
+	e.CreatedAt = fromMillis(created)
+	e.Payload = e.body(payload)
 	if next.Valid {
 		e.NextAttemptAt = fromMillis(next.Int64)
 	}
 	if delivered.Valid {
 		e.DeliveredAt = fromMillis(delivered.Int64)
 	}
-	e.CreatedAt, e.UpdatedAt = fromMillis(created), fromMillis(updated)
+	e.UpdatedAt = fromMillis(updated)
 	return e, nil
+}
+
+// body is the exact body of e, whose row keeps payload: a Stored part put
+// back together with the row's type, id, resource and time, or a whole
+// body, as the outbox kept every event before it kept Stored parts.
+func (e *WebhookEvent) body(payload string) []byte {
+	if p := []byte(payload); !webhook.IsStored(p) {
+		return p
+	}
+	return webhook.Render(webhook.Type(e.Type), e.ID, []byte(payload), e.ResourceID, e.CreatedAt)
 }
 
 // WebhookFilter selects a page of a program's webhook events, newest first.
@@ -322,13 +346,9 @@ func (s *Store) WebhookEvents(ctx context.Context, pid banking.ProgramID, f Webh
 		}
 	}
 	if f.ResourceID != "" {
-		// Through the audit trail's index of subjects (an event's resource
-		// is its audit event's subject), and the few events derived from a
-		// notice, which have no audit event ('').
-		where = append(where, `seq IN (SELECT seq FROM webhook_events WHERE audit_event_id IN
-			(SELECT id FROM events WHERE program_id = ? AND subject_id = ?)
-			UNION ALL SELECT seq FROM webhook_events WHERE audit_event_id = '' AND resource_id = ?)`)
-		args = append(args, pid, f.ResourceID, f.ResourceID)
+		q, qargs := s.resourceEvents(pid, f.ResourceID)
+		where = append(where, `seq IN (`+q+`)`)
+		args = append(args, qargs...)
 	}
 	cond := strings.Join(where, " AND ")
 	var total int

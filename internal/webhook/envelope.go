@@ -47,25 +47,47 @@ const (
 //	{"event":T,"data":{"event_id":…,"event_type":T,"event_description":…,
 //	 <fields>,"resource_id":…,"occurred_at":…},"created_at":…,"updated_at":…}
 //
-// compact, keys in that order, times in UTC.
+// compact, keys in that order, times in UTC: Render of e's Stored part.
 func (e *Event) Body() []byte {
-	b := make([]byte, 0, 256+64*len(e.Fields))
-	at := e.OccurredAt.UTC()
-	stamp := at.Format(EnvelopeTime)
-	b = append(b, `{"event":`...)
-	b = appendString(b, string(e.Type))
-	b = append(b, `,"data":{"event_id":`...)
-	b = appendString(b, e.ID)
-	b = append(b, `,"event_type":`...)
-	b = appendString(b, string(e.Type))
-	b = append(b, `,"event_description":`...)
+	return Render(e.Type, e.ID, e.Stored(), e.ResourceID, e.OccurredAt)
+}
+
+// Stored is the part of e's body the outbox keeps (store.WebhookEvent's
+// Stored): the bytes between "event_description": and ,"resource_id":, that
+// is the description, a JSON string, and e's own fields. The rest of the
+// body is the outbox row's type, id, resource and time, so a row keeps
+// about a tenth of a body (docs/decisions.md, "What emitting costs"); the
+// description is kept, not looked up again, so that a later change of its
+// text cannot change the body of an event already sent.
+func (e *Event) Stored() []byte {
+	b := make([]byte, 0, 48+64*len(e.Fields))
 	b = appendString(b, Description(e.Type))
 	for _, f := range e.Fields {
 		b = append(b, ',')
 		b = appendField(b, f)
 	}
+	return b
+}
+
+// Render is the body of the event of type typ and id, whose Stored part is
+// stored, about resourceID, occurred at at (only its milliseconds count):
+// the envelope of webhooks.md section 2 around stored. Every attempt of an
+// event, and the log, render it from the same row, so the bodies are the
+// same byte for byte.
+func Render(typ Type, id string, stored []byte, resourceID string, at time.Time) []byte {
+	b := make([]byte, 0, 224+len(stored))
+	at = at.UTC()
+	stamp := at.Format(EnvelopeTime)
+	b = append(b, `{"event":`...)
+	b = appendString(b, string(typ))
+	b = append(b, `,"data":{"event_id":`...)
+	b = appendString(b, id)
+	b = append(b, `,"event_type":`...)
+	b = appendString(b, string(typ))
+	b = append(b, `,"event_description":`...)
+	b = append(b, stored...)
 	b = append(b, `,"resource_id":`...)
-	b = appendString(b, e.ResourceID)
+	b = appendString(b, resourceID)
 	b = append(b, `,"occurred_at":`...)
 	b = appendString(b, at.Format(OccurredTime))
 	b = append(b, `},"created_at":`...)
@@ -74,6 +96,11 @@ func (e *Event) Body() []byte {
 	b = appendString(b, stamp)
 	return append(b, '}')
 }
+
+// IsStored reports whether an outbox payload is a Stored part (it starts
+// with the description, a JSON string) rather than a whole body (a JSON
+// object), as the outbox kept every event before it kept Stored parts.
+func IsStored(payload []byte) bool { return len(payload) > 0 && payload[0] == '"' }
 
 func appendField(b []byte, f Field) []byte {
 	b = appendString(b, f.Key)

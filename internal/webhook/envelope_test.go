@@ -134,3 +134,31 @@ func TestCatalog(t *testing.T) {
 		t.Error("user.created is not a webhook event type")
 	}
 }
+
+// TestRenderOfStoredIsBody: the body put back together from an event's
+// Stored part and the outbox row's columns (its time kept to the
+// millisecond) is the body, byte for byte, for fields of every kind and
+// strings that need escaping; Stored is told from a whole body.
+func TestRenderOfStoredIsBody(t *testing.T) {
+	at := time.Date(2026, 4, 16, 23, 59, 59, 999_999_999, time.FixedZone("x", 3600))
+	for _, e := range []Event{
+		{ID: NewEventID(at), Type: UserBlocked, ResourceID: "user-1", OccurredAt: at, Fields: []Field{{"user_id", "17"}}},
+		{ID: NewEventID(at), Type: UserKYCFailed, ResourceID: "user-<&>\u2028\"\\", OccurredAt: at,
+			Fields: []Field{{"user_id", "6830"}, {"reasons", []string{"a \"b\" <c>", "\x01\xff"}}, {"reasons_code", []string{}}}},
+		{ID: NewEventID(at), Type: AccountAssignmentSuccess, ResourceID: "rbac-1", OccurredAt: at,
+			Fields: []Field{{"account", Object{{"account_id", "3"}, {"balance", int64(-12)}}}}},
+		{ID: NewEventID(at), Type: UserUnblocked, ResourceID: "user-2", OccurredAt: at},
+	} {
+		stored := e.Stored()
+		got := Render(e.Type, e.ID, stored, e.ResourceID, time.UnixMilli(e.OccurredAt.UnixMilli()))
+		if want := e.Body(); string(got) != string(want) {
+			t.Errorf("%s: rendered\n%s\nwant\n%s", e.Type, got, want)
+		}
+		if !IsStored(stored) || IsStored(e.Body()) {
+			t.Errorf("%s: IsStored(stored) = %v, IsStored(body) = %v; want true, false", e.Type, IsStored(stored), IsStored(e.Body()))
+		}
+		if len(stored) >= len(e.Body())/2 {
+			t.Errorf("%s: stored %d bytes of a %d-byte body", e.Type, len(stored), len(e.Body()))
+		}
+	}
+}
