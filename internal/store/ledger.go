@@ -351,6 +351,23 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		default:
 			return nil, fmt.Errorf("settle %s: cannot become %s", id, d.Status)
 		}
+		if tx.s.dialect.engine == Postgres {
+			// One statement (settle_pg.go).
+			t, found, err := settleInOne(ctx, tx, pid, id, src, dst, clearing, d, posting, ds, dd)
+			if err != nil || !found {
+				return nil, err
+			}
+			if t.SourceAccountID != src || t.DestinationAccountID != dst {
+				return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
+			}
+			switch clearing {
+			case src:
+				tx.deferClearing(src, ds.times(t.Amount))
+			case dst:
+				tx.deferClearing(dst, dd.times(t.Amount))
+			}
+			return settled(tx, t, d, event), nil
+		}
 		t, err := scanTransaction(tx.QueryRow(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?,
 			posting_date = ?, updated_at = ? WHERE program_id = ? AND id = ? AND status = 'pending'
 			RETURNING `+txColsBare, d.Status, d.FailureReason, posting, millis(d.At), pid, id))
@@ -382,14 +399,20 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		if err != nil {
 			return nil, err
 		}
-		if d.Then != nil && d.Status == banking.TxCompleted {
-			tx.Schedule(*d.Then)
-		}
-		ev := event(&t)
-		ev.Changes = banking.TransferChanges(&t, banking.TxPending)
-		tx.Emit(ev)
-		return t, nil
+		return settled(tx, t, d, event), nil
 	}}
+}
+
+// settled records what follows settlement d of t in its work: the job it
+// schedules on completion (the rail's next step) and its event.
+func settled(tx *Tx, t banking.Transaction, d Settlement, event func(t *banking.Transaction) banking.Event) banking.Transaction {
+	if d.Then != nil && d.Status == banking.TxCompleted {
+		tx.Schedule(*d.Then)
+	}
+	ev := event(&t)
+	ev.Changes = banking.TransferChanges(&t, banking.TxPending)
+	tx.Emit(ev)
+	return t
 }
 
 // accountUpdate is balanceUpdate for one account: it moves account id's
@@ -407,23 +430,12 @@ func accountUpdate(id banking.AccountID, d delta) stmt {
 // statements before (chain): a settlement reads no account otherwise, so
 // the update answers the accounts' entity numbers and their holders'
 // (RETURNING), and the event hook maps the settlement's events without
-// reading them (Tx.noteNumber). On PostgreSQL the deletion of the job the
-// work carries (Work.Job: a rail's decision) joins the statement too, so
-// a settled job costs no round trip of its own (make bench's backlog
-// step, docs/decisions.md); its count comes back with each row.
+// reading them (Tx.noteNumber). (SQLite's; PostgreSQL settles in one
+// statement, settleInOne.)
 func settleBalances(ctx context.Context, tx *Tx, u stmt, want int, before ...stmt) error {
 	u.q += ` RETURNING id, COALESCE(user_id, ''), COALESCE(business_id, ''), entity_number,
 		(SELECT entity_number FROM users WHERE users.id = accounts.user_id),
 		(SELECT entity_number FROM businesses WHERE businesses.id = accounts.business_id)`
-	j := tx.job
-	if tx.s.dialect.engine != Postgres || tx.jobDone {
-		j = nil
-	}
-	if j != nil {
-		before = append(before[:len(before):len(before)], stmt{`DELETE FROM jobs WHERE id = ? AND token = ? RETURNING id`,
-			[]any{j.ID, j.token}})
-		u.q += fmt.Sprintf(`, (SELECT count(*) FROM w%d)`, len(before)-1)
-	}
 	u, err := chain(ctx, tx, u, before...)
 	if err != nil {
 		return err
@@ -434,15 +446,10 @@ func settleBalances(ctx context.Context, tx *Tx, u stmt, want int, before ...stm
 	}
 	defer rows.Close()
 	n := 0
-	var deleted int64
 	for rows.Next() {
 		var id, user, business string
 		var account, userN, businessN sql.NullInt64
-		dest := []any{&id, &user, &business, &account, &userN, &businessN}
-		if j != nil {
-			dest = append(dest, &deleted)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(&id, &user, &business, &account, &userN, &businessN); err != nil {
 			return err
 		}
 		tx.noteNumber("accounts", id, account.Int64)
@@ -455,15 +462,6 @@ func settleBalances(ctx context.Context, tx *Tx, u stmt, want int, before ...stm
 	}
 	if n != want {
 		return fmt.Errorf("move balances: %d rows, want %d", n, want)
-	}
-	if j != nil {
-		if deleted != 1 {
-			return errJobLost // another process claimed it: the savepoint undoes the settlement
-		}
-		tx.jobDone = true
-		if j.settled != nil {
-			j.settled.Store(true)
-		}
 	}
 	return nil
 }
