@@ -320,7 +320,8 @@ type Settlement struct {
 // A transaction no longer pending, or unknown, is left alone (nil answer):
 // it was decided already, so a job that runs twice decides once. Otherwise
 // it answers the transaction as decided. The decision and the read are one
-// statement (UPDATE ... RETURNING).
+// statement (UPDATE ... RETURNING); on PostgreSQL the intent, the balances
+// and the carried job's deletion join it (settleInOne).
 //
 // When one side is the program's clearing account (an external movement, an
 // inbound transfer), the work neither names nor writes it: its delta joins
