@@ -85,7 +85,7 @@ func TestSettlementOfALostClaim(t *testing.T) {
 
 // TestPaymentIntentsLeaveRoomForSettlements: on PostgreSQL payment_intents
 // pages keep half their room for the intents' status updates (migration
-// 0017), so a group settling a page's intents updates them in place
+// 0018), so a group settling a page's intents updates them in place
 // (heap-only) instead of indexing every one anew.
 func TestPaymentIntentsLeaveRoomForSettlements(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *store.Store) {

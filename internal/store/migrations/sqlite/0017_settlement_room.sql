@@ -1,3 +1,0 @@
--- (PostgreSQL's 0017 leaves more room on payment_intents' pages for their
--- status updates; SQLite has no such setting.)
-SELECT 1;
