@@ -349,6 +349,7 @@ func runWork(ctx context.Context, tx *Tx, w Work) (v any, err error) {
 			err = banking.Internal(fmt.Errorf("work panicked: %v\n%s", p, debug.Stack()))
 		}
 	}()
+	tx.job = w.Job
 	v, err = w.Run(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -358,7 +359,7 @@ func runWork(ctx context.Context, tx *Tx, w Work) (v any, err error) {
 			return nil, err
 		}
 	}
-	if w.Job != nil {
+	if w.Job != nil && !tx.jobDone {
 		if err := tx.s.finishJob(ctx, tx.tx, w.Job); err != nil {
 			return nil, err
 		}

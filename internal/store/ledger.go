@@ -320,7 +320,8 @@ type Settlement struct {
 // A transaction no longer pending, or unknown, is left alone (nil answer):
 // it was decided already, so a job that runs twice decides once. Otherwise
 // it answers the transaction as decided. The decision and the read are one
-// statement (UPDATE ... RETURNING).
+// statement (UPDATE ... RETURNING); on PostgreSQL the intent, the balances
+// and the carried job's deletion join it (settleInOne).
 //
 // When one side is the program's clearing account (an external movement, an
 // inbound transfer), the work neither names nor writes it: its delta joins
@@ -350,6 +351,23 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 			ds, dd = delta{pendingDebits: -1}, delta{pendingCredits: -1}
 		default:
 			return nil, fmt.Errorf("settle %s: cannot become %s", id, d.Status)
+		}
+		if tx.s.dialect.engine == Postgres {
+			// One statement (settle_pg.go).
+			t, found, err := settleInOne(ctx, tx, pid, id, src, dst, clearing, d, posting, ds, dd)
+			if err != nil || !found {
+				return nil, err
+			}
+			if t.SourceAccountID != src || t.DestinationAccountID != dst {
+				return nil, fmt.Errorf("transaction %s moves %s to %s, not %s to %s", id, t.SourceAccountID, t.DestinationAccountID, src, dst)
+			}
+			switch clearing {
+			case src:
+				tx.deferClearing(src, ds.times(t.Amount))
+			case dst:
+				tx.deferClearing(dst, dd.times(t.Amount))
+			}
+			return settled(tx, t, d, event), nil
 		}
 		t, err := scanTransaction(tx.QueryRow(ctx, `UPDATE ledger_transactions SET status = ?, failure_reason = ?,
 			posting_date = ?, updated_at = ? WHERE program_id = ? AND id = ? AND status = 'pending'
@@ -382,14 +400,20 @@ func SettleWork(pid banking.ProgramID, id banking.TransactionID, src, dst bankin
 		if err != nil {
 			return nil, err
 		}
-		if d.Then != nil && d.Status == banking.TxCompleted {
-			tx.Schedule(*d.Then)
-		}
-		ev := event(&t)
-		ev.Changes = banking.TransferChanges(&t, banking.TxPending)
-		tx.Emit(ev)
-		return t, nil
+		return settled(tx, t, d, event), nil
 	}}
+}
+
+// settled records what follows settlement d of t in its work: the job it
+// schedules on completion (the rail's next step) and its event.
+func settled(tx *Tx, t banking.Transaction, d Settlement, event func(t *banking.Transaction) banking.Event) banking.Transaction {
+	if d.Then != nil && d.Status == banking.TxCompleted {
+		tx.Schedule(*d.Then)
+	}
+	ev := event(&t)
+	ev.Changes = banking.TransferChanges(&t, banking.TxPending)
+	tx.Emit(ev)
+	return t
 }
 
 // accountUpdate is balanceUpdate for one account: it moves account id's
@@ -407,7 +431,8 @@ func accountUpdate(id banking.AccountID, d delta) stmt {
 // statements before (chain): a settlement reads no account otherwise, so
 // the update answers the accounts' entity numbers and their holders'
 // (RETURNING), and the event hook maps the settlement's events without
-// reading them (Tx.noteNumber).
+// reading them (Tx.noteNumber). (SQLite's; PostgreSQL settles in one
+// statement, settleInOne.)
 func settleBalances(ctx context.Context, tx *Tx, u stmt, want int, before ...stmt) error {
 	u.q += ` RETURNING id, COALESCE(user_id, ''), COALESCE(business_id, ''), entity_number,
 		(SELECT entity_number FROM users WHERE users.id = accounts.user_id),

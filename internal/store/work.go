@@ -82,6 +82,11 @@ type Tx struct {
 	endpointsOf []banking.ProgramID
 	// wroteEndpoints: the work changed webhook_endpoints rows.
 	wroteEndpoints bool
+	// job is the job the work carries (Work.Job), which runWork deletes
+	// after Run unless Run already did in a statement of its own (jobDone:
+	// a settlement on PostgreSQL, foldJob).
+	job     *Job
+	jobDone bool
 }
 
 // entityRef names a numbered entity: its table (users, businesses,
