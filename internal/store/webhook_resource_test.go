@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"strings"
 	"testing"
@@ -103,37 +102,7 @@ func TestResourceEventsAcrossMigration17(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
 			dsn := eng.DSN(t)
-			engine, src, err := store.ParseDSN(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := sql.Open(map[store.Engine]string{store.SQLite: "sqlite", store.Postgres: "pgx"}[engine], src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ms, err := store.Migrations(engine)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := func(query string, args ...any) {
-				t.Helper()
-				if engine == store.Postgres {
-					for i := 1; strings.Contains(query, "?"); i++ {
-						query = strings.Replace(query, "?", "$"+string(rune('0'+i)), 1)
-					}
-				}
-				if _, err := db.Exec(query, args...); err != nil {
-					t.Fatalf("%s: %v", query, err)
-				}
-			}
-			q(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-			for _, m := range ms {
-				if m.Version >= 17 {
-					break
-				}
-				q(m.SQL)
-				q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			}
+			db, q := migratedTo(t, dsn, 17)
 			q(`INSERT INTO programs (id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES ('prog-1', 'p', ?, 'hu', ?, 0)`,
 				[]byte("k"), []byte("s"))
 			audit := func(id, subject string, at int64) {

@@ -21,39 +21,7 @@ func TestEntityNumbers(t *testing.T) {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
 			dsn := eng.DSN(t)
-			engine, src, err := store.ParseDSN(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			driver := map[store.Engine]string{store.SQLite: "sqlite", store.Postgres: "pgx"}[engine]
-			db, err := sql.Open(driver, src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ms, err := store.Migrations(engine)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q := func(query string, args ...any) {
-				t.Helper()
-				if engine == store.Postgres {
-					for i := 1; strings.Contains(query, "?"); i++ {
-						query = strings.Replace(query, "?", "$"+string(rune('0'+i)), 1)
-					}
-				}
-				if _, err := db.Exec(query, args...); err != nil {
-					t.Fatalf("%s: %v", query, err)
-				}
-			}
-			// The schema as it was before webhooks, as Migrate leaves it.
-			q(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
-			for _, m := range ms {
-				if m.Version >= 10 {
-					break
-				}
-				q(m.SQL)
-				q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
-			}
+			db, q := migratedTo(t, dsn, 10)
 			q(`INSERT INTO programs (id, name, api_key_hash, hmac_username, hmac_secret, created_at) VALUES ('prog-1', 'p', ?, 'hu', ?, 0)`,
 				[]byte("k"), []byte("s"))
 			user := func(id string, created int64) {
@@ -261,4 +229,44 @@ func TestWebhookEndpointRows(t *testing.T) {
 			t.Errorf("%d delivery jobs left, want 0", n)
 		}
 	})
+}
+
+// migratedTo opens dsn's database raw, with the migrations before version
+// applied and recorded as Migrate records them, and returns it with an
+// exec that fails the test (placeholders "?" on both engines): the schema
+// a migration test writes its old rows into.
+func migratedTo(t *testing.T, dsn string, version int) (*sql.DB, func(query string, args ...any)) {
+	t.Helper()
+	engine, src, err := store.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open(map[store.Engine]string{store.SQLite: "sqlite", store.Postgres: "pgx"}[engine], src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := store.Migrations(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := func(query string, args ...any) {
+		t.Helper()
+		if engine == store.Postgres {
+			for i := 1; strings.Contains(query, "?"); i++ {
+				query = strings.Replace(query, "?", "$"+string(rune('0'+i)), 1)
+			}
+		}
+		if _, err := db.Exec(query, args...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+	}
+	q(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+	for _, m := range ms {
+		if m.Version >= version {
+			break
+		}
+		q(m.SQL)
+		q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.Version, m.Name)
+	}
+	return db, q
 }
