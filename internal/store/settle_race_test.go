@@ -147,3 +147,42 @@ func TestSettlementsRaceTransfersAcrossProcesses(t *testing.T) {
 		mustLedger(t, s1)
 	})
 }
+
+// TestReleasedFundsRepayAnOverdraft: an RBA with a transfer out still
+// pending whose funding comes back (an ACH return takes only what is
+// available, the rest is owed): when the transfer fails or is blocked,
+// the funds it held are released and repay what the account owes first,
+// on the source's side of the settlement (on PostgreSQL settleInOne's
+// scaled repayment); when it completes, the debt stays.
+func TestReleasedFundsRepayAnOverdraft(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *store.Store) {
+		for i, c := range []struct {
+			to   banking.TxStatus
+			want banking.Balance
+		}{
+			{banking.TxFailed, banking.Balance{Posted: 40_00}},
+			{banking.TxBlocked, banking.Balance{Posted: 40_00}},
+			{banking.TxCompleted, banking.Balance{Posted: 0, Overdraft: 20_00}},
+		} {
+			p := mustProgram(t, s, fmt.Sprintf("hu_release%d", i))
+			a := mustIssue(t, s, verifiedUser(t, s, p.ID, fmt.Sprintf("rel%d@x.io", i)), "")
+			fund(t, s, p.ID, a.ID, 40_00)
+			in := inboundTx(t, s, p.ID, a.ID, 100_00, banking.TxCompleted, banking.MethodACH)
+			tr, err := transfer(s, p.ID, userSide(a), masterSide(p.ID), 60_00)
+			if err != nil {
+				t.Fatal(err)
+			}
+			returnOf(t, s, in) // 80.00 available of 100.00: 20.00 owed
+			if b := balanceOf(t, s, p.ID, a.ID); b.Overdraft != 20_00 || b.PendingDebits != 60_00 {
+				t.Fatalf("set-up: %+v, want 20.00 owed and 60.00 held", b)
+			}
+			if v, err := settle(s, tr, c.to); err != nil || v == nil {
+				t.Fatalf("settle as %s: %v, %v", c.to, v, err)
+			}
+			if got := balanceOf(t, s, p.ID, a.ID); got != c.want {
+				t.Errorf("%s: balance %+v, want %+v", c.to, got, c.want)
+			}
+		}
+		mustLedger(t, s)
+	})
+}
