@@ -203,7 +203,11 @@ func (s *Service) runJob(ctx context.Context, j store.Job) {
 	case errors.As(err, &retry):
 		s.log.Warn("job failed; retrying", "kind", j.Kind, "job_id", j.ID, "attempt", j.Attempts, "next", retry.At, "err", err)
 		err = s.store.RetryJob(bg, j, retry.At, err.Error())
-	case banking.ErrorCode(err) != banking.CodeInternal:
+	case banking.ErrorCode(err) != banking.CodeInternal && banking.ErrorCode(err) != banking.CodeUnavailable:
+		// Refused for good (not found, conflict, invalid). The database
+		// unreachable is transient (503 unavailable): like an internal
+		// failure it is retried, or a settlement's job would be gone with
+		// its movement still pending.
 		s.log.Warn("job cannot succeed; dropped", "kind", j.Kind, "job_id", j.ID, "program_id", j.Program, "err", err)
 		err = s.store.CompleteJob(bg, j)
 	case ctx.Err() != nil:

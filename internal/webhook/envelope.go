@@ -135,9 +135,12 @@ func appendField(b []byte, f Field) []byte {
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string exactly as encoding/json writes
-// it: quotes, backslashes, control characters and <, >, & escaped, invalid
+// it: quotes, backslashes, control characters and <, >, & escaped (\b, \f,
+// \n, \r and \t in short, as encoding/json has since Go 1.22), invalid
 // UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped, everything else as
-// is.
+// is. Bodies already written keep their bytes: their rows keep the
+// escaped strings (Stored), and the parts rendered again (type, ids) have
+// no control characters.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -152,6 +155,10 @@ func appendString(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case c == '\t':
 				b = append(b, '\\', 't')
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\f':
+				b = append(b, '\\', 'f')
 			case c < 0x20 || c == '<' || c == '>' || c == '&':
 				// <, > and & as encoding/json writes them, so the body
 				// embedded in an API answer (webhook/events' payload)

@@ -53,7 +53,7 @@ func TestBodyTimes(t *testing.T) {
 // TestBodyStringsAreJSON: every string a mapper may write (reasons, ids,
 // descriptions) comes out exactly as encoding/json writes it, and reads back.
 func TestBodyStringsAreJSON(t *testing.T) {
-	for _, s := range []string{"plain", `quote " and \ backslash`, "tab\tnewline\nreturn\r", "\x00\x1f\x7f",
+	for _, s := range []string{"plain", `quote " and \ backslash`, "tab\tnewline\nreturn\r", "\x00\x1f\x7f", "backspace\b form feed\f",
 		"héllo 世界 🙂", "bad \xff utf8", "line\u2028sep\u2029", "<script>&amp;"} {
 		e := Event{ID: "inn_whe_0000000000000000000000", Type: UserBlocked, ResourceID: s,
 			Fields: []Field{{"k", s}, {"list", []string{s, ""}}, {"n", int64(-42)}, {"obj", Object{{"inner", s}}}}}
