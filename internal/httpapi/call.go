@@ -114,12 +114,17 @@ func serve[Req, Res any](h *handler, endpoint string, kind callKind, fn func(ctx
 				writeRaw(w, http.StatusOK, stored)
 				return
 			}
-			// Nothing changed, and the key is not the call's yet: reserve
-			// it now, which answers a replay, mismatch or in-flight key as
-			// a reservation before the call would have. When the Work
-			// found the key held, the call's outcome says nothing; it runs
-			// again under the reservation (the key was released, pruned or
-			// expired meanwhile).
+			// The Work did not commit with the key: reserve it now, which
+			// answers a replay, mismatch or in-flight key as a reservation
+			// before the call would have; only when the key is this
+			// call's does the Work's refusal or failure become its answer.
+			// When the Work found the key held, its outcome says nothing
+			// about the call: the call runs again under the reservation
+			// (the key expired, its holder's lease ran out, or it was
+			// released or pruned meanwhile). Only a failed COMMIT, which
+			// may have taken effect, can make the reservation find this
+			// very call's answer: it is then answered as a replay rather
+			// than the 500 a reserved call would get.
 			taken := caller.Idem.Taken()
 			var done bool
 			if caller, done = h.reserveClaimed(w, r, caller, render); done {
