@@ -9,7 +9,8 @@ import (
 
 // routes lists the whole API. Every API call is a signed POST with a JSON
 // body, declared here as a read or a mutation (which honours
-// idempotent_key); health checks are unauthenticated GETs.
+// idempotent_key; mutationInWork for a call whose one Work claims its key,
+// call.go); health checks are unauthenticated GETs.
 func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
