@@ -18,8 +18,22 @@ type route struct {
 
 // read declares a call that changes nothing; it ignores idempotent_key.
 func read[Req any](h *handler, path string, fn func(ctx context.Context, c service.Caller, req *Req) (any, error)) route {
-	return route{path, serve(h, path, false, fn, func(v any) any { return v })}
+	return route{path, serve(h, path, readCall, fn, func(v any) any { return v })}
 }
+
+// callKind is how a call treats idempotent_key.
+type callKind int
+
+const (
+	// readCall ignores it.
+	readCall callKind = iota
+	// reserveFirst reserves the key before the call runs (its own Work of
+	// the group committer) and stores the answer with the change.
+	reserveFirst
+	// claimInWork lets the call's one Work insert the key with its answer
+	// (service.Claim): a fresh key costs no reservation of its own.
+	claimInWork
+)
 
 // mutation declares a call that changes state, and so honours
 // idempotent_key (api-v4.md section 6). fn returns the domain answer, the
@@ -27,7 +41,17 @@ func read[Req any](h *handler, path string, fn func(ctx context.Context, c servi
 // the success envelope. answer also runs inside that Work's transaction,
 // where the idempotent answer is rendered and stored with the change.
 func mutation[Req, Res any](h *handler, path string, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) route {
-	return route{path, serve(h, path, true, fn, answer)}
+	return route{path, serve(h, path, reserveFirst, fn, answer)}
+}
+
+// mutationInWork declares a mutation whose key its Work claims: fn must run
+// exactly one Work, which carries the caller's Idem, and write nothing
+// before it (a read is fine), so that the call either commits with its
+// key's answer or changes nothing. Otherwise as mutation: when the Work
+// fails or finds the key held, the key is reserved as mutation's is, and
+// the answers are the same.
+func mutationInWork[Req, Res any](h *handler, path string, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) route {
+	return route{path, serve(h, path, claimInWork, fn, answer)}
 }
 
 // serve adapts a typed endpoint to http.Handler, applying the pipeline every
@@ -37,7 +61,7 @@ func mutation[Req, Res any](h *handler, path string, fn func(ctx context.Context
 // (400), the idempotency key of a mutating call (replay, 409, 422; spec
 // section 6), then the endpoint. The order keeps the promise of spec section 2: an unauthenticated request
 // executes and writes nothing.
-func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) http.Handler {
+func serve[Req, Res any](h *handler, endpoint string, kind callKind, fn func(ctx context.Context, c service.Caller, req *Req) (Res, error), answer func(Res) any) http.Handler {
 	// render is the exact success body of an answer, for the idempotency
 	// layer, which sees the Work's value as any.
 	render := func(v any) ([]byte, error) {
@@ -74,17 +98,43 @@ func serve[Req, Res any](h *handler, endpoint string, mutates bool, fn func(ctx 
 			h.writeError(w, r, err)
 			return
 		}
-		if mutates {
+		if kind != readCall {
 			var done bool
-			caller, done = h.startIdempotency(w, r, endpoint, body, caller, render)
+			caller, done = h.startIdempotency(w, r, endpoint, body, caller, render, kind == claimInWork)
 			if done {
 				return
 			}
-			if caller.Idem != nil {
+			if caller.Idem != nil && !caller.Idem.Claims() {
 				defer h.releaseOnPanic(r, caller.Idem)
 			}
 		}
 		res, err := fn(r.Context(), caller, &req)
+		if caller.Idem != nil && caller.Idem.Claims() {
+			if stored := caller.Idem.StoredAnswer(); err == nil && stored != nil {
+				writeRaw(w, http.StatusOK, stored)
+				return
+			}
+			// The Work did not commit with the key: reserve it now, which
+			// answers a replay, mismatch or in-flight key as a reservation
+			// before the call would have; only when the key is this
+			// call's does the Work's refusal or failure become its answer.
+			// When the Work found the key held, its outcome says nothing
+			// about the call: the call runs again under the reservation
+			// (the key expired, its holder's lease ran out, or it was
+			// released or pruned meanwhile). Only a failed COMMIT, which
+			// may have taken effect, can make the reservation find this
+			// very call's answer: it is then answered as a replay rather
+			// than the 500 a reserved call would get.
+			taken := caller.Idem.Taken()
+			var done bool
+			if caller, done = h.reserveClaimed(w, r, caller, render); done {
+				return
+			}
+			defer h.releaseOnPanic(r, caller.Idem)
+			if taken {
+				res, err = fn(r.Context(), caller, &req)
+			}
+		}
 		if caller.Idem != nil {
 			h.finishIdempotency(w, r, caller.Idem, func() ([]byte, error) { return successBody(answer(res)) }, err)
 			return

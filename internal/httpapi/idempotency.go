@@ -29,10 +29,13 @@ const idemHeader = "Idempotency-Key"
 // startIdempotency runs after authentication and strict decoding of a
 // mutating call. With a key it reserves the key and returns c bound to the
 // reservation (c.Idem set; render makes the answer stored with the change),
-// or answers the request itself (replay, 409, 422) and returns done. Without
-// a key it returns c unchanged.
+// or answers the request itself (replay, 409, 422) and returns done. When
+// claims is set (a call whose one Work claims its key: mutationInWork) it
+// reserves nothing: c.Idem is set to claim the key in the call's Work
+// (service.Claim), and reserveClaimed takes over if that Work does not
+// store the answer. Without a key it returns c unchanged.
 func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, endpoint string, body []byte, c service.Caller,
-	render func(any) ([]byte, error)) (_ service.Caller, done bool) {
+	render func(any) ([]byte, error), claims bool) (_ service.Caller, done bool) {
 	key, hash, err := idemKeyAndHash(r, body, endpoint)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -41,7 +44,28 @@ func (h *handler) startIdempotency(w http.ResponseWriter, r *http.Request, endpo
 	if key == "" {
 		return c, false
 	}
+	if claims {
+		return h.svc.Claim(c, key, endpoint, hash, render), false
+	}
 	res, err := h.svc.ReserveIdempotency(r.Context(), c, key, endpoint, hash)
+	return h.reserved(w, r, c, res, err, render)
+}
+
+// reserveClaimed reserves the key of a claiming call (c.Idem.Claims())
+// whose Work did not store its answer with a change, exactly as
+// startIdempotency would have before the call: it answers a replay, a
+// mismatch or a key in flight itself (done), or returns c bound to the
+// reservation, to finish (or, when the Work found the key held, run again)
+// as any reserved call.
+func (h *handler) reserveClaimed(w http.ResponseWriter, r *http.Request, c service.Caller, render func(any) ([]byte, error)) (_ service.Caller, done bool) {
+	res, err := h.svc.ReserveClaimed(r.Context(), c)
+	return h.reserved(w, r, c, res, err, render)
+}
+
+// reserved answers a reservation that is not the caller's (replay, 409,
+// 422) or an error reserving, and returns done; otherwise c bound to it.
+func (h *handler) reserved(w http.ResponseWriter, r *http.Request, c service.Caller, res service.Reservation, err error,
+	render func(any) ([]byte, error)) (_ service.Caller, done bool) {
 	if err != nil {
 		h.writeError(w, r, err)
 		return c, true

@@ -348,8 +348,8 @@ func routesGo(t *testing.T) []string {
 		s, err := strconv.Unquote(lit.Value)
 		return s, err == nil
 	}
-	// The paths of every `for _, rt := range []route{read(h, "path", ...), ...}`,
-	// by the range variable's name.
+	// The paths of every `for _, rt := range []route{read(h, "path", ...), ...}`
+	// (or mutation, or mutationInWork), by the range variable's name.
 	rangeKeys := map[string][]string{}
 	ast.Inspect(f, func(n ast.Node) bool {
 		rs, ok := n.(*ast.RangeStmt)
@@ -364,7 +364,7 @@ func routesGo(t *testing.T) []string {
 		for _, elt := range lit.Elts {
 			call, ok := elt.(*ast.CallExpr)
 			fn, isIdent := call.Fun.(*ast.Ident)
-			if !ok || !isIdent || (fn.Name != "read" && fn.Name != "mutation") || len(call.Args) < 2 {
+			if !ok || !isIdent || (fn.Name != "read" && fn.Name != "mutation" && fn.Name != "mutationInWork") || len(call.Args) < 2 {
 				t.Fatalf("%s: a route routes.go declares that this test cannot read", fset.Position(elt.Pos()))
 			}
 			s, isStr := str(call.Args[1])

@@ -9,7 +9,8 @@ import (
 
 // routes lists the whole API. Every API call is a signed POST with a JSON
 // body, declared here as a read or a mutation (which honours
-// idempotent_key); health checks are unauthenticated GETs.
+// idempotent_key; mutationInWork for a call whose one Work claims its key,
+// call.go); health checks are unauthenticated GETs.
 func (h *handler) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
@@ -21,8 +22,8 @@ func (h *handler) routes(mux *http.ServeMux) {
 		read(h, "user/get-all", h.listUsers),
 		read(h, "user/get", h.getUser),
 		mutation(h, "user/update", h.updateUser, userPage),
-		mutation(h, "user/block", h.blockUser, userPage),
-		mutation(h, "user/unblock", h.unblockUser, userPage),
+		mutationInWork(h, "user/block", h.blockUser, userPage),
+		mutationInWork(h, "user/unblock", h.unblockUser, userPage),
 		mutation(h, "user/send-verification-request", h.sendVerification, empty[banking.User]),
 		read(h, "user/events", h.userEvents),
 		mutation(h, "business/create", h.createBusiness, businessPage),
@@ -46,7 +47,7 @@ func (h *handler) routes(mux *http.ServeMux) {
 		mutation(h, "routable-bank-accounts/unfreeze", h.unfreezeAccount, h.accountPage),
 		mutation(h, "routable-bank-accounts/close", h.closeAccount, h.accountPage),
 		read(h, "program/routable-bank-accounts/get", h.masterAccount),
-		mutation(h, "book-transfer/routable-bank-account-to-routable-bank-account-transfer", h.bookTransfer, transferPage),
+		mutationInWork(h, "book-transfer/routable-bank-account-to-routable-bank-account-transfer", h.bookTransfer, transferPage),
 		read(h, "balance/user", h.userBalance),
 		read(h, "balance/program-master-rba", h.masterBalance),
 		read(h, "transactions/business", h.businessTransactions),
@@ -58,9 +59,9 @@ func (h *handler) routes(mux *http.ServeMux) {
 		mutation(h, "users/bank-accounts/save", h.saveUserLinked, linkedPage),
 		mutation(h, "program/bank-accounts/save", h.saveProgramLinked, linkedPage),
 		read(h, "users/bank-accounts/get-all", h.listLinked),
-		mutation(h, "user/charge-bank-account-fund-business-routable-bank-account", h.topUp, moneyInPage),
-		mutation(h, "payout/business/routable-bank-account-to-linked-bank-account", h.payout, transferPage),
-		mutation(h, "program/charge-program-bank-account-fund-program-routable-bank-account", h.fundProgram, moneyInPage),
+		mutationInWork(h, "user/charge-bank-account-fund-business-routable-bank-account", h.topUp, moneyInPage),
+		mutationInWork(h, "payout/business/routable-bank-account-to-linked-bank-account", h.payout, transferPage),
+		mutationInWork(h, "program/charge-program-bank-account-fund-program-routable-bank-account", h.fundProgram, moneyInPage),
 		read(h, "payment-intent/program/all", h.paymentIntents),
 		read(h, "transactions/report", h.report),
 		read(h, "balance/program-transaction-summary", h.summary),

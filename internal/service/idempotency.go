@@ -65,6 +65,14 @@ type IdemCall struct {
 // when no Work of the call stored one (it changed nothing, or failed).
 func (ic *IdemCall) StoredAnswer() []byte { return ic.fin.Body }
 
+// Claims reports whether the call claims its key in its Work (Claim)
+// rather than under a reservation made before it (Bind).
+func (ic *IdemCall) Claims() bool { return ic.fin.Claim != nil }
+
+// Taken reports whether the call's Work, claiming its key, found the key
+// already held (and so changed nothing).
+func (ic *IdemCall) Taken() bool { return ic.fin.Taken }
+
 // ReserveIdempotency claims key for a call of endpoint whose body hashes to
 // hash, or reports what the key holds. It also starts a background prune of
 // expired keys, at most once a minute of the service's clock.
@@ -92,11 +100,36 @@ func (s *Service) ReserveIdempotency(ctx context.Context, c Caller, key, endpoin
 	return out, nil
 }
 
+// ReserveClaimed reserves the key of c's claiming call (Claim) whose Work
+// did not store an answer with a change: it failed, or found the key held.
+// The outcome is ReserveIdempotency's, for the claim's endpoint and body.
+func (s *Service) ReserveClaimed(ctx context.Context, c Caller) (Reservation, error) {
+	f := c.Idem.fin
+	return s.ReserveIdempotency(ctx, c, f.Ref.Key, f.Claim.Endpoint, f.Claim.Hash)
+}
+
 // Bind returns c making its call under r (an IdemReserved reservation):
 // render turns the answer of the call's Work, the value the service method
 // returns, into the exact success body to store and replay.
 func (s *Service) Bind(c Caller, r Reservation, render func(answer any) ([]byte, error)) Caller {
 	c.Idem = &IdemCall{ref: r.ref, fin: &store.IdemFinish{Ref: r.ref, Now: s.clock, Render: render}}
+	return c
+}
+
+// Claim returns c making its call under key without reserving the key
+// first: the call's one Work inserts the key with its success answer in its
+// own transaction (store.IdemFinish.Claim), so a fresh key costs no
+// transaction of its own. Only for a call that runs exactly one Work, which
+// carries c.Idem, and writes nothing before it. When the call fails, or its
+// Work finds the key held (IdemCall.Taken), the caller reserves the key
+// (ReserveIdempotency) and goes on as for a reserved call. Like
+// ReserveIdempotency it starts the background prune when one is due.
+func (s *Service) Claim(c Caller, key, endpoint, hash string, render func(answer any) ([]byte, error)) Caller {
+	now := s.clock()
+	s.maybePrune(now)
+	ref := store.NewIdemRef(c.ProgramID, key)
+	c.Idem = &IdemCall{ref: ref, fin: &store.IdemFinish{Ref: ref, Now: s.clock, Render: render,
+		Claim: &store.IdemClaim{Endpoint: endpoint, Hash: hash, Created: now}}}
 	return c
 }
 

@@ -71,7 +71,31 @@ type IdemFinish struct {
 	Render func(answer any) ([]byte, error)
 	// Body is set to what Render produced once the transaction committed.
 	Body []byte
+	// Claim, when set, means the key was not reserved beforehand: the Work
+	// that carries the finish claims it, inserting the key with its answer
+	// (Ref's token), so a fresh key costs one statement of the movement's
+	// own transaction instead of a reservation of its own. When the key
+	// already has a row (a replay, a mismatch, a request in flight, an
+	// expired key), the Work fails with ErrIdemTaken, changing nothing,
+	// and Taken is set: the caller then reserves the key as before
+	// (ReserveIdempotency) to learn what it holds.
+	Claim *IdemClaim
+	// Taken is set when a claiming Work found the key already held.
+	Taken bool
 }
+
+// IdemClaim is the request a claiming IdemFinish stores its answer for.
+type IdemClaim struct {
+	Endpoint string
+	Hash     string
+	// Created stamps created_at, from which the key's TTL runs: the time
+	// the call started, as a reservation's is.
+	Created time.Time
+}
+
+// ErrIdemTaken is the error of a Work whose IdemFinish claims a key that
+// already has a row; the Work changed nothing.
+var ErrIdemTaken = banking.Errorf(banking.CodeConflict, "the idempotency key is already held")
 
 var errIdemLost = banking.Errorf(banking.CodeConflict, "the idempotency key was taken over by another request")
 
@@ -259,6 +283,9 @@ func (s *Store) finishIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, v any
 	if err != nil {
 		return banking.Internal(err)
 	}
+	if f.Claim != nil {
+		return s.claimIdem(ctx, tx, f, body)
+	}
 	ok, err := s.completeIdem(ctx, tx, f.Ref, 200, body, f.Now())
 	if err != nil {
 		return err
@@ -267,6 +294,32 @@ func (s *Store) finishIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, v any
 		return errIdemLost
 	}
 	f.Body = body
+	return nil
+}
+
+// claimIdem inserts f's key with its success answer. Any row already there
+// (whatever it holds: the TTL and lease rules are ReserveIdempotency's to
+// apply) leaves the key as it is and fails the Work with ErrIdemTaken. On
+// PostgreSQL the Work holds the key's lock (lockIDs), so no other
+// transaction inserts it meanwhile.
+func (s *Store) claimIdem(ctx context.Context, tx *sql.Tx, f *IdemFinish, body []byte) error {
+	res, err := s.exec(ctx, tx, `INSERT INTO idempotency_keys
+		(program_id, idem_key, endpoint, request_hash, token, status, response_body, created_at, completed_at)
+		VALUES (?, ?, ?, ?, ?, 200, ?, ?, ?) ON CONFLICT (program_id, idem_key) DO NOTHING`,
+		f.Ref.ProgramID, f.Ref.Key, f.Claim.Endpoint, f.Claim.Hash, f.Ref.Token, body,
+		millis(f.Claim.Created), millis(f.Now()))
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		f.Taken = true
+		return ErrIdemTaken
+	}
+	f.Body, f.Taken = body, false
 	return nil
 }
 
@@ -279,6 +332,11 @@ func (s *Store) completeIdem(ctx context.Context, tx *sql.Tx, ref IdemRef, statu
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// NewIdemRef names a new claim of key (IdemFinish.Claim): a fresh token.
+func NewIdemRef(pid banking.ProgramID, key string) IdemRef {
+	return IdemRef{ProgramID: pid, Key: key, Token: newToken()}
 }
 
 func newToken() string {
