@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -156,5 +157,118 @@ func TestResourceEventsAcrossMigration17(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWebhookEventIndexesOnPostgres: since migration 0019 an event with a
+// time-ordered id enters three B-trees on PostgreSQL besides its table
+// (its primary key (program_id, seq), the unique index of ids and no
+// other), and the resource filter still reaches every row through an
+// index: the ids of an audit event's millisecond (the id column collates
+// as C), the partial index of the rows whose id is not their time's, and
+// the index of notices.
+func TestWebhookEventIndexesOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, testenv.PostgresURL(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.DB().Query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'webhook_events'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full []string // indexes every event enters
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(def, " WHERE ") {
+			full = append(full, strings.TrimPrefix(def[strings.Index(def, " USING "):], " USING btree "))
+		}
+	}
+	rows.Close()
+	slices.Sort(full)
+	if want := []string{"(id)", "(program_id, seq)"}; !slices.Equal(full, want) {
+		t.Errorf("indexes every webhook event enters: %q, want %q", full, want)
+	}
+	// PostgreSQL's expression is NewEventID's prefix for every time.
+	for _, ms := range []int64{-5, 0, 61, 62, 3844, 1_796_000_000_123, time.Now().UnixMilli(), 62*62*62*62*62*62*62*62 - 1} {
+		var got string
+		if err := s.DB().QueryRow(`SELECT `+store.PrefixSQL("t.ms", store.Postgres)+` FROM (SELECT $1::bigint AS ms) t`,
+			ms).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := webhook.NewEventID(time.UnixMilli(ms))[:16]; got != want {
+			t.Errorf("prefix of %d: SQL %q, want %q", ms, got, want)
+		}
+	}
+	// A time-ordered id is not in the partial index; a random one is.
+	if _, err := s.DB().Exec(`INSERT INTO programs (id, name, api_key_hash, hmac_username, hmac_secret, created_at)
+		VALUES ('prog-1', 'p', 'k', 'hu', 's', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	at := int64(1_796_000_000_123)
+	for _, id := range []string{webhook.NewEventID(time.UnixMilli(at)), "inn_whe_zzzzzzzzzzzzzzzzzzzzz1"} {
+		if _, err := s.DB().Exec(`INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id, payload,
+			status, created_at, updated_at) VALUES ($1, 'prog-1', 'user.blocked', 'user-1', 'ev-1', '{}', 'delivered', $2, $2)`,
+			id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var indexed []string
+	r, err := s.DB().Query(`SELECT id FROM webhook_events WHERE audit_event_id <> '' AND substr(id, 1, 16) <> ` +
+		store.PrefixSQL("created_at", store.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		indexed = append(indexed, id)
+	}
+	r.Close()
+	if want := []string{"inn_whe_zzzzzzzzzzzzzzzzzzzzz1"}; !slices.Equal(indexed, want) {
+		t.Errorf("rows of the partial audit index: %q, want %q", indexed, want)
+	}
+
+	// The plan, with sequential scans made as costly as PostgreSQL allows
+	// (the test's tables are tiny): every branch through an index.
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	q, args := store.ResourceEvents(s, "prog-1", "user-1")
+	for i := 1; strings.Contains(q, "?"); i++ {
+		q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+	}
+	plan, err := conn.QueryContext(ctx, `EXPLAIN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for plan.Next() {
+		var line string
+		if err := plan.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, line)
+	}
+	plan.Close()
+	all := strings.Join(steps, "\n")
+	for _, want := range []string{"webhook_events_id_key", "webhook_events_audit", "webhook_events_notice"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan of the resource filter lacks %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Seq Scan on webhook_events") {
+		t.Errorf("the resource filter scans webhook_events:\n%s", all)
 	}
 }
