@@ -15,10 +15,13 @@ import (
 // (webhook.NewEventID(audit time)), so the unique index of ids finds an
 // audit event's webhook events: the ids of its millisecond, then
 // audit_event_id. Rows whose id does not start with their own created_at's
-// prefix (random ids written before ids were time-ordered) keep an entry
-// in the partial index webhook_events_audit. On PostgreSQL the id column
-// collates as C (0019): under the database's own collation a range of ids
-// need not be a range of prefixes.
+// prefix (random ids written before ids were time-ordered) are found
+// otherwise: on SQLite they keep an entry in the partial index
+// webhook_events_audit; on PostgreSQL, which evaluates such an index's
+// WHERE at every insert, 0019 copied them into webhook_events_random,
+// which nothing writes again. On PostgreSQL the id column collates as C
+// (0019): under the database's own collation a range of ids need not be a
+// range of prefixes.
 
 // eventIDAlphabet and eventIDPrefix are webhook.NewEventID's (the store
 // cannot import that package; TestEventIDPrefixSQL holds them equal).
@@ -34,9 +37,8 @@ const (
 func eventIDPrefixSQL(col string) string { return prefixSQL(col, SQLite) }
 
 // prefixSQL is eventIDPrefixSQL on engine e: PostgreSQL spells max as
-// greatest and takes substr's position as an integer. Its migration 0019
-// spells out the PostgreSQL expression for created_at, and a query must
-// repeat it term for term for the planner to use the partial index.
+// greatest and takes substr's position as an integer (its migration 0019
+// spells out that expression for created_at).
 func prefixSQL(col string, e Engine) string {
 	greatest, pos := "max", "%s"
 	if e == Postgres {
@@ -62,15 +64,22 @@ func prefixSQL(col string, e Engine) string {
 func (s *Store) resourceEvents(pid banking.ProgramID, resource string) (string, []any) {
 	notices := `SELECT seq FROM webhook_events WHERE program_id = ? AND audit_event_id = '' AND resource_id = ?`
 	// The ids of the audit event's millisecond: '{' follows every letter
-	// and digit (in C's order, which the id column has on PostgreSQL). The
-	// second branch repeats webhook_events_audit's WHERE term for term, or
-	// neither engine would use that partial index.
+	// and digit (in C's order, which the id column has on PostgreSQL).
 	at := prefixSQL("a.created_at", s.dialect.engine)
-	return `SELECT w.seq FROM events a JOIN webhook_events w
+	byTime := `SELECT w.seq FROM events a JOIN webhook_events w
 			ON w.id >= ` + at + ` AND w.id < ` + at + ` || '{' AND w.audit_event_id = a.id
+			WHERE a.program_id = ? AND a.subject_id = ?`
+	if s.dialect.engine == Postgres {
+		return byTime + `
+		UNION ALL SELECT r.seq FROM events a JOIN webhook_events_random r ON r.audit_event_id = a.id
 			WHERE a.program_id = ? AND a.subject_id = ?
+		UNION ALL ` + notices, []any{pid, resource, pid, resource, pid, resource}
+	}
+	// The second branch repeats webhook_events_audit's WHERE term for
+	// term, or SQLite would not use that partial index.
+	return byTime + `
 		UNION ALL SELECT w.seq FROM events a JOIN webhook_events w ON w.audit_event_id = a.id
 			WHERE a.program_id = ? AND a.subject_id = ?
-			AND w.audit_event_id <> '' AND substr(w.id, 1, 16) <> ` + prefixSQL("w.created_at", s.dialect.engine) + `
+			AND w.audit_event_id <> '' AND substr(w.id, 1, 16) <> ` + eventIDPrefixSQL("w.created_at") + `
 		UNION ALL ` + notices, []any{pid, resource, pid, resource, pid, resource}
 }
