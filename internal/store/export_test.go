@@ -73,6 +73,9 @@ func ClearingBalance(ctx context.Context, s *Store, pid banking.ProgramID) (bank
 // EventIDPrefixSQL is eventIDPrefixSQL, for its test.
 func EventIDPrefixSQL(col string) string { return eventIDPrefixSQL(col) }
 
+// PrefixSQL is prefixSQL, for its test.
+func PrefixSQL(col string, e Engine) string { return prefixSQL(col, e) }
+
 // ResourceEvents is the query of a resource's webhook events' seqs and its
 // arguments (WebhookFilter.ResourceID), for the test of its plan.
 func ResourceEvents(s *Store, pid banking.ProgramID, resource string) (string, []any) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -8,16 +9,19 @@ import (
 )
 
 // A resource's webhook events, found through its audit events without an
-// index entry per event (migration 0017, docs/decisions.md "What emitting
-// costs"). The service gives every event an id that starts with its audit
-// event's Unix milliseconds in base 62 (webhook.NewEventID(audit time)), so
-// on SQLite the unique index of ids finds an audit event's webhook events:
-// the ids of its millisecond, then audit_event_id. Rows whose id does not
-// start with their own created_at's prefix (random ids written before ids
-// were time-ordered) keep an entry in the partial index
-// webhook_events_audit. PostgreSQL keeps a full index of audit_event_id:
-// its text comparisons follow the database's collation, by which a range of
-// ids is not a range of prefixes unless it is C.
+// index entry per event (migrations 0017 and, on PostgreSQL, 0019;
+// docs/decisions.md "What emitting costs"). The service gives every event
+// an id that starts with its audit event's Unix milliseconds in base 62
+// (webhook.NewEventID(audit time)), so the unique index of ids finds an
+// audit event's webhook events: the ids of its millisecond, then
+// audit_event_id. Rows whose id does not start with their own created_at's
+// prefix (random ids written before ids were time-ordered) are found
+// otherwise: on SQLite they keep an entry in the partial index
+// webhook_events_audit; on PostgreSQL, which evaluates such an index's
+// WHERE at every insert, 0019 copied them into webhook_events_random,
+// which nothing writes again. On PostgreSQL the id column collates as C
+// (0019): under the database's own collation a range of ids need not be a
+// range of prefixes.
 
 // eventIDAlphabet and eventIDPrefix are webhook.NewEventID's (the store
 // cannot import that package; TestEventIDPrefixSQL holds them equal).
@@ -30,16 +34,25 @@ const (
 // event id made at the Unix milliseconds col: the prefix and 8 base-62
 // digits, negative times as 0 (webhook.NewEventID). Migration 0017 spells
 // out the same expression for created_at in webhook_events_audit's WHERE.
-func eventIDPrefixSQL(col string) string {
+func eventIDPrefixSQL(col string) string { return prefixSQL(col, SQLite) }
+
+// prefixSQL is eventIDPrefixSQL on engine e: PostgreSQL spells max as
+// greatest and takes substr's position as an integer (its migration 0019
+// spells out that expression for created_at).
+func prefixSQL(col string, e Engine) string {
+	greatest, pos := "max", "%s"
+	if e == Postgres {
+		greatest, pos = "greatest", "(%s)::int"
+	}
 	var b strings.Builder
 	b.WriteString(`'` + eventIDPrefix + `'`)
 	p := int64(62 * 62 * 62 * 62 * 62 * 62 * 62) // the first digit's place
 	for ; p >= 1; p /= 62 {
-		b.WriteString(` || substr('` + eventIDAlphabet + `', max(` + col + `, 0)`)
+		digit := greatest + `(` + col + `, 0)`
 		if p > 1 {
-			b.WriteString(` / ` + strconv.FormatInt(p, 10))
+			digit += ` / ` + strconv.FormatInt(p, 10)
 		}
-		b.WriteString(` % 62 + 1, 1)`)
+		b.WriteString(` || substr('` + eventIDAlphabet + `', ` + fmt.Sprintf(pos, digit+` % 62 + 1`) + `, 1)`)
 	}
 	return b.String()
 }
@@ -50,18 +63,21 @@ func eventIDPrefixSQL(col string) string {
 // events derived from a notice, which have none (an empty audit_event_id).
 func (s *Store) resourceEvents(pid banking.ProgramID, resource string) (string, []any) {
 	notices := `SELECT seq FROM webhook_events WHERE program_id = ? AND audit_event_id = '' AND resource_id = ?`
-	if s.dialect.engine == Postgres {
-		return `SELECT seq FROM webhook_events WHERE audit_event_id IN
-			(SELECT id FROM events WHERE program_id = ? AND subject_id = ?)
-			UNION ALL ` + notices, []any{pid, resource, pid, resource}
-	}
-	// The ids of the audit event's millisecond: '{' follows every
-	// letter and digit. The second branch repeats webhook_events_audit's
-	// WHERE term for term, or SQLite would not use that partial index.
-	at := eventIDPrefixSQL("a.created_at")
-	return `SELECT w.seq FROM events a JOIN webhook_events w
+	// The ids of the audit event's millisecond: '{' follows every letter
+	// and digit (in C's order, which the id column has on PostgreSQL).
+	at := prefixSQL("a.created_at", s.dialect.engine)
+	byTime := `SELECT w.seq FROM events a JOIN webhook_events w
 			ON w.id >= ` + at + ` AND w.id < ` + at + ` || '{' AND w.audit_event_id = a.id
+			WHERE a.program_id = ? AND a.subject_id = ?`
+	if s.dialect.engine == Postgres {
+		return byTime + `
+		UNION ALL SELECT r.seq FROM events a JOIN webhook_events_random r ON r.audit_event_id = a.id
 			WHERE a.program_id = ? AND a.subject_id = ?
+		UNION ALL ` + notices, []any{pid, resource, pid, resource, pid, resource}
+	}
+	// The second branch repeats webhook_events_audit's WHERE term for
+	// term, or SQLite would not use that partial index.
+	return byTime + `
 		UNION ALL SELECT w.seq FROM events a JOIN webhook_events w ON w.audit_event_id = a.id
 			WHERE a.program_id = ? AND a.subject_id = ?
 			AND w.audit_event_id <> '' AND substr(w.id, 1, 16) <> ` + eventIDPrefixSQL("w.created_at") + `

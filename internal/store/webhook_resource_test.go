@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -95,8 +96,9 @@ func TestWebhookEventIndexesOnSQLite(t *testing.T) {
 
 // TestResourceEventsAcrossMigration17: events written before migration
 // 0017, with random ids (before ids were time-ordered) and time-ordered
-// ones, and notices' events, are all found by their resource after it, on
-// both engines, and nothing else is.
+// ones, and notices' events, are all found by their resource after it (and,
+// on PostgreSQL, after 0019, which copies the random ones into
+// webhook_events_random), on both engines, and nothing else is.
 func TestResourceEventsAcrossMigration17(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
@@ -156,5 +158,87 @@ func TestResourceEventsAcrossMigration17(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWebhookEventIndexesOnPostgres: since migration 0019 an event enters
+// two B-trees on PostgreSQL besides its table (its primary key
+// (program_id, seq) and the unique index of ids; a notice's, the index of
+// notices too), and the resource filter still reaches every row through an
+// index: the ids of an audit event's millisecond (the id column collates
+// as C), the rows copied into webhook_events_random, and the index of
+// notices.
+func TestWebhookEventIndexesOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, testenv.PostgresURL(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.DB().Query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'webhook_events'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full []string // indexes every event enters
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(def, " WHERE ") {
+			full = append(full, strings.TrimPrefix(def[strings.Index(def, " USING "):], " USING btree "))
+		}
+	}
+	rows.Close()
+	slices.Sort(full)
+	if want := []string{"(id)", "(program_id, seq)"}; !slices.Equal(full, want) {
+		t.Errorf("indexes every webhook event enters: %q, want %q", full, want)
+	}
+	// PostgreSQL's expression is NewEventID's prefix for every time.
+	for _, ms := range []int64{-5, 0, 61, 62, 3844, 1_796_000_000_123, time.Now().UnixMilli(), 62*62*62*62*62*62*62*62 - 1} {
+		var got string
+		if err := s.DB().QueryRow(`SELECT `+store.PrefixSQL("t.ms", store.Postgres)+` FROM (SELECT $1::bigint AS ms) t`,
+			ms).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := webhook.NewEventID(time.UnixMilli(ms))[:16]; got != want {
+			t.Errorf("prefix of %d: SQL %q, want %q", ms, got, want)
+		}
+	}
+	// The plan, with sequential scans made as costly as PostgreSQL allows
+	// (the test's tables are tiny): every branch through an index.
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	q, args := store.ResourceEvents(s, "prog-1", "user-1")
+	for i := 1; strings.Contains(q, "?"); i++ {
+		q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+	}
+	plan, err := conn.QueryContext(ctx, `EXPLAIN `+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for plan.Next() {
+		var line string
+		if err := plan.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, line)
+	}
+	plan.Close()
+	all := strings.Join(steps, "\n")
+	for _, want := range []string{"webhook_events_id_key", "webhook_events_random_audit", "webhook_events_notice"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan of the resource filter lacks %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Seq Scan on webhook_events") {
+		t.Errorf("the resource filter scans webhook_events:\n%s", all)
 	}
 }
