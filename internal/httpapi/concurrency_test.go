@@ -13,35 +13,40 @@ import (
 
 const racers = 12
 
-// race runs call(i) for i in [0, racers) at once and returns how many
-// answers had each status.
-func race(t *testing.T, call func(i int) (response, error)) map[int]int {
+// atOnce runs call(i) for i in [0, n) at once (each waits for the others to
+// be started) and returns the answers in order of i; an error of any call
+// fails the test.
+func atOnce(t *testing.T, n int, call func(i int) (response, error)) []response {
 	t.Helper()
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	errs := make(chan error, racers)
+	answers := make([]response, n)
+	errs := make([]error, n)
 	start := make(chan struct{})
-	for i := range racers {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			r, err := call(i)
-			if err != nil {
-				errs <- err
-				return
-			}
-			mu.Lock()
-			statuses[r.Status]++
-			mu.Unlock()
+			answers[i], errs[i] = call(i)
 		}()
 	}
 	close(start)
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return answers
+}
+
+// race runs call(i) for i in [0, racers) at once and returns how many
+// answers had each status.
+func race(t *testing.T, call func(i int) (response, error)) map[int]int {
+	t.Helper()
+	statuses := map[int]int{}
+	for _, r := range atOnce(t, racers, call) {
+		statuses[r.Status]++
 	}
 	return statuses
 }

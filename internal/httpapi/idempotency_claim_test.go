@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -150,27 +149,10 @@ func TestClaimedKeyConcurrentDuplicates(t *testing.T) {
 		c := e.program("acme")
 		prog, user := transferFixture(t, c, "100.00")
 		bodies := []map[string]any{transferBody(prog, user, "1.00", "dup"), transferBody(prog, user, "2.00", "dup")}
-		const n = 16
-		answers := make([]response, n)
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				answers[i], errs[i] = c.try(transferPath, bodies[i%2])
-			}()
-		}
-		close(start)
-		wg.Wait()
+		answers := atOnce(t, 16, func(i int) (response, error) { return c.try(transferPath, bodies[i%2]) })
 		winner, executed := -1, 0
 		okBody := map[int][]byte{}
 		for i, r := range answers {
-			if errs[i] != nil {
-				t.Fatal(errs[i])
-			}
 			if r.Status != http.StatusOK {
 				continue
 			}

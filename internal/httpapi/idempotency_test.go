@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -394,28 +393,11 @@ func TestIdempotencyConcurrentIdenticalRequests(t *testing.T) {
 	engines(t, func(t *testing.T, e *env) {
 		c := e.program("acme")
 		body := keyed(validUser("race@example.com"), "race")
-		const n = 20
-		var wg sync.WaitGroup
-		answers := make([]response, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				answers[i], errs[i] = c.try("user/create", body)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		answers := atOnce(t, 20, func(int) (response, error) { return c.try("user/create", body) })
 		var okBody []byte
 		statuses := map[int]int{}
 		executed := 0
-		for i, r := range answers {
-			if errs[i] != nil {
-				t.Fatal(errs[i])
-			}
+		for _, r := range answers {
 			statuses[r.Status]++
 			switch r.Status {
 			case http.StatusOK:
