@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
 )
 
@@ -85,6 +86,9 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	var jobs []*store.Job
 	var sent []pendingOutcome
 	for _, p := range batch {
+		if p.j.Handed() {
+			r.s.hooks.handedMoved(p.j.Program, -1)
+		}
 		last := p.share.done()
 		if p.o.Skipped && !last {
 			p.then(true, nil) // nothing to record
@@ -104,11 +108,20 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	defer cancel()
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
+	lost := map[banking.ProgramID][]string{} // handed attempts not recorded
 	for i, p := range sent {
 		ok := err == nil && i < len(recorded) && recorded[i]
 		if !ok {
 			p.share.spoiled.Store(true)
+			if p.j.Handed() && p.o.EventID != "" {
+				lost[p.j.Program] = append(lost[p.j.Program], p.o.EventID)
+			}
 		}
 		p.then(ok, err)
+	}
+	// No lease brings a handed delivery back: a job row makes the attempt
+	// again (its outcome is unknown, so the receiver may see it twice).
+	for pid, ids := range lost {
+		r.s.requeueHanded(pid, ids)
 	}
 }
