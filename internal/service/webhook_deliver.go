@@ -59,6 +59,9 @@ type webhooks struct {
 	// (store.Job.Handed) queued or running and not yet recorded: no job row
 	// shows them, and a clock advance waits for them as for claimed jobs.
 	handed map[banking.ProgramID]int
+	// handedSince counts the same attempts by their job's creation (Unix
+	// ms): the oldest is the queue's oldest wait for the metrics.
+	handedSince map[int64]int
 	// spilled are handed jobs (or parts) that did not fit in handoffs: no
 	// job row holds them, so the pool reads their events itself when it
 	// has room (runWebhooks); nudge wakes it for them.
@@ -105,15 +108,43 @@ func (w *webhooks) unspill(n int) []store.Job {
 	return jobs
 }
 
-// handedMoved adds delta to program pid's handed attempts in flight.
-func (w *webhooks) handedMoved(pid banking.ProgramID, delta int) {
+// handedMoved adds delta to handed job j's attempts in flight.
+func (w *webhooks) handedMoved(j store.Job, delta int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n := w.handed[pid] + delta; n > 0 {
-		w.handed[pid] = n
+	if n := w.handed[j.Program] + delta; n > 0 {
+		w.handed[j.Program] = n
 	} else {
-		delete(w.handed, pid)
+		delete(w.handed, j.Program)
 	}
+	at := j.Created.UnixMilli()
+	if n := w.handedSince[at] + delta; n > 0 {
+		w.handedSince[at] = n
+	} else {
+		delete(w.handedSince, at)
+	}
+}
+
+// handedQueue is every program's handed attempts in flight and the
+// creation of the oldest one's job (zero when none): what the jobs table
+// does not show of the delivery queue.
+func (w *webhooks) handedQueue() (int, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, k := range w.handed {
+		n += k
+	}
+	var oldest int64
+	for at := range w.handedSince {
+		if oldest == 0 || at < oldest {
+			oldest = at
+		}
+	}
+	if oldest == 0 {
+		return n, time.Time{}
+	}
+	return n, time.UnixMilli(oldest)
 }
 
 // handedInFlight is program pid's handed attempts in flight.
@@ -137,7 +168,7 @@ func newWebhooks(cfg WebhookConfig) *webhooks {
 	g := &webhook.Guard{AllowPrivate: cfg.AllowPrivate, Resolve: cfg.Resolve}
 	w := &webhooks{guard: g, sender: webhook.NewSender(g), schedule: webhook.Schedule{Scale: cfg.RetryScale},
 		observer: cfg.Observer, workers: cfg.Workers, keys: map[banking.ProgramID]signingKeys{},
-		handed:   map[banking.ProgramID]int{},
+		handed: map[banking.ProgramID]int{}, handedSince: map[int64]int{}, nudge: make(chan struct{}, 1),
 		handoffs: make(chan handoff, handoffQueue)}
 	if w.workers <= 0 {
 		w.workers = webhookWorkers
@@ -222,7 +253,7 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 		}
 		return func(j store.Job) {
 			if j.Handed() {
-				s.hooks.handedMoved(j.Program, len(attempts))
+				s.hooks.handedMoved(j, len(attempts))
 				if full {
 					s.hooks.spill(j)
 					return
@@ -525,7 +556,7 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			if j.Handed() {
 				// No lease to run out: a job row makes the attempt later.
-				s.hooks.handedMoved(j.Program, -1)
+				s.hooks.handedMoved(j, -1)
 				go s.requeueHanded(j.Program, []string{eventID})
 			}
 			return // the lease runs out and the attempt is made again

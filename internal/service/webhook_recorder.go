@@ -87,7 +87,7 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	var sent []pendingOutcome
 	for _, p := range batch {
 		if p.j.Handed() {
-			r.s.hooks.handedMoved(p.j.Program, -1)
+			r.s.hooks.handedMoved(*p.j, -1)
 		}
 		last := p.share.done()
 		if p.o.Skipped && !last {
