@@ -556,8 +556,10 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			if j.Handed() {
 				// No lease to run out: a job row makes the attempt later.
-				s.hooks.handedMoved(j, -1)
-				go s.requeueHanded(j.Program, []string{eventID})
+				go func() {
+					s.requeueHanded(j.Program, []string{eventID})
+					s.hooks.handedMoved(j, -1) // its job row is due now
+				}()
 			}
 			return // the lease runs out and the attempt is made again
 		}

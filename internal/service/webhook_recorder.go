@@ -86,11 +86,11 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	var jobs []*store.Job
 	var sent []pendingOutcome
 	for _, p := range batch {
-		if p.j.Handed() {
-			r.s.hooks.handedMoved(*p.j, -1)
-		}
 		last := p.share.done()
 		if p.o.Skipped && !last {
+			if p.j.Handed() {
+				r.s.hooks.handedMoved(*p.j, -1)
+			}
 			p.then(true, nil) // nothing to record
 			continue
 		}
@@ -123,5 +123,12 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	// again (its outcome is unknown, so the receiver may see it twice).
 	for pid, ids := range lost {
 		r.s.requeueHanded(pid, ids)
+	}
+	// Counted in flight until now: a clock advance that saw none could
+	// otherwise pass before the retry job an outcome scheduled exists.
+	for _, p := range sent {
+		if p.j.Handed() {
+			r.s.hooks.handedMoved(*p.j, -1)
+		}
 	}
 }
