@@ -342,8 +342,8 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 
 // TestWebhookSharedJobRetriesOneEvent: the events one change commits
 // together (an issue's account.issue.created and account.assignment.success)
-// share a delivery job for their first attempt (one job while their
-// attempts are held); when one of them fails, it alone is attempted again
+// share a delivery job for their first attempt (one job row while their
+// attempts are held, none on SQLite); when one of them fails, it alone is attempted again
 // (on a job of its own) until acknowledged, the other is sent once, and no
 // delivery job is left.
 func TestWebhookSharedJobRetriesOneEvent(t *testing.T) {
@@ -371,8 +371,12 @@ func TestWebhookSharedJobRetriesOneEvent(t *testing.T) {
 			return http.StatusOK
 		})
 		c.issueUser(t, uid)
-		if n := deliveryJobs(); n != 1 {
-			t.Errorf("%d delivery jobs for the issue's two events, want the one they share", n)
+		// On SQLite the first delivery handed to this process has no job
+		// row (docs/decisions.md, "SQLite hands first deliveries over
+		// without a job row").
+		want := map[bool]int{true: 0, false: 1}[e.store.HandsOverWithoutJobs()]
+		if n := deliveryJobs(); n != want {
+			t.Errorf("%d delivery jobs for the issue's two events, want %d (one shared job row, none on SQLite)", n, want)
 		}
 		release()
 		created := rec.waitFor(t, "account.issue.created", 1)[0]

@@ -166,6 +166,7 @@ func wireTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 func (s *Service) waitProgramJobs(ctx, waitCtx context.Context, pid banking.ProgramID) error {
 	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
 		n, err := s.store.ProgramJobsBusy(ctx, pid, s.now())
+		n += s.hooks.handedInFlight(pid) // first deliveries with no job row
 		if err != nil || n == 0 {
 			return err
 		}

@@ -151,7 +151,6 @@ func New(cfg Config) *Service {
 			defer s.bg.Done()
 			s.runJobs(s.bgCtx, s.generalPool())
 		}()
-		s.hooks.delivering.Store(true)
 		go func() {
 			defer s.bg.Done()
 			s.runWebhooks(s.bgCtx)

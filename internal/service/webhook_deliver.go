@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,103 @@ type webhooks struct {
 	// (a rotation bumps it), so an attempt does not decrypt them.
 	mu   sync.Mutex
 	keys map[banking.ProgramID]signingKeys
+	// handed counts, by program, the attempts of handed deliveries
+	// (store.Job.Handed) queued or running and not yet recorded: no job row
+	// shows them, and a clock advance waits for them as for claimed jobs.
+	handed map[banking.ProgramID]int
+	// handedSince counts the same attempts by their job's creation (Unix
+	// ms): the oldest is the queue's oldest wait for the metrics.
+	handedSince map[int64]int
+	// spilled are handed jobs (or parts) that did not fit in handoffs: no
+	// job row holds them, so the pool reads their events itself when it
+	// has room (runWebhooks); nudge wakes it for them.
+	spilled       []store.Job
+	spilledEvents int
+	nudge         chan struct{}
+}
+
+// spillLimit bounds the events of spilled jobs held in memory (their ids):
+// beyond it, new deliveries get job rows again.
+const spillLimit = 100_000
+
+// spillFull reports whether spilled jobs hold spillLimit events or more.
+func (w *webhooks) spillFull() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.spilledEvents >= spillLimit
+}
+
+// spill keeps handed job j (its events' attempts not queued) for the
+// pool, and wakes it.
+func (w *webhooks) spill(j store.Job) {
+	n := len(j.Events())
+	w.mu.Lock()
+	w.spilled = append(w.spilled, j)
+	w.spilledEvents += n
+	w.mu.Unlock()
+	select {
+	case w.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// unspill takes up to n spilled jobs.
+func (w *webhooks) unspill(n int) []store.Job {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := min(n, len(w.spilled))
+	jobs := slices.Clone(w.spilled[:k])
+	w.spilled = slices.Delete(w.spilled, 0, k)
+	for _, j := range jobs {
+		w.spilledEvents -= len(j.Events())
+	}
+	return jobs
+}
+
+// handedMoved adds delta to handed job j's attempts in flight.
+func (w *webhooks) handedMoved(j store.Job, delta int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := w.handed[j.Program] + delta; n > 0 {
+		w.handed[j.Program] = n
+	} else {
+		delete(w.handed, j.Program)
+	}
+	at := j.Created.UnixMilli()
+	if n := w.handedSince[at] + delta; n > 0 {
+		w.handedSince[at] = n
+	} else {
+		delete(w.handedSince, at)
+	}
+}
+
+// handedQueue is every program's handed attempts in flight and the
+// creation of the oldest one's job (zero when none): what the jobs table
+// does not show of the delivery queue.
+func (w *webhooks) handedQueue() (int, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, k := range w.handed {
+		n += k
+	}
+	var oldest int64
+	for at := range w.handedSince {
+		if oldest == 0 || at < oldest {
+			oldest = at
+		}
+	}
+	if oldest == 0 {
+		return n, time.Time{}
+	}
+	return n, time.UnixMilli(oldest)
+}
+
+// handedInFlight is program pid's handed attempts in flight.
+func (w *webhooks) handedInFlight(pid banking.ProgramID) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.handed[pid]
 }
 
 type signingKeys struct {
@@ -70,6 +168,7 @@ func newWebhooks(cfg WebhookConfig) *webhooks {
 	g := &webhook.Guard{AllowPrivate: cfg.AllowPrivate, Resolve: cfg.Resolve}
 	w := &webhooks{guard: g, sender: webhook.NewSender(g), schedule: webhook.Schedule{Scale: cfg.RetryScale},
 		observer: cfg.Observer, workers: cfg.Workers, keys: map[banking.ProgramID]signingKeys{},
+		handed: map[banking.ProgramID]int{}, handedSince: map[int64]int{}, nudge: make(chan struct{}, 1),
 		handoffs: make(chan handoff, handoffQueue)}
 	if w.workers <= 0 {
 		w.workers = webhookWorkers
@@ -143,7 +242,8 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 		return nil
 	}
 	return func(evs []*store.WebhookEvent) (func(store.Job), time.Time) {
-		if len(s.hooks.handoffs)+len(evs) > handoffQueue/2 {
+		full := len(s.hooks.handoffs)+len(evs) > handoffQueue/2
+		if full && (!s.store.HandsOverWithoutJobs() || s.hooks.spillFull()) {
 			return nil, time.Time{}
 		}
 		lease := s.now().Add(jobLease)
@@ -152,11 +252,27 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 			attempts[i] = store.WebhookAttempt{Event: *e, HasEndpoint: true, Endpoint: ep}
 		}
 		return func(j store.Job) {
+			if j.Handed() {
+				s.hooks.handedMoved(j, len(attempts))
+				if full {
+					s.hooks.spill(j)
+					return
+				}
+			}
 			share := newShare(len(attempts), lease)
-			for _, a := range attempts {
+			for i, a := range attempts {
 				select {
 				case s.hooks.handoffs <- handoff{job: j, attempt: a, found: true, share: share, several: len(attempts) > 1}:
-				default: // full after all: the rest wait for the lease's end
+				default:
+					// Full after all: the rest wait for the lease's end, or,
+					// with no job row to hold them, for the pool to read them.
+					if j.Handed() {
+						ids := make([]string, 0, len(attempts)-i)
+						for _, a := range attempts[i:] {
+							ids = append(ids, a.Event.ID)
+						}
+						s.hooks.spill(j.HandedPart(ids))
+					}
 					return
 				}
 			}
@@ -180,6 +296,8 @@ func (s *Service) takeHandoff(ep store.WebhookEndpoint) func([]*store.WebhookEve
 // delivery costs the database a share of a few statements rather than a
 // transaction.
 func (s *Service) runWebhooks(ctx context.Context) {
+	s.recoverHanded(ctx)
+	s.hooks.delivering.Store(true)
 	p := pool{name: "webhooks", kinds: []string{store.JobWebhookDelivery}, workers: s.hooks.workers,
 		batch: s.hooks.workers, wake: s.store.WatchJobs(store.JobWebhookDelivery), linger: webhookLinger}
 	rec := newWebhookRecorder(s)
@@ -237,6 +355,30 @@ func (s *Service) runWebhooks(ctx context.Context) {
 				continue
 			}
 			start(*h)
+			continue
+		}
+		if spilled := s.hooks.unspill(1 + len(free)); len(spilled) > 0 {
+			// Handed jobs that did not fit in handoffs: read, not claimed.
+			for range len(spilled) - 1 {
+				<-free
+			}
+			attempts, err := s.store.WebhookAttempts(ctx, spilled)
+			for range spilled {
+				release()
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					s.log.Error("reading handed webhook deliveries failed; trying again", "err", err)
+				}
+				for _, j := range spilled {
+					s.hooks.spill(j)
+				}
+				s.sleep(ctx, jobPoll)
+				continue
+			}
+			for _, j := range spilled {
+				queue = s.claimedAttempts(rec, j, attempts, s.now().Add(jobLease), queue)
+			}
 			continue
 		}
 		if !due {
@@ -297,7 +439,7 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 	share := newShare(len(ids), lease)
 	for _, id := range ids {
 		a, found := attempts[id]
-		if p.Several() && (!found || a.Event.ProgramID != j.Program || a.Event.Status != store.DeliveryPending ||
+		if (p.Several() || j.Handed()) && (!found || a.Event.ProgramID != j.Program || a.Event.Status != store.DeliveryPending ||
 			a.Event.Attempts > 0) {
 			s.skipAttempt(rec, j, share, id)
 			continue
@@ -315,6 +457,9 @@ func (s *Service) claimedAttempts(rec *webhookRecorder, j store.Job, attempts ma
 // ended and another process claimed the job, or its outcomes settled it):
 // the attempts of that claim are then left to whoever holds the job.
 func (s *Service) holdLease(ctx context.Context, h *handoff) bool {
+	if h.job.Handed() {
+		return true // no lease: nothing can take it from this process
+	}
 	sh := h.share
 	if sh.lost.Load() {
 		return false
@@ -360,6 +505,7 @@ func (s *Service) waitForDeliveries(ctx context.Context, p pool, look *time.Time
 	case <-t.C:
 	case h := <-s.hooks.handoffs:
 		return &h
+	case <-s.hooks.nudge:
 	case <-p.wake:
 		s.sleep(ctx, p.linger)
 	}
@@ -408,6 +554,13 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 		keys, err := s.signingKeys(ctx, j.Program, a.Endpoint.Version, now)
 		if err != nil {
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
+			if j.Handed() {
+				// No lease to run out: a job row makes the attempt later.
+				go func() {
+					s.requeueHanded(j.Program, []string{eventID})
+					s.hooks.handedMoved(j, -1) // its job row is due now
+				}()
+			}
 			return // the lease runs out and the attempt is made again
 		}
 		// Signed at the real time, not the program's clock: receivers
@@ -455,6 +608,38 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 			s.hooks.observer.Attempt(a.Event.Type, outcome, took)
 		}
 	})
+}
+
+// requeueHanded gives the handed deliveries of events ids of program pid
+// job rows (store.HandedToJobsWork): attempts this process could not make
+// or record, which no lease would bring back. When even that fails, the
+// next start finds them (store.RecoverHandedDeliveries).
+func (s *Service) requeueHanded(pid banking.ProgramID, ids []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := s.store.Do(ctx, store.HandedToJobsWork(pid, ids)); err != nil {
+		s.log.Error("giving handed webhook deliveries job rows failed; the next start delivers them",
+			"program_id", pid, "events", len(ids), "err", err)
+	}
+}
+
+// recoverHanded gives job rows to the handed deliveries an earlier process
+// left unmade (store.RecoverHandedDeliveries), trying again until it
+// succeeds or ctx ends; the pool hands nothing over until then.
+func (s *Service) recoverHanded(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := s.store.RecoverHandedDeliveries(ctx)
+		if err == nil {
+			if n > 0 {
+				s.log.Info("webhook deliveries left by an earlier process are queued", "events", n)
+			}
+			return
+		}
+		if ctx.Err() == nil {
+			s.log.Error("finding the webhook deliveries an earlier process left failed; trying again", "err", err)
+		}
+		s.sleep(ctx, jobPoll)
+	}
 }
 
 // signingKeys returns the keys that sign a program's deliveries at now, the

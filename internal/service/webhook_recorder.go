@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ingot-dev/ingot/internal/banking"
 	"github.com/ingot-dev/ingot/internal/store"
 )
 
@@ -87,6 +88,9 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	for _, p := range batch {
 		last := p.share.done()
 		if p.o.Skipped && !last {
+			if p.j.Handed() {
+				r.s.hooks.handedMoved(*p.j, -1)
+			}
 			p.then(true, nil) // nothing to record
 			continue
 		}
@@ -104,11 +108,27 @@ func (r *webhookRecorder) flush(batch []pendingOutcome) {
 	defer cancel()
 	v, err := r.s.store.Do(ctx, store.WebhookOutcomesWork(outs, jobs))
 	recorded, _ := v.([]bool)
+	lost := map[banking.ProgramID][]string{} // handed attempts not recorded
 	for i, p := range sent {
 		ok := err == nil && i < len(recorded) && recorded[i]
 		if !ok {
 			p.share.spoiled.Store(true)
+			if p.j.Handed() && p.o.EventID != "" {
+				lost[p.j.Program] = append(lost[p.j.Program], p.o.EventID)
+			}
 		}
 		p.then(ok, err)
+	}
+	// No lease brings a handed delivery back: a job row makes the attempt
+	// again (its outcome is unknown, so the receiver may see it twice).
+	for pid, ids := range lost {
+		r.s.requeueHanded(pid, ids)
+	}
+	// Counted in flight until now: a clock advance that saw none could
+	// otherwise pass before the retry job an outcome scheduled exists.
+	for _, p := range sent {
+		if p.j.Handed() {
+			r.s.hooks.handedMoved(*p.j, -1)
+		}
 	}
 }

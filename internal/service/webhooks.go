@@ -253,9 +253,15 @@ func (s *Service) Redeliver(ctx context.Context, c Caller, eventID string) (stor
 }
 
 // WebhookQueue reports the deliveries waiting for an attempt and how long
-// the oldest has waited, for metrics.
+// the oldest has waited, for metrics: the job rows' (store.WebhookQueue)
+// and, on SQLite, the first deliveries this process holds without one.
 func (s *Service) WebhookQueue(ctx context.Context) (int, time.Duration, error) {
 	n, oldest, err := s.store.WebhookQueue(ctx)
+	handed, since := s.hooks.handedQueue()
+	n += handed
+	if !since.IsZero() && (oldest.IsZero() || since.Before(oldest)) {
+		oldest = since
+	}
 	if err != nil || oldest.IsZero() {
 		return n, 0, err
 	}

@@ -66,6 +66,34 @@ type Job struct {
 	// rescheduled the job in its transaction; CompleteJob then has nothing
 	// left to do. Shared by every copy of the claimed Job.
 	settled *atomic.Bool
+	// handed: a first webhook delivery handed over on SQLite without a
+	// row (Tx.InsertWebhookEvents); nothing can take it from this process.
+	handed bool
+}
+
+// Handed reports whether j is a first webhook delivery this process holds
+// without a job row (SQLite, Tx.InsertWebhookEvents): it has no lease to
+// keep and no row to settle; an attempt of it that cannot be recorded is
+// given a job row (HandedToJobsWork), and one never made is found at the
+// next start (RecoverHandedDeliveries).
+func (j Job) Handed() bool { return j.handed }
+
+// Events are the ids of the events a webhook delivery job names (none when
+// its payload is malformed).
+func (j Job) Events() []string {
+	p, err := ParseWebhookJob(j.Payload)
+	if err != nil {
+		return nil
+	}
+	return p.Events()
+}
+
+// HandedPart is handed job j narrowed to its events ids (a subset of the
+// events its payload names): the part of it a delivery pool holds apart.
+func (j Job) HandedPart(ids []string) Job {
+	j.Payload = webhookJobsPayload(ids)
+	j.settled = new(atomic.Bool)
+	return j
 }
 
 // Completed reports whether a Work carrying j (Work.Job) has completed it
@@ -155,7 +183,7 @@ func (s *Store) insertJobs(ctx context.Context, g *Tx) error {
 // Statement sizes: jobRows jobs (7 parameters each) per INSERT, and at
 // most maxStatementArgs parameters in a statement that folds the group's
 // withJobs into it (PostgreSQL's protocol takes 65,535; the outbox rows
-// alone are 11 each, so about 5,400 events of one group fit).
+// alone are 12 each, so about 5,000 events of one group fit).
 const (
 	jobRows          = 500
 	maxStatementArgs = 60000

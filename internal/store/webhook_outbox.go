@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingot-dev/ingot/internal/banking"
@@ -68,7 +69,7 @@ func (p WebhookJob) Events() []string {
 // (WebhookOutcomesWork), as the others' outcomes still settle this one.
 func (p WebhookJob) Several() bool { return len(p.EventIDs) > 0 }
 
-// outboxRows is how many webhook events one INSERT carries (11 parameters
+// outboxRows is how many webhook events one INSERT carries (12 parameters
 // each). On PostgreSQL a group's inserts become WITH clauses of the
 // statement that inserts its jobs (Tx.withJobs), all of them in one
 // statement up to maxStatementArgs parameters, each alone beyond.
@@ -91,37 +92,23 @@ type Handoff func(idx []int) (take func(Job), lease time.Time)
 // one delivery job between them (up to jobEvents): a job row per event
 // cost the group's one writer as much as the event's own row. handoff (may
 // be nil) lets this process's deliveries start them without claiming them.
+//
+// On SQLite a handed-over first delivery writes no job row at all: the
+// event row is marked handed, and the job the handoff takes is one of no
+// row (Job.Handed). Its three B-trees (the jobs table and its two indexes)
+// were half of what emitting an event cost SQLite's one writer. Should this
+// process stop before it records the attempts, RecoverHandedDeliveries
+// gives those events job rows at its next start (docs/decisions.md,
+// "SQLite hands first deliveries over without a job row").
 func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handoff Handoff) error {
-	start := 0
-	for _, size := range t.s.rowChunks(len(evs), outboxRows) {
-		chunk := evs[start : start+size]
-		start += size
-		args := make([]any, 0, 11*len(chunk))
-		for i := range chunk {
-			e := &chunk[i]
-			var next any
-			if e.Status == DeliveryPending {
-				next = millis(e.CreatedAt)
-			}
-			payload := e.Payload
-			if e.Stored != nil {
-				payload = e.Stored
-			}
-			args = append(args, e.ID, e.ProgramID, e.Type, e.ResourceID, e.AuditEventID, string(payload),
-				e.Status, e.LastError, next, millis(e.CreatedAt), millis(e.CreatedAt))
-		}
-		q := `INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id,
-			payload, status, last_error, next_attempt_at, created_at, updated_at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ")
-		if t.s.dialect.engine == Postgres {
-			// Written with the group's jobs, in one round trip (Tx.withJobs).
-			t.withJobs = append(t.withJobs, stmt{q, args})
-			continue
-		}
-		if _, err := t.Exec(ctx, q, args...); err != nil {
-			return err
-		}
+	type delivery struct {
+		pid   banking.ProgramID
+		idx   []int
+		take  func(Job)
+		lease time.Time
 	}
+	var deliveries []delivery
+	handed := make([]bool, len(evs))
 	// The pending events by program, in order.
 	var pids []banking.ProgramID
 	byProgram := map[banking.ProgramID][]int{}
@@ -138,24 +125,78 @@ func (t *Tx) InsertWebhookEvents(ctx context.Context, evs []WebhookEvent, handof
 	for _, pid := range pids {
 		all := byProgram[pid]
 		for len(all) > 0 {
-			idx := all[:min(len(all), jobEvents)]
-			all = all[len(idx):]
-			ids := make([]string, len(idx))
-			runAt := evs[idx[0]].CreatedAt
-			for k, i := range idx {
-				ids[k] = evs[i].ID
-				if evs[i].CreatedAt.Before(runAt) {
-					runAt = evs[i].CreatedAt
+			d := delivery{pid: pid, idx: all[:min(len(all), jobEvents)]}
+			all = all[len(d.idx):]
+			if handoff != nil {
+				d.take, d.lease = handoff(d.idx)
+			}
+			if d.take != nil && t.s.HandsOverWithoutJobs() {
+				for _, i := range d.idx {
+					handed[i] = true
 				}
 			}
-			j := NewJob{Program: pid, Kind: JobWebhookDelivery, Payload: webhookJobsPayload(ids), RunAt: runAt}
-			if handoff != nil {
-				j.Claimed, j.Lease = handoff(idx)
-			}
-			t.Schedule(j)
+			deliveries = append(deliveries, d)
 		}
 	}
+	start := 0
+	for _, size := range t.s.rowChunks(len(evs), outboxRows) {
+		chunk := evs[start : start+size]
+		args := make([]any, 0, 12*len(chunk))
+		for i := range chunk {
+			e := &chunk[i]
+			var next any
+			if e.Status == DeliveryPending {
+				next = millis(e.CreatedAt)
+			}
+			payload := e.Payload
+			if e.Stored != nil {
+				payload = e.Stored
+			}
+			args = append(args, e.ID, e.ProgramID, e.Type, e.ResourceID, e.AuditEventID, string(payload),
+				e.Status, e.LastError, next, millis(e.CreatedAt), millis(e.CreatedAt), flag(handed[start+i]))
+		}
+		start += size
+		q := `INSERT INTO webhook_events (id, program_id, type, resource_id, audit_event_id,
+			payload, status, last_error, next_attempt_at, created_at, updated_at, handed) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ")
+		if t.s.dialect.engine == Postgres {
+			// Written with the group's jobs, in one round trip (Tx.withJobs).
+			t.withJobs = append(t.withJobs, stmt{q, args})
+			continue
+		}
+		if _, err := t.Exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	for _, d := range deliveries {
+		ids := make([]string, len(d.idx))
+		runAt := evs[d.idx[0]].CreatedAt
+		for k, i := range d.idx {
+			ids[k] = evs[i].ID
+			if evs[i].CreatedAt.Before(runAt) {
+				runAt = evs[i].CreatedAt
+			}
+		}
+		payload := webhookJobsPayload(ids)
+		if handed[d.idx[0]] {
+			j := Job{Program: d.pid, Kind: JobWebhookDelivery, Payload: payload, Attempts: 1,
+				Created: fromMillis(millis(runAt)), settled: new(atomic.Bool), handed: true}
+			take := d.take
+			t.afterCommit = append(t.afterCommit, func() { take(j) })
+			continue
+		}
+		t.Schedule(NewJob{Program: d.pid, Kind: JobWebhookDelivery, Payload: payload, RunAt: runAt,
+			Claimed: d.take, Lease: d.lease})
+	}
 	return nil
+}
+
+// flag is b as a 0/1 column value (both engines' INTEGER).
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // webhookJobPayload is WebhookJob's JSON for one event, built without

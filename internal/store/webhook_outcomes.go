@@ -101,7 +101,7 @@ func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
 					continue // the job was completed or made due again
 				}
 			}
-			if !outs[i].KeepJob && !settled[jobs[i].ID] {
+			if !outs[i].KeepJob && !jobs[i].handed && !settled[jobs[i].ID] {
 				settled[jobs[i].ID] = true
 				settle = append(settle, jobs[i].ID)
 			}
@@ -125,11 +125,20 @@ func WebhookOutcomesWork(outs []WebhookOutcome, jobs []*Job) Work {
 }
 
 // claimsHeld returns which of jobs[i], i in idx, are still held by their
-// claim (their token unchanged), by i, locking them.
+// claim (their token unchanged), by i, locking them. A handed job (no row)
+// is held: nothing can take it from this process.
 func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int]bool, error) {
-	args := make([]any, len(idx))
-	for k, i := range idx {
-		args[k] = jobs[i].ID
+	held := map[int]bool{}
+	var args []any
+	for _, i := range idx {
+		if jobs[i].handed {
+			held[i] = true
+			continue
+		}
+		args = append(args, jobs[i].ID)
+	}
+	if len(args) == 0 {
+		return held, nil
 	}
 	in, args := inList(args)
 	rows, err := tx.Query(ctx, `SELECT id, token FROM jobs WHERE id IN (`+in+`)`+tx.ForUpdate(), args...)
@@ -149,8 +158,10 @@ func claimsHeld(ctx context.Context, tx *Tx, jobs []*Job, idx []int) (map[int]bo
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	held := map[int]bool{}
 	for _, i := range idx {
+		if jobs[i].handed {
+			continue
+		}
 		if t, ok := tokens[jobs[i].ID]; ok && t == jobs[i].token {
 			held[i] = true
 		}
@@ -249,8 +260,11 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 	if err != nil {
 		return false, err
 	}
+	// A handed job has no row to complete or make due again: like a
+	// shared one, it leaves a retry to a job of the event's own.
+	several := p.Several() || j.handed
 	switch {
-	case p.Several() && !final:
+	case several && !final:
 		// The event's own job counts on from the event's attempts, this
 		// one included, not from the shared job's: every claim of that
 		// job counts, also those (after a lost lease) that attempted
@@ -258,7 +272,7 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 		tx.Schedule(NewJob{Program: o.ProgramID, Kind: JobWebhookDelivery, Payload: webhookJobPayload(o.EventID, false),
 			RunAt: o.Next, Attempts: before + 1, Created: j.Created})
 		return false, nil
-	case p.Several():
+	case several:
 		return false, nil
 	case final:
 		return true, tx.s.finishJob(ctx, tx.tx, j)

@@ -185,6 +185,7 @@ func (g *Tx) keep(w *Tx) {
 	g.jobs = append(g.jobs, w.jobs...)
 	g.retried = append(g.retried, w.retried...)
 	g.withJobs = append(g.withJobs, w.withJobs...)
+	g.afterCommit = append(g.afterCommit, w.afterCommit...)
 	if w.wroteEndpoints {
 		g.endpoints, g.endpointsOf = nil, nil
 	}
