@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -95,5 +96,33 @@ func TestHandedOutcomeOfAResetEvent(t *testing.T) {
 	}
 	if n, err := s.JobCount(ctx, store.JobWebhookDelivery); err != nil || n != 0 {
 		t.Errorf("%d delivery jobs, %v; want none (no retry of a reset event)", n, err)
+	}
+}
+
+// TestRedeliveredHandedEventNotRecovered: an event whose handed first
+// delivery ended without an attempt (its endpoint was disabled) and which
+// was then redelivered has a job row, the redelivery's; a restart must
+// not give it a second one (two deliveries where one was asked for).
+func TestRedeliveredHandedEventNotRecovered(t *testing.T) {
+	ctx := context.Background()
+	s, p := handedStore(t, "hu_redeliver")
+	evs, j := mustHand(t, s, p, "redo", 1)
+	at := t0.Add(time.Second)
+	// The endpoint was disabled: the attempt was not made.
+	out := []store.WebhookOutcome{{ProgramID: p.ID, EventID: evs[0].ID, At: at, NoAttempt: true,
+		Error: "the webhook endpoint is disabled"}}
+	if _, err := s.Do(ctx, store.WebhookOutcomesWork(out, []*store.Job{&j})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Do(ctx, store.RedeliverWork(p.ID, evs[0].ID, at, "program")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.RecoverHandedDeliveries(ctx)
+	if err != nil || n != 0 {
+		t.Errorf("recovered %d, %v after a redelivery; want 0 (the redelivery's job delivers it)", n, err)
+	}
+	jobs := mustClaim(t, s, at.Add(time.Minute), 1)
+	if got := jobs[0].Events(); !slices.Equal(got, []string{evs[0].ID}) {
+		t.Errorf("job names %v, want the redelivered event", got)
 	}
 }
