@@ -316,7 +316,9 @@ func RedeliverWork(pid banking.ProgramID, eventID string, now time.Time, actor s
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, next_attempt_at = ?, updated_at = ?
+		// handed = 0: the redelivery's job row delivers it now; a start
+		// must not give it a second (RecoverHandedDeliveries).
+		if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = ?, next_attempt_at = ?, updated_at = ?, handed = 0
 			WHERE program_id = ? AND id = ?`, DeliveryPending, millis(now), millis(now), pid, eventID); err != nil {
 			return nil, err
 		}

@@ -231,8 +231,17 @@ func recordFailure(ctx context.Context, tx *Tx, o WebhookOutcome, j *Job) (own b
 	}
 	var status string
 	var before int // the event's attempts before this one
-	if err := tx.QueryRow(ctx, `SELECT status, attempts FROM webhook_events WHERE program_id = ? AND id = ?`,
-		o.ProgramID, o.EventID).Scan(&status, &before); err != nil {
+	err = tx.QueryRow(ctx, `SELECT status, attempts FROM webhook_events WHERE program_id = ? AND id = ?`,
+		o.ProgramID, o.EventID).Scan(&status, &before)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Gone meanwhile (a sandbox reset deleted it): nothing to record
+		// or retry. A claimed job's row went with it (its outcome is then
+		// not held), but a handed job has no row to tell: failing here
+		// would fail the whole batch, and every other attempt in it would
+		// be made again.
+		return false, nil
+	}
+	if err != nil {
 		return false, err
 	}
 	attempted := 1
