@@ -87,7 +87,7 @@ const groupCommitWork = "two statements of its own (read and lock the user, upda
 	"inserts the group's events, updates the head, upserts the user counts and commits once"
 
 // transferWork is what a book transfer does in the database.
-const transferWork = "a reservation of its idempotent_key, then a Work that reads and locks both accounts with their " +
+const transferWork = "a Work that claims its idempotent_key (one INSERT), reads and locks both accounts with their " +
 	"holders, writes the transaction, its two entries, both balances, the stored answer and a settlement job, then the " +
 	"job's claim and a second Work that posts the entries and deletes the job; each of these shares a group commit with " +
 	"other requests' steps, and both Works write an audit event, which locks the program's audit-chain head until the commit"
@@ -142,7 +142,7 @@ var ops = []opSpec{
 }
 
 // topupWork is what a top-up does in the database.
-const topupWork = "a reservation of its idempotent_key, a read of the linked account, then a Work that reads and locks " +
+const topupWork = "a read of the linked account, then a Work that claims its idempotent_key (one INSERT), reads and locks " +
 	"the program's clearing account and the business's account with its holders, writes the transaction, its two " +
 	"entries, both balances, its payment intent, the stored answer and the sandbox rail's job, then the job's claim " +
 	"and a second Work that posts the entries, updates the intent and deletes the job; both Works write an audit event"

@@ -435,7 +435,7 @@ func TestBacklogRendering(t *testing.T) {
 		"- PostgreSQL settled 100,000 pending top-ups in 75.0 s after the exec (start-up 420 ms, 1,333 a second; machine 88% busy)",
 		"Other processes took 12% of the machine during this run.",
 		"- PostgreSQL memory above 150 MB settling 100,000 pending top-ups after a restart.",
-		"- PostgreSQL topup at 1,500 requests/s, below 50% of transfer: it does a reservation of its idempotent_key",
+		"- PostgreSQL topup at 1,500 requests/s, below 50% of transfer: it does a read of the linked account, then a Work that claims its idempotent_key",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
