@@ -105,8 +105,12 @@ func (s *Service) external(ctx context.Context, c Caller, in banking.ExternalInp
 		CreatedAt: now, UpdatedAt: now,
 	}
 	m := store.Movement{Tx: t, Event: banking.NewTransferEvent(&t, banking.EventTransferCreated, c.actor(), nil, now)}
-	if m.Settle, err = railJobOf(&t, s.rail.Plan(&t, linked.Last4)); err != nil {
+	steps := s.rail.Plan(&t, linked.Last4)
+	if m.Settle, err = railJobOf(&t, steps); err != nil {
 		return banking.Transaction{}, err
+	}
+	if m.Settle != nil && steps[0].After == 0 {
+		s.delayOrTake(m.Settle, 0) // due at once: taken
 	}
 	return s.doMovement(ctx, c, store.ExternalWork(c.ProgramID, e, m, pi))
 }

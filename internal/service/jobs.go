@@ -232,3 +232,57 @@ func backoff(attempts int) time.Duration {
 	}
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
 }
+
+// takenJobs is how a process runs the jobs it inserts already claimed
+// (store.NewJob.Claimed): a movement's settlement or first rail step, when
+// due at once, goes from the movement's commit straight to its handler, with
+// no claim (a Work and an UPDATE of the jobs table) in between (issue 12's
+// transfer bench: docs/decisions.md, "A settlement due at once is claimed at
+// its insert").
+type takenJobs struct {
+	// on: this process runs jobs (Config.NoJobs unset); a process that
+	// does not leaves its jobs unclaimed for one that does.
+	on     bool
+	mu     sync.Mutex
+	closed bool
+}
+
+// close stops taking jobs: one committed after it keeps its lease, and runs
+// when the lease ends, in this process's successor or another.
+func (t *takenJobs) close() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+}
+
+// delayOrTake makes job j, due at its RunAt, due d later; when d is zero
+// it is inserted claimed by this process instead, with a lease of
+// Config.JobLease, and run by take once its transaction commits. A process
+// that runs no jobs leaves it unclaimed, for one that does.
+func (s *Service) delayOrTake(j *store.NewJob, d time.Duration) {
+	if d > 0 || !s.taken.on {
+		j.RunAt = j.RunAt.Add(d)
+		return
+	}
+	j.Claimed = s.take
+	j.Lease = s.now().Add(s.jobLease)
+}
+
+// take runs claimed job j in the background like a job of the general pool,
+// unless the service is closing (then j's lease ends and any process claims
+// it). Each taken job is one goroutine: there is one per movement committed
+// and not yet settled, and each is a Work waiting in the group committer.
+func (s *Service) take(j store.Job) {
+	s.taken.mu.Lock()
+	defer s.taken.mu.Unlock()
+	if s.taken.closed {
+		return
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		// Not cut short by Close, which waits for it: a taken job is one
+		// Work, and finishing it spares its lease's wait after a restart.
+		s.runJob(context.WithoutCancel(s.bgCtx), j)
+	}()
+}

@@ -99,6 +99,8 @@ type Service struct {
 	bg       sync.WaitGroup
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
+	// taken runs jobs this process inserted already claimed (jobs.go).
+	taken takenJobs
 
 	// prune paces the pruning of expired idempotency keys.
 	prune pruner
@@ -146,6 +148,7 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
+		s.taken.on = true
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
@@ -190,6 +193,7 @@ func (s *Service) mergeSearchQueues(ctx context.Context) {
 // cut short stays in the jobs table and runs again when its lease ends, in
 // this process's successor or another: no decision is ever half-applied.
 func (s *Service) Close() {
+	s.taken.close()
 	s.bgCancel()
 	s.bg.Wait()
 	s.hooks.sender.Close()

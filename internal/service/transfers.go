@@ -61,7 +61,7 @@ func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTra
 	if err != nil {
 		return banking.Transaction{}, err
 	}
-	m.Settle.RunAt = m.Settle.RunAt.Add(s.bookDelay)
+	s.delayOrTake(m.Settle, s.bookDelay)
 	return s.doMovement(ctx, c, store.BookTransferWork(c.ProgramID, bt.Source, bt.Destination, m))
 }
 
@@ -93,7 +93,7 @@ func (s *Service) SimulateInbound(ctx context.Context, c Caller, rawAccount, amo
 		return banking.Transaction{}, err
 	}
 	if m.Settle != nil {
-		m.Settle.RunAt = m.Settle.RunAt.Add(s.achDelay)
+		s.delayOrTake(m.Settle, s.achDelay)
 	}
 	return s.doMovement(ctx, c, store.InboundWork(c.ProgramID, m))
 }

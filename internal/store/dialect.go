@@ -153,6 +153,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	v.Add("_pragma", "busy_timeout(10000)")
 	v.Add("_pragma", "journal_mode(WAL)")
 	v.Add("_pragma", "foreign_keys(1)")
+	v.Add("_pragma", "temp_store(MEMORY)")
 	v.Add("_pragma", "synchronous("+strings.ToUpper(syncMode)+")")
 	v.Set("_txlock", "immediate")
 	// The driver reads the DSN as a file: URI, so % and # in a path must be

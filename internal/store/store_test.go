@@ -394,3 +394,36 @@ func TestSQLitePathIsLiteral(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLitePragmas: every connection of the pool has ingot's pragmas, the
+// temporary store in memory included (a group's savepoints write their
+// sub-journal there; in a file, every page each Work touched cost a write
+// system call: docs/decisions.md, "SQLite keeps temporary files in memory").
+func TestSQLitePragmas(t *testing.T) {
+	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Hold several connections at once, so the pool opens more than one.
+	ctx := context.Background()
+	for i := range 3 {
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, p := range []struct {
+			name string
+			want string
+		}{{"temp_store", "2"}, {"journal_mode", "wal"}, {"foreign_keys", "1"}, {"synchronous", "2"}, {"busy_timeout", "10000"}} {
+			var got string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+				t.Fatalf("PRAGMA %s: %v", p.name, err)
+			}
+			if got != p.want {
+				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, p.name, got, p.want)
+			}
+		}
+	}
+}
