@@ -148,7 +148,10 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		s.taken.on = true
+		// Taken at insert on SQLite only: on PostgreSQL the runner's claims
+		// bring settlements to the committer in batches, which measured
+		// faster there (docs/decisions.md).
+		s.taken.on = s.store.Engine() == store.SQLite
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
