@@ -44,7 +44,7 @@ func (s *suite) sqlite(ctx context.Context, res *Results) error {
 	if _, err := s.startServer(ctx, "sqlite", dsn); err != nil {
 		return err
 	}
-	if err := s.engineRuns(ctx, e); err != nil {
+	if err := s.engineRuns(ctx, e, dsn); err != nil {
 		return err
 	}
 	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {
@@ -121,7 +121,7 @@ func (s *suite) postgres(ctx context.Context, res *Results, tools pgTools) error
 	if _, err := s.startServer(ctx, "pg", dsn); err != nil {
 		return err
 	}
-	if err := s.engineRuns(ctx, e); err != nil {
+	if err := s.engineRuns(ctx, e, dsn); err != nil {
 		return err
 	}
 	if err := s.webhookCostRuns(ctx, e, dsn); err != nil {

@@ -120,6 +120,7 @@ func (w *report) commands() {
 	w.line()
 	runs := func() {
 		w.linef("%s --op OP   # OP: %s", bench, strings.Join(opNames(func(opSpec) bool { return true }), ", "))
+		w.line("ingot program webhook delete --program ID --db DSN   # the webhooks op leaves its endpoint, its receiver gone")
 		for _, o := range opNames(func(o opSpec) bool { return o.HalfRate }) {
 			w.linef("%s --op %s --rate R   # R: half the closed-loop %s requests/s", bench, o, o)
 		}

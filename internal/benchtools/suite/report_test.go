@@ -93,6 +93,7 @@ func TestRenderEverySection(t *testing.T) {
 		"## Commands", "```sh", "go build -o ingot ./cmd/ingot",
 		"sqlitebaseline --concurrency 8 --duration 10s baseline.db",
 		"--op OP   # OP: create, get, list, search, toggle",
+		"--op OP   # OP: create, get, list, search, toggle, business-create, business-get, transfer, transfer-hot, topup, search-common, search-miss, webhooks\ningot program webhook delete --program ID --db DSN   # the webhooks op leaves its endpoint",
 		"--op toggle --rate R   # R: half the closed-loop toggle requests/s",
 		"pgbench -h 127.0.0.1 -p PORT -U postgres -n -f update.sql -c 8 -j 2 -T 10 pgbench",
 		"#   UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;",
