@@ -88,8 +88,9 @@ const groupCommitWork = "two statements of its own (read and lock the user, upda
 
 // transferWork is what a book transfer does in the database.
 const transferWork = "a Work that claims its idempotent_key (one INSERT), reads and locks both accounts with their " +
-	"holders, writes the transaction, its two entries, both balances, the stored answer and a settlement job, then the " +
-	"job's claim and a second Work that posts the entries and deletes the job; each of these shares a group commit with " +
+	"holders, writes the transaction, its two entries, both balances, the stored answer and a settlement job (on SQLite " +
+	"inserted already claimed and handed to the committing process; on PostgreSQL claimed by the job runner in " +
+	"batches), then a second Work that posts the entries and deletes the job; each of these shares a group commit with " +
 	"other requests' steps, and both Works write an audit event, which locks the program's audit-chain head until the commit"
 
 // ops are run in this order on each engine, closed loop first, then the
