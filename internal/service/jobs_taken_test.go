@@ -33,7 +33,7 @@ func TestDelayOrTake(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Service{now: func() time.Time { return now }, jobLease: 30 * time.Second}
-			s.taken.on = tc.jobs
+			s.takeJobs = tc.jobs
 			j := store.NewJob{Kind: jobSettle, RunAt: due}
 			s.delayOrTake(&j, tc.delay)
 			if got := j.Claimed != nil; got != tc.wantTaken {

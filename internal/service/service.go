@@ -99,8 +99,16 @@ type Service struct {
 	bg       sync.WaitGroup
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
-	// taken runs jobs this process inserted already claimed (jobs.go).
-	taken takenJobs
+	// gate lets background goroutines start until Close (spawn).
+	gate bgGate
+	// takeJobs: this process inserts jobs due at once already claimed and
+	// runs them itself (delayOrTake): on SQLite, when it runs jobs
+	// (Config.NoJobs unset). A process that runs none leaves its jobs
+	// unclaimed for one that does; on PostgreSQL the runner claims them in
+	// batches of up to jobBatch, which share groups and the program's chain
+	// head (claimed one by one at insert, transfers measured about a tenth
+	// slower there).
+	takeJobs bool
 
 	// prune paces the pruning of expired idempotency keys.
 	prune pruner
@@ -148,10 +156,7 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		// Taken at insert on SQLite only: on PostgreSQL the runner's claims
-		// bring settlements to the committer in batches, which measured
-		// faster there (docs/decisions.md).
-		s.taken.on = s.store.Engine() == store.SQLite
+		s.takeJobs = s.store.Engine() == store.SQLite
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
@@ -196,7 +201,7 @@ func (s *Service) mergeSearchQueues(ctx context.Context) {
 // cut short stays in the jobs table and runs again when its lease ends, in
 // this process's successor or another: no decision is ever half-applied.
 func (s *Service) Close() {
-	s.taken.close()
+	s.gate.close()
 	s.bgCancel()
 	s.bg.Wait()
 	s.hooks.sender.Close()
