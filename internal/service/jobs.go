@@ -48,7 +48,8 @@ const (
 	jobPoll = time.Second
 	// jobBatch is how many jobs one claim takes.
 	jobBatch = 128
-	// jobWorkers bounds how many handlers run at once in this process. As
+	// jobWorkers bounds how many handlers of claimed jobs run at once in
+	// this process (jobs taken at insert, take, are one per movement). As
 	// many as a claim takes: a backlog of settlements then reaches the
 	// group committer in groups of tens, which share their commits (16
 	// made groups of about 9 and the backlog step of make bench half as
@@ -284,8 +285,12 @@ func (s *Service) delayOrTake(j *store.NewJob, d time.Duration) {
 // unless the service is closing (then j's lease ends and any process claims
 // it). Each taken job is one goroutine: there is one per movement committed
 // and not yet settled, and each is a Work waiting in the group committer.
-// It is not cut short by Close, which waits for it: a taken job is one
+// Close gives it takeGrace before cutting it short: a taken job is one
 // Work, and finishing it spares its lease's wait after a restart.
 func (s *Service) take(j store.Job) {
-	s.spawn(func() { s.runJob(context.WithoutCancel(s.bgCtx), j) })
+	s.spawn(func() { s.runJob(s.takeCtx, j) })
 }
+
+// takeGrace is how long Close lets taken jobs finish before cutting them
+// short (their leases then run out, and any process runs them).
+const takeGrace = 5 * time.Second

@@ -101,6 +101,11 @@ type Service struct {
 	bgCancel context.CancelFunc
 	// gate lets background goroutines start until Close (spawn).
 	gate bgGate
+	// takeCtx is the context of taken jobs (take): Close cancels it
+	// takeGrace after bgCtx, so a taken settlement normally finishes, but a
+	// database that does not answer cannot hold Close for long.
+	takeCtx    context.Context
+	takeCancel context.CancelFunc
 	// takeJobs: this process inserts jobs due at once already claimed and
 	// runs them itself (delayOrTake): on SQLite, when it runs jobs
 	// (Config.NoJobs unset). A process that runs none leaves its jobs
@@ -149,6 +154,7 @@ func New(cfg Config) *Service {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.takeCtx, s.takeCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
 	s.handle(jobSettle, s.runSettle)
@@ -197,13 +203,19 @@ func (s *Service) mergeSearchQueues(ctx context.Context) {
 	}
 }
 
-// Close stops the job runner and background work and waits for them. A job
-// cut short stays in the jobs table and runs again when its lease ends, in
-// this process's successor or another: no decision is ever half-applied.
+// Close stops the job runner and background work and waits for them. No
+// background goroutine starts after it begins (spawn). A job cut short stays
+// in the jobs table and runs again when its lease ends, in this process's
+// successor or another: no decision is ever half-applied. Jobs this process
+// took at insert (take) are given takeGrace to finish first, so a graceful
+// restart leaves no lease to wait for.
 func (s *Service) Close() {
 	s.gate.close()
 	s.bgCancel()
+	t := time.AfterFunc(takeGrace, s.takeCancel)
 	s.bg.Wait()
+	t.Stop()
+	s.takeCancel()
 	s.hooks.sender.Close()
 }
 

@@ -615,15 +615,16 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 // job rows (store.HandedToJobsWork): attempts this process could not make
 // or record, which no lease would bring back. The first try is made before
 // it returns (callers count the attempts in flight until then, so a clock
-// advance waits for the job rows); when it fails (the database unreachable,
-// a disk error), it is tried again in the background, from requeueFirstWait
-// doubling to requeueMaxWait, until it succeeds or the service closes, and
-// then the next start finds them (store.RecoverHandedDeliveries).
+// advance waits for it, though not for the tries after it); when it fails
+// (the database unreachable, a disk error), it is tried again in the
+// background, from requeueFirstWait doubling to requeueMaxWait, until it
+// succeeds or the service closes, and then the next start finds them
+// (store.RecoverHandedDeliveries).
 func (s *Service) requeueHanded(pid banking.ProgramID, ids []string) {
 	if s.requeueOnce(pid, ids) == nil {
 		return
 	}
-	s.spawn(func() {
+	retrying := s.spawn(func() {
 		for wait := requeueFirstWait; ; wait = min(2*wait, requeueMaxWait) {
 			if s.sleep(s.bgCtx, wait); s.bgCtx.Err() != nil {
 				s.log.Warn("handed webhook deliveries still have no job rows at close; the next start delivers them",
@@ -636,6 +637,10 @@ func (s *Service) requeueHanded(pid banking.ProgramID, ids []string) {
 			}
 		}
 	})
+	if !retrying {
+		s.log.Warn("closing: handed webhook deliveries have no job rows; the next start delivers them",
+			"program_id", pid, "events", len(ids))
+	}
 }
 
 // Back-off of requeueHanded's tries after the first.
