@@ -151,9 +151,7 @@ func (s *Service) CompleteIdempotency(ctx context.Context, ic *IdemCall, status 
 func (s *Service) ReleaseIdempotency(ctx context.Context, ic *IdemCall) error {
 	err := s.store.ReleaseIdempotency(ctx, ic.ref)
 	if err != nil && banking.IsCode(err, banking.CodeUnavailable) {
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
+		s.spawn(func() {
 			deadline := s.now().Add(s.idemLease)
 			for s.now().Before(deadline) {
 				s.sleep(s.bgCtx, releaseRetryEvery)
@@ -161,7 +159,7 @@ func (s *Service) ReleaseIdempotency(ctx context.Context, ic *IdemCall) error {
 					return
 				}
 			}
-		}()
+		})
 	}
 	return err
 }
@@ -186,13 +184,11 @@ func (s *Service) maybePrune(now time.Time) {
 	}
 	// In the background: a prune can delete up to 100,000 keys, which is no
 	// business of the request that happened to come due.
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
+	s.spawn(func() {
 		if n, err := s.PruneIdempotency(s.bgCtx); err != nil && s.bgCtx.Err() == nil {
 			s.log.Warn("pruning idempotency keys failed", "err", err)
 		} else if n > 0 {
 			s.log.Debug("pruned idempotency keys", "deleted", n)
 		}
-	}()
+	})
 }

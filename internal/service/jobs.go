@@ -48,7 +48,8 @@ const (
 	jobPoll = time.Second
 	// jobBatch is how many jobs one claim takes.
 	jobBatch = 128
-	// jobWorkers bounds how many handlers run at once in this process. As
+	// jobWorkers bounds how many handlers of claimed jobs run at once in
+	// this process (jobs taken at insert, take, are one per movement). As
 	// many as a claim takes: a backlog of settlements then reaches the
 	// group committer in groups of tens, which share their commits (16
 	// made groups of about 9 and the backlog step of make bench half as
@@ -233,37 +234,46 @@ func backoff(attempts int) time.Duration {
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
 }
 
-// takenJobs is how a process runs the jobs it inserts already claimed
-// (store.NewJob.Claimed): a movement's settlement or first rail step, when
-// due at once, goes from the movement's commit straight to its handler, with
-// no claim (a Work and an UPDATE of the jobs table) in between (issue 12's
-// transfer bench: docs/decisions.md, "A settlement due at once is claimed at
-// its insert").
-type takenJobs struct {
-	// on: this process runs jobs (Config.NoJobs unset) on SQLite. A
-	// process that runs none leaves its jobs unclaimed for one that does;
-	// on PostgreSQL the runner claims them in batches of up to jobBatch,
-	// which share groups and the program's chain head (claimed one by one
-	// at insert, transfers measured about a tenth slower there).
-	on     bool
+// bgGate lets background goroutines start until Close (Service.spawn).
+type bgGate struct {
 	mu     sync.Mutex
 	closed bool
 }
 
-// close stops taking jobs: one committed after it keeps its lease, and runs
-// when the lease ends, in this process's successor or another.
-func (t *takenJobs) close() {
-	t.mu.Lock()
-	t.closed = true
-	t.mu.Unlock()
+// close lets no more background goroutines start.
+func (g *bgGate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }
 
-// delayOrTake makes job j, due at its RunAt, due d later; when d is zero
-// it is inserted claimed by this process instead, with a lease of
-// Config.JobLease, and run by take once its transaction commits. A process
-// that runs no jobs leaves it unclaimed, for one that does.
+// spawn runs f in a goroutine that Close waits for, and reports whether it
+// did: once Close has begun, f is not run.
+func (s *Service) spawn(f func()) bool {
+	s.gate.mu.Lock()
+	defer s.gate.mu.Unlock()
+	if s.gate.closed {
+		return false
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		f()
+	}()
+	return true
+}
+
+// delayOrTake makes job j, due at its RunAt, due d later. When d is zero
+// and this process takes jobs at insert (Service.takeJobs), j is inserted
+// claimed by this process instead, with a lease of Config.JobLease, and run
+// by take once its transaction commits: a movement's settlement or first
+// rail step goes from the movement's commit straight to its handler, with no
+// claim (a Work and an UPDATE of the jobs table) in between (issue 12's
+// transfer bench: docs/decisions.md, "A settlement due at once is claimed
+// at its insert"). A process that runs no jobs leaves it unclaimed, for one
+// that does.
 func (s *Service) delayOrTake(j *store.NewJob, d time.Duration) {
-	if d > 0 || !s.taken.on {
+	if d > 0 || !s.takeJobs {
 		j.RunAt = j.RunAt.Add(d)
 		return
 	}
@@ -275,17 +285,12 @@ func (s *Service) delayOrTake(j *store.NewJob, d time.Duration) {
 // unless the service is closing (then j's lease ends and any process claims
 // it). Each taken job is one goroutine: there is one per movement committed
 // and not yet settled, and each is a Work waiting in the group committer.
+// Close gives it takeGrace before cutting it short: a taken job is one
+// Work, and finishing it spares its lease's wait after a restart.
 func (s *Service) take(j store.Job) {
-	s.taken.mu.Lock()
-	defer s.taken.mu.Unlock()
-	if s.taken.closed {
-		return
-	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		// Not cut short by Close, which waits for it: a taken job is one
-		// Work, and finishing it spares its lease's wait after a restart.
-		s.runJob(context.WithoutCancel(s.bgCtx), j)
-	}()
+	s.spawn(func() { s.runJob(s.takeCtx, j) })
 }
+
+// takeGrace is how long Close lets taken jobs finish before cutting them
+// short (their leases then run out, and any process runs them).
+const takeGrace = 5 * time.Second

@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +32,7 @@ func TestDelayOrTake(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Service{now: func() time.Time { return now }, jobLease: 30 * time.Second}
-			s.taken.on = tc.jobs
+			s.takeJobs = tc.jobs
 			j := store.NewJob{Kind: jobSettle, RunAt: due}
 			s.delayOrTake(&j, tc.delay)
 			if got := j.Claimed != nil; got != tc.wantTaken {
@@ -54,24 +53,36 @@ func TestDelayOrTake(t *testing.T) {
 }
 
 // TestSettlementsTakenWithoutClaims: on SQLite, settlements due at once are
-// run by the process that committed their movements, with no claim of the
-// jobs table for each (a claim comes only from the runner's poll, once a
-// second); on PostgreSQL the runner claims them. Either way every one
-// completes, and a process closing waits for those it took.
+// run by the process that committed their movements, inserted already
+// claimed, so the job runner never claims one (a trigger counts every claim
+// of a settlement job: an UPDATE that gives it a token); on PostgreSQL the
+// runner claims each. Either way every one completes, and a process closing
+// waits for those it took.
 func TestSettlementsTakenWithoutClaims(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
-			var claims atomic.Int64
-			st, err := store.Open(ctx, eng.DSN(t), store.Options{Observe: func(op string, _ time.Duration) {
-				if op == "claim_jobs" {
-					claims.Add(1)
-				}
-			}})
+			st, err := store.Open(ctx, eng.DSN(t), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { st.Close() })
+			countClaims := []string{`CREATE TABLE settle_claims (id BIGINT)`,
+				`CREATE TRIGGER settle_claims AFTER UPDATE OF token ON jobs
+					WHEN NEW.kind = 'transfer.settle' AND NEW.token <> ''
+					BEGIN INSERT INTO settle_claims VALUES (NEW.id); END`}
+			if st.Engine() == store.Postgres {
+				countClaims = []string{`CREATE TABLE settle_claims (id BIGINT)`,
+					`CREATE FUNCTION settle_claimed() RETURNS trigger LANGUAGE plpgsql AS
+						$$ BEGIN INSERT INTO settle_claims VALUES (NEW.id); RETURN NEW; END $$`,
+					`CREATE TRIGGER settle_claims AFTER UPDATE OF token ON jobs FOR EACH ROW
+						WHEN (NEW.kind = 'transfer.settle' AND NEW.token <> '') EXECUTE FUNCTION settle_claimed()`}
+			}
+			for _, q := range countClaims {
+				if _, err := st.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
 			sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
 			s := New(Config{Store: st, Sealer: sealer})
 			closed := false
@@ -87,7 +98,6 @@ func TestSettlementsTakenWithoutClaims(t *testing.T) {
 			c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
 			master := banking.MasterAccountID(c.ProgramID)
 			const n = 40
-			start, before := time.Now(), claims.Load()
 			var ids []banking.TransactionID
 			for range n {
 				tr, err := s.SimulateInbound(ctx, c, string(master), "1.00", "ach", "taken", nil)
@@ -110,7 +120,6 @@ func TestSettlementsTakenWithoutClaims(t *testing.T) {
 			// Close waits for the settlements this process took.
 			s.Close()
 			closed = true
-			elapsed := time.Since(start)
 			for _, id := range ids {
 				tr, err := st.Transaction(ctx, c.ProgramID, id)
 				if err != nil {
@@ -123,15 +132,15 @@ func TestSettlementsTakenWithoutClaims(t *testing.T) {
 			if got, err := st.JobCount(ctx, jobSettle); err != nil || got != 0 {
 				t.Errorf("%d settlement jobs left, %v; want 0", got, err)
 			}
-			// The runner polls once a second; a claim per movement would be
-			// about n.
-			limit := int64(elapsed/time.Second) + 3
-			got := claims.Load() - before
+			var claims int
+			if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM settle_claims`).Scan(&claims); err != nil {
+				t.Fatal(err)
+			}
 			switch {
-			case taken && got > limit:
-				t.Errorf("%d claims for %d settlements in %v, want at most %d", got, n, elapsed, limit)
-			case !taken && got == 0:
-				t.Errorf("no claim for %d settlements: PostgreSQL's runner claims them", n)
+			case taken && claims != 0:
+				t.Errorf("the runner claimed settlement jobs %d times, want 0: they were taken at insert", claims)
+			case !taken && claims < n:
+				t.Errorf("the runner claimed settlement jobs %d times, want at least %d: PostgreSQL claims each", claims, n)
 			}
 		})
 	}

@@ -99,8 +99,21 @@ type Service struct {
 	bg       sync.WaitGroup
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
-	// taken runs jobs this process inserted already claimed (jobs.go).
-	taken takenJobs
+	// gate lets background goroutines start until Close (spawn).
+	gate bgGate
+	// takeCtx is the context of taken jobs (take): Close cancels it
+	// takeGrace after bgCtx, so a taken settlement normally finishes, but a
+	// database that does not answer cannot hold Close for long.
+	takeCtx    context.Context
+	takeCancel context.CancelFunc
+	// takeJobs: this process inserts jobs due at once already claimed and
+	// runs them itself (delayOrTake): on SQLite, when it runs jobs
+	// (Config.NoJobs unset). A process that runs none leaves its jobs
+	// unclaimed for one that does; on PostgreSQL the runner claims them in
+	// batches of up to jobBatch, which share groups and the program's chain
+	// head (claimed one by one at insert, transfers measured about a tenth
+	// slower there).
+	takeJobs bool
 
 	// prune paces the pruning of expired idempotency keys.
 	prune pruner
@@ -141,6 +154,7 @@ func New(cfg Config) *Service {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.takeCtx, s.takeCancel = context.WithCancel(context.Background())
 	s.handle(jobKYCCheck, s.runKYCCheck)
 	s.handle(jobKYBCheck, s.runKYBCheck)
 	s.handle(jobSettle, s.runSettle)
@@ -148,10 +162,7 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		// Taken at insert on SQLite only: on PostgreSQL the runner's claims
-		// bring settlements to the committer in batches, which measured
-		// faster there (docs/decisions.md).
-		s.taken.on = s.store.Engine() == store.SQLite
+		s.takeJobs = s.store.Engine() == store.SQLite
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
@@ -192,13 +203,19 @@ func (s *Service) mergeSearchQueues(ctx context.Context) {
 	}
 }
 
-// Close stops the job runner and background work and waits for them. A job
-// cut short stays in the jobs table and runs again when its lease ends, in
-// this process's successor or another: no decision is ever half-applied.
+// Close stops the job runner and background work and waits for them. No
+// background goroutine starts after it begins (spawn). A job cut short stays
+// in the jobs table and runs again when its lease ends, in this process's
+// successor or another: no decision is ever half-applied. Jobs this process
+// took at insert (take) are given takeGrace to finish first, so a graceful
+// restart leaves no lease to wait for.
 func (s *Service) Close() {
-	s.taken.close()
+	s.gate.close()
 	s.bgCancel()
+	t := time.AfterFunc(takeGrace, s.takeCancel)
 	s.bg.Wait()
+	t.Stop()
+	s.takeCancel()
 	s.hooks.sender.Close()
 }
 

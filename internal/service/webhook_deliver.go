@@ -555,11 +555,12 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 		if err != nil {
 			s.log.Error("webhook signing keys", "program_id", j.Program, "err", err)
 			if j.Handed() {
-				// No lease to run out: a job row makes the attempt later.
-				go func() {
+				// No lease to run out: a job row makes the attempt later
+				// (closing, the next start finds it instead).
+				s.spawn(func() {
 					s.requeueHanded(j.Program, []string{eventID})
 					s.hooks.handedMoved(j, -1) // its job row is due now
-				}()
+				})
 			}
 			return // the lease runs out and the attempt is made again
 		}
@@ -612,15 +613,52 @@ func (s *Service) deliver(ctx context.Context, rec *webhookRecorder, h handoff) 
 
 // requeueHanded gives the handed deliveries of events ids of program pid
 // job rows (store.HandedToJobsWork): attempts this process could not make
-// or record, which no lease would bring back. When even that fails, the
-// next start finds them (store.RecoverHandedDeliveries).
+// or record, which no lease would bring back. The first try is made before
+// it returns (callers count the attempts in flight until then, so a clock
+// advance waits for it, though not for the tries after it); when it fails
+// (the database unreachable, a disk error), it is tried again in the
+// background, from requeueFirstWait doubling to requeueMaxWait, until it
+// succeeds or the service closes, and then the next start finds them
+// (store.RecoverHandedDeliveries).
 func (s *Service) requeueHanded(pid banking.ProgramID, ids []string) {
+	if s.requeueOnce(pid, ids) == nil {
+		return
+	}
+	retrying := s.spawn(func() {
+		for wait := requeueFirstWait; ; wait = min(2*wait, requeueMaxWait) {
+			if s.sleep(s.bgCtx, wait); s.bgCtx.Err() != nil {
+				s.log.Warn("handed webhook deliveries still have no job rows at close; the next start delivers them",
+					"program_id", pid, "events", len(ids))
+				return
+			}
+			if s.requeueOnce(pid, ids) == nil {
+				s.log.Info("handed webhook deliveries given job rows after a failure", "program_id", pid, "events", len(ids))
+				return
+			}
+		}
+	})
+	if !retrying {
+		s.log.Warn("closing: handed webhook deliveries have no job rows; the next start delivers them",
+			"program_id", pid, "events", len(ids))
+	}
+}
+
+// Back-off of requeueHanded's tries after the first.
+const (
+	requeueFirstWait = jobPoll
+	requeueMaxWait   = 30 * time.Second
+)
+
+// requeueOnce is one try of requeueHanded, logged when it fails.
+func (s *Service) requeueOnce(pid banking.ProgramID, ids []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := s.store.Do(ctx, store.HandedToJobsWork(pid, ids)); err != nil {
-		s.log.Error("giving handed webhook deliveries job rows failed; the next start delivers them",
+	_, err := s.store.Do(ctx, store.HandedToJobsWork(pid, ids))
+	if err != nil {
+		s.log.Error("giving handed webhook deliveries job rows failed; trying again",
 			"program_id", pid, "events", len(ids), "err", err)
 	}
+	return err
 }
 
 // recoverHanded gives job rows to the handed deliveries an earlier process

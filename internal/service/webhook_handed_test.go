@@ -152,3 +152,48 @@ func TestHandedDeliveryUnsignableGetsAJobRow(t *testing.T) {
 		t.Errorf("event %s with %d attempts, want pending with none", ev.Status, ev.Attempts)
 	}
 }
+
+// TestHandedRequeueRetries: a handed delivery that needs a job row (its
+// signing keys cannot be opened) gets one even when the first try to write
+// it fails: the database refuses job rows for a while (a trigger aborts
+// every insert into jobs while a flag row exists), and the row is written by
+// a later try once it accepts them again, not left for the next start.
+func TestHandedRequeueRetries(t *testing.T) {
+	eng := testenv.Engines()[0]
+	if eng.Name != "sqlite" {
+		t.Fatalf("first engine %s, want sqlite", eng.Name)
+	}
+	ctx := context.Background()
+	e := newPoolEnv(t, eng.DSN(t), false, WebhookConfig{}, nil)
+	waitUntil(t, "the pool to deliver", e.s.hooks.delivering.Load)
+	for _, q := range []string{
+		`UPDATE webhook_secrets SET secret_sealed = x'00' WHERE program_id = '` + string(e.pid) + `'`, // no key opens it
+		`CREATE TABLE refuse_jobs (x INTEGER)`,
+		`INSERT INTO refuse_jobs VALUES (1)`,
+		`CREATE TRIGGER refuse_jobs BEFORE INSERT ON jobs WHEN EXISTS (SELECT 1 FROM refuse_jobs)
+			BEGIN SELECT RAISE(ABORT, 'job rows refused by the test'); END`,
+	} {
+		if _, err := e.st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	evs := e.insertHanded(t, "requeue", 1)
+	// The first try has failed once the attempt is no longer in flight.
+	waitUntil(t, "the first try", func() bool { return e.s.hooks.handedInFlight(e.pid) == 0 })
+	if n, err := e.st.JobCount(ctx, store.JobWebhookDelivery); err != nil || n != 0 {
+		t.Fatalf("%d job rows while the database refuses them, %v; want 0", n, err)
+	}
+	if _, err := e.st.DB().ExecContext(ctx, `DELETE FROM refuse_jobs`); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "a job row written by a later try", func() bool {
+		n, err := e.st.JobCount(ctx, store.JobWebhookDelivery)
+		return err == nil && n == 1
+	})
+	if n, err := e.st.RecoverHandedDeliveries(ctx); err != nil || n != 0 {
+		t.Errorf("recovered %d, %v; want 0 (the event has its job row)", n, err)
+	}
+	if ev := e.event(t, evs[0].ID); ev.Status != store.DeliveryPending || ev.Attempts != 0 {
+		t.Errorf("event %s with %d attempts, want pending with none", ev.Status, ev.Attempts)
+	}
+}

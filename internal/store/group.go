@@ -189,6 +189,25 @@ func (s *Store) runGroup(ops []*groupOp) {
 	if len(live) == 0 {
 		return
 	}
+	// A work that asks to run alone (Work.Alone) gets a group of its own,
+	// in queue order with the groups of the others.
+	if len(live) > 1 && slices.ContainsFunc(live, func(op *groupOp) bool { return op.work.Alone }) {
+		start := 0
+		for i, op := range live {
+			if !op.work.Alone {
+				continue
+			}
+			if i > start {
+				s.runGroup(live[start:i])
+			}
+			s.runGroup(live[i : i+1])
+			start = i + 1
+		}
+		if start < len(live) {
+			s.runGroup(live[start:])
+		}
+		return
+	}
 	// A stable order of row locks within the group (the advisory locks of
 	// takeLocks already keep groups apart).
 	slices.SortStableFunc(live, func(a, b *groupOp) int {

@@ -145,7 +145,8 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 // What earlier works of the same group deferred for the program (events,
 // jobs, counts) is dropped with the rest (Tx.keep). It answers struct{}{}.
 func (s *Store) ResetWork(pid banking.ProgramID, ev banking.Event) Work {
-	return Work{Program: pid, Locks: []string{LockKey("program", string(pid))},
+	// Alone: a savepoint would keep every page the deletes change.
+	return Work{Program: pid, Locks: []string{LockKey("program", string(pid))}, Alone: true,
 		Run: func(ctx context.Context, tx *Tx) (any, error) {
 			tables, err := s.ProgramTables(ctx)
 			if err != nil {

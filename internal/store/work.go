@@ -38,6 +38,11 @@ type Work struct {
 	// even when its lease was lost to another process meanwhile (then the
 	// work fails with a conflict and changes nothing).
 	Job *Job
+	// Alone runs the work in a group of its own, so with no savepoint: for
+	// a work that changes very many rows (a sandbox reset), whose savepoint
+	// would keep the original of every page it changes, in memory on SQLite
+	// (temp_store=MEMORY; docs/decisions.md).
+	Alone bool
 }
 
 // LockKey builds a lock key for Work.Locks: the kind, then the value. Keys
