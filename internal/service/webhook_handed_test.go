@@ -115,25 +115,33 @@ func (e *poolEnv) insertHanded(t *testing.T, tag string, n int) []store.WebhookE
 	return evs
 }
 
-// TestHandedDeliveryUnsignableGetsAJobRow: a handed delivery whose signing
-// keys cannot be opened has no lease to run out and be claimed again: it is
-// given a job row at once (and no longer counted in flight), which the pool
-// claims and tries again as any other.
-func TestHandedDeliveryUnsignableGetsAJobRow(t *testing.T) {
+// newUnsignableEnv is a pool on SQLite (where deliveries are handed over),
+// delivering, whose program's endpoint secret no key opens: every handed
+// delivery then needs a job row (its signing keys cannot be read).
+func newUnsignableEnv(t *testing.T) *poolEnv {
+	t.Helper()
 	eng := testenv.Engines()[0]
 	if eng.Name != "sqlite" {
 		t.Fatalf("first engine %s, want sqlite", eng.Name)
 	}
-	ctx := context.Background()
 	e := newPoolEnv(t, eng.DSN(t), false, WebhookConfig{}, nil)
 	waitUntil(t, "the pool to deliver", e.s.hooks.delivering.Load)
-	// A secret no key opens.
-	if _, err := e.st.Do(ctx, store.Work{Program: e.pid, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
+	if _, err := e.st.Do(context.Background(), store.Work{Program: e.pid, Run: func(ctx context.Context, tx *store.Tx) (any, error) {
 		_, err := tx.Exec(ctx, `UPDATE webhook_secrets SET secret_sealed = ? WHERE program_id = ?`, []byte("not sealed"), e.pid)
 		return nil, err
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+// TestHandedDeliveryUnsignableGetsAJobRow: a handed delivery whose signing
+// keys cannot be opened has no lease to run out and be claimed again: it is
+// given a job row at once (and no longer counted in flight), which the pool
+// claims and tries again as any other.
+func TestHandedDeliveryUnsignableGetsAJobRow(t *testing.T) {
+	ctx := context.Background()
+	e := newUnsignableEnv(t)
 	evs := e.insertHanded(t, "unsignable", 1)
 	waitUntil(t, "a job row for the handed delivery", func() bool {
 		n, err := e.st.JobCount(ctx, store.JobWebhookDelivery)
@@ -159,15 +167,9 @@ func TestHandedDeliveryUnsignableGetsAJobRow(t *testing.T) {
 // every insert into jobs while a flag row exists), and the row is written by
 // a later try once it accepts them again, not left for the next start.
 func TestHandedRequeueRetries(t *testing.T) {
-	eng := testenv.Engines()[0]
-	if eng.Name != "sqlite" {
-		t.Fatalf("first engine %s, want sqlite", eng.Name)
-	}
 	ctx := context.Background()
-	e := newPoolEnv(t, eng.DSN(t), false, WebhookConfig{}, nil)
-	waitUntil(t, "the pool to deliver", e.s.hooks.delivering.Load)
+	e := newUnsignableEnv(t)
 	for _, q := range []string{
-		`UPDATE webhook_secrets SET secret_sealed = x'00' WHERE program_id = '` + string(e.pid) + `'`, // no key opens it
 		`CREATE TABLE refuse_jobs (x INTEGER)`,
 		`INSERT INTO refuse_jobs VALUES (1)`,
 		`CREATE TRIGGER refuse_jobs BEFORE INSERT ON jobs WHEN EXISTS (SELECT 1 FROM refuse_jobs)
