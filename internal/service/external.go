@@ -109,7 +109,7 @@ func (s *Service) external(ctx context.Context, c Caller, in banking.ExternalInp
 	if m.Settle, err = railJobOf(&t, steps); err != nil {
 		return banking.Transaction{}, err
 	}
-	if m.Settle != nil && steps[0].After == 0 {
+	if m.Settle != nil && steps[0].After <= 0 {
 		s.delayOrTake(m.Settle, 0) // due at once: taken
 	}
 	return s.doMovement(ctx, c, store.ExternalWork(c.ProgramID, e, m, pi))
