@@ -98,7 +98,42 @@ func serverWriter(w http.ResponseWriter) http.ResponseWriter {
 // name that matches a field only case-insensitively ("First_Name" filled
 // first_name; names must match exactly, spec section 1). Unknown names are
 // refused too, so a client's typo fails loudly instead of being ignored.
-var strict = jsonv2.RejectUnknownMembers(true)
+var strict = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsonv2.WithUnmarshalers(stringValues))
+
+// stringValues decodes an object of string values (a movement's metadata,
+// money.md section 4: "string values") refusing null as a value: the default
+// stores it as "", a value the client never sent, where a number or an
+// object is refused. The object itself may be null, as any optional field
+// (absent); anything but an object is left to the default, which refuses it.
+var stringValues = jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, m *map[string]string) error {
+	if dec.PeekKind() != '{' {
+		return errors.ErrUnsupported
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	out := map[string]string{}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		name := tok.String() // before the next read voids tok
+		if k := dec.PeekKind(); k != '"' {
+			// Named by its path ("metadata.a") as the default names a number.
+			return &jsonv2.SemanticError{JSONKind: k, GoType: reflect.TypeFor[string]()}
+		}
+		if tok, err = dec.ReadToken(); err != nil {
+			return err
+		}
+		out[name] = tok.String()
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	*m = out
+	return nil
+})
 
 // decode parses body into dst strictly: one JSON object, well-formed UTF-8,
 // no lone surrogate escape, no repeated or unknown name, right types. The

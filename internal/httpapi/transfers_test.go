@@ -198,6 +198,16 @@ func TestBookTransferRefusals(t *testing.T) {
 		numeric := transferBody(prog, user, "1.00", "numeric")
 		numeric["amount"] = 1.00
 		c.call(transferPath, numeric).wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "amount")
+		// Metadata holds strings: null is no more one than a number is.
+		for _, v := range []any{nil, 1, true, map[string]any{}} {
+			bad := transferBody(prog, user, "1.00", fmt.Sprintf("meta-%v", v))
+			bad["metadata"] = map[string]any{"a": v, "b": "x"}
+			before := e.ledgerRows(t)
+			c.call(transferPath, bad).wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "metadata.a")
+			if after := e.ledgerRows(t); after != before {
+				t.Errorf("metadata {a: %v} wrote rows: %+v, want %+v", v, after, before)
+			}
+		}
 		noKey := transferBody(prog, user, "1.00", "")
 		delete(noKey, "idempotent_key")
 		c.call(transferPath, noKey).wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "idempotent_key")
@@ -355,6 +365,29 @@ func TestSandboxInbound(t *testing.T) {
 		other := e.program("other")
 		other.call("sandbox/simulate/inbound-transfer", map[string]any{"routable_bank_account_id": acct, "amount": "1.00"}).
 			wantError(t, http.StatusNotFound, "not_found", "")
+		// A blocked holder's account is no destination (businesses.md
+		// section 7): the user's own, a business they own, a blocked
+		// business's; each refusal writes nothing. Unblocked, they receive.
+		ouid, bid := c.verifiedBusiness(t, "owner@example.com", "12-3456789")
+		bacct := c.issueBusiness(t, ouid, bid)["id"].(string)
+		refused := func(acct, why string) {
+			t.Helper()
+			before := e.ledgerRows(t)
+			c.call("sandbox/simulate/inbound-transfer", map[string]any{"routable_bank_account_id": acct, "amount": "1.00", "rail": "wire"}).
+				wantError(t, http.StatusConflict, "blocked", "")
+			if after := e.ledgerRows(t); after != before {
+				t.Errorf("inbound to %s wrote rows: %+v, want %+v", why, after, before)
+			}
+		}
+		c.call("user/block", map[string]any{"user_id": uid}).want(t, http.StatusOK, "")
+		refused(acct, "a blocked user's account")
+		c.call("user/block", map[string]any{"user_id": ouid}).want(t, http.StatusOK, "")
+		refused(bacct, "the account of a business whose owner is blocked")
+		c.call("user/unblock", map[string]any{"user_id": ouid}).want(t, http.StatusOK, "")
+		c.call("business/block", map[string]any{"user_id": ouid, "business_id": bid}).want(t, http.StatusOK, "")
+		refused(bacct, "a blocked business's account")
+		c.call("user/unblock", map[string]any{"user_id": uid}).want(t, http.StatusOK, "")
+		c.inbound(t, acct, "1.00")
 		e.wantLedger(t)
 
 		e.production = true

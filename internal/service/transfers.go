@@ -68,9 +68,10 @@ func (s *Service) BookTransfer(ctx context.Context, c Caller, in banking.BookTra
 // SimulateInbound puts money into RBA rawAccount from outside (sandbox.md
 // section 1): by ACH it is pending, then settled by its job (due after the
 // sandbox rail's delay, Config.ACHSettleDelay); by wire it is
-// completed at once. No entity check applies (the money comes from outside;
-// the sandbox uses it to fund accounts), but a closed account receives
-// nothing (409 account_not_active). currency is nil when none was sent.
+// completed at once. An account of a blocked holder receives nothing (409
+// blocked, businesses.md section 7), nor does a closed one (409
+// account_not_active); a frozen one does. currency is nil when none was
+// sent.
 func (s *Service) SimulateInbound(ctx context.Context, c Caller, rawAccount, amount, rail, description string, currency *string) (banking.Transaction, error) {
 	in, err := banking.ParseInboundTransfer(rawAccount, amount, rail, description, currency)
 	if err != nil {

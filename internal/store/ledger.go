@@ -112,8 +112,10 @@ func BookTransferWork(pid banking.ProgramID, src, dst banking.Side, m Movement) 
 // sandbox's simulated inbound transfer, sandbox.md section 1): a movement
 // from the program's clearing account, answering the transaction (pending
 // with its settlement job, or completed at once). The account must be an
-// RBA of the program (404) that is not closed (409 account_not_active).
-// m.Tx's destination is the RBA.
+// RBA of the program (404) whose holder is not blocked (409 blocked: a
+// blocked user, a business they own or a blocked business is no destination
+// of money movement, businesses.md section 7) and that is not closed (409
+// account_not_active). m.Tx's destination is the RBA.
 func InboundWork(pid banking.ProgramID, m Movement) Work {
 	clearing, id := banking.ClearingAccountID(pid), m.Tx.DestinationAccountID
 	return Work{Program: pid, Locks: accountLocks(clearing, id), Run: func(ctx context.Context, tx *Tx) (any, error) {
@@ -128,7 +130,7 @@ func InboundWork(pid banking.ProgramID, m Movement) Work {
 		if parties[clearing] == nil {
 			return nil, fmt.Errorf("program %s has no clearing account", pid)
 		}
-		if err := banking.CheckMovement(nil, &banking.Party{Account: to.Account}, m.Tx.Amount); err != nil {
+		if err := banking.CheckMovement(nil, to, m.Tx.Amount); err != nil {
 			return nil, err
 		}
 		t := m.Tx
