@@ -23,6 +23,9 @@ master key needed, safe while servers run.
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("audit verify: unexpected argument %q", fs.Arg(0))}
 	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("audit verify: %w", err)
+	}
 	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err

@@ -48,21 +48,18 @@ printed once.
 	e.addDBFlags(fs, &f)
 	fs.Lookup("sandbox").Usage = keySandboxUsage
 	seed := fs.Int64("seed", -1, "make generated ids, account numbers and credentials deterministic (a sandbox's snapshot tests); -1: random")
-	file, rest := "", args
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		file, rest = args[0], args[1:]
-	}
-	if err := e.parseFlags(fs, rest); err != nil {
+	// Flags before and after FILE alike.
+	pos, err := e.parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("fixtures load: unexpected argument %q", fs.Arg(0))}
-	}
-	if file == "" {
+	switch {
+	case len(pos) > 1:
+		return usageError{fmt.Sprintf("fixtures load: unexpected argument %q", pos[1])}
+	case len(pos) == 0:
 		return usageError{"fixtures load: FILE is required"}
 	}
+	file := pos[0]
 	if *seed >= 0 {
 		banking.SeedIDs(uint64(*seed))
 	}
@@ -135,6 +132,9 @@ opening balances. Secrets are left out (credentials, SSNs).
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("fixtures export: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("fixtures export: %w", err)
 	}
 	svc, done, err := e.oneShotService("fixtures export", f)
 	if err != nil {

@@ -54,6 +54,9 @@ new key.
 		return fmt.Errorf("keys rotate: new key: %w", err)
 	}
 
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("keys rotate: %w", err)
+	}
 	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err

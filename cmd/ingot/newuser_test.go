@@ -4,6 +4,7 @@ package main
 // program commands' usage mistakes. In process, no server.
 
 import (
+	"bytes"
 	"os"
 	"runtime"
 	"strings"
@@ -145,6 +146,28 @@ func TestReadCommandsNeedADatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err == nil {
 		t.Errorf("program list created %s", db)
+	}
+	// Every command that only reads or changes what is there says so too
+	// (a newcomer's mistyped --db once listed an empty database, exit 0).
+	if err := os.WriteFile(dir+"/new.key", bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"transfers", "list"},
+		{"transfers", "settle", "ltra-x", "--outcome", "completed"},
+		{"audit", "verify"},
+		{"program", "webhook", "delete", "--program", "prog-x"},
+		{"keys", "rotate", "--new-key-file", dir + "/new.key"},
+		{"program", "rotate-credentials", "--program", "prog-x"},
+		{"fixtures", "export", "--program", "prog-x"},
+	} {
+		r := runIngot(t, map[string]string{"INGOT_DB": db, "INGOT_MASTER_KEY_FILE": dir + "/old.key"}, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "no database at "+db) {
+			t.Errorf("%v on a missing database: exit %d, stderr %q; want 1 naming the path", args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("%v created %s", args, db)
+		}
 	}
 	r = runIngot(t, map[string]string{"INGOT_DB": db}, "program", "create", "--name", "   ")
 	if r.code == 0 {

@@ -244,6 +244,9 @@ the program's audit trail. "ingot program list" shows the ids.
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("program rotate-credentials: unexpected argument %q", fs.Arg(0))}
 	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("program rotate-credentials: %w", err)
+	}
 	svc, done, err := e.oneShotService("program rotate-credentials", f)
 	if err != nil {
 		return err

@@ -65,6 +65,9 @@ func (e cliEnv) transfersList(args []string) error {
 	case *limit < 1:
 		return usageError{"transfers list: --limit must be at least 1"}
 	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("transfers list: %w", err)
+	}
 	svc, done, err := e.tokenService(f)
 	if err != nil {
 		return err
@@ -112,25 +115,24 @@ func (e cliEnv) transfersSettle(args []string) error {
 	fs.Lookup("sandbox").Usage = transfersSandboxUsage
 	outcome := fs.String("outcome", "", "completed, failed or blocked (a pending movement), returned (a completed one) (required)")
 	code := fs.String("return-code", "", "the ACH return code of a failure or return, R01 to R99 (default R01)")
-	// The id comes first ("settle ID --outcome ..."); flag parsing stops at
-	// the first argument, so take it before the flags.
-	var id string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		id, args = args[0], args[1:]
-	}
-	if err := e.parseFlags(fs, args); err != nil {
+	// Flags before and after the id alike ("settle --outcome completed ID
+	// --db X" once read its --db as an argument and settled in ./ingot.db).
+	pos, err := e.parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if id == "" && fs.NArg() > 0 {
-		id = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("transfers settle: unexpected argument %q", fs.Arg(0))}
-	}
+	var id string
 	switch {
-	case id == "":
+	case len(pos) > 1:
+		return usageError{fmt.Sprintf("transfers settle: unexpected argument %q", pos[1])}
+	case len(pos) == 0:
 		return usageError{"transfers settle: want the transaction id (ltra-...)"}
 	case *outcome == "":
 		return usageError{"transfers settle: --outcome is required"}
+	}
+	id = pos[0]
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("transfers settle: %w", err)
 	}
 	// The service's own check, made first so that a bad flag is a usage
 	// error naming the flag (docs/cli.md), not a generic validation failure.

@@ -48,7 +48,9 @@ func TestBlackboxTransfersSettle(t *testing.T) {
 			if got := balance(); got != "0.00" {
 				t.Errorf("pending funding: available %s, want 0.00", got)
 			}
-			r = runCLI(t, env, "transfers", "settle", id, "--outcome", "completed", "--db", dsn)
+			// Flags before and after the id alike (--db after it was once
+			// read as an argument, and ./ingot.db settled in instead).
+			r = runCLI(t, env, "transfers", "settle", "--outcome", "completed", id, "--db", dsn)
 			if r.code != 0 || !strings.Contains(r.stdout, "completed") {
 				t.Fatalf("transfers settle completed: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
@@ -78,6 +80,8 @@ func TestBlackboxTransfersSettle(t *testing.T) {
 				{[]string{"transfers", "settle", id, "--outcome", "lost"}, "--outcome"},
 				{[]string{"transfers", "settle", id, "--outcome", "failed", "--return-code", "X9"}, "--return-code"},
 				{[]string{"transfers", "settle", id, "--outcome", "returned", "--return-code", "R00"}, "--return-code"},
+				{[]string{"transfers", "settle", "--outcome", "completed", id, "extra"}, `unexpected argument "extra"`},
+				{[]string{"transfers", "settle", "--outcome", "completed", id, "--bogus", "x"}, "-bogus"},
 			} {
 				r := runCLI(t, env, append(bad.args, "--db", dsn)...)
 				if r.code != 2 || !strings.Contains(r.stderr, bad.flag) {

@@ -67,6 +67,9 @@ func (e cliEnv) programWebhook(args []string) error {
 	case cmd == "set" && *url == "":
 		return usageError{"program webhook set: --url is required"}
 	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("program webhook %s: %w", cmd, err)
+	}
 	st, err := e.openStore(f, nil)
 	if err != nil {
 		return err

@@ -532,6 +532,11 @@ func TestSandboxFaults(t *testing.T) {
 			r.want(t, http.StatusBadRequest, "invalid")
 			r.wantFields(t, tc.fields...)
 		}
+		// A sandbox call is a call: the refusal says why it cannot be
+		// faulted, not that it does not exist.
+		if got := set(map[string]any{"path": "sandbox/reset", "status": 500}).fields()["path"]; got != "faults never apply to sandbox/* calls" {
+			t.Errorf("fault on sandbox/reset: path %q, want the sandbox rule", got)
+		}
 		if fs := c.call("sandbox/faults/get-all", map[string]any{}).want(t, http.StatusOK, "").items(t); len(fs) != 0 {
 			t.Errorf("refused faults were stored: %v", fs)
 		}

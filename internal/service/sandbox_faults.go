@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,10 +63,11 @@ func (s *Service) SetFault(ctx context.Context, c Caller, in FaultInput, known f
 	switch {
 	case in.Path == "":
 		bad["path"] = "is required: an API path such as user/create, or *"
+	case strings.HasPrefix(in.Path, "sandbox/"):
+		// Before known, which may not list them: the rule is the answer.
+		bad["path"] = "faults never apply to sandbox/* calls"
 	case in.Path != "*" && !known(in.Path):
 		bad["path"] = "names no call of the API (a path such as user/create, or *)"
-	case len(in.Path) >= 8 && in.Path[:8] == "sandbox/":
-		bad["path"] = "faults never apply to sandbox/* calls"
 	}
 	if in.LatencyMS != nil {
 		f.LatencyMS = *in.LatencyMS
