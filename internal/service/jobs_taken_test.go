@@ -145,3 +145,80 @@ func TestSettlementsTakenWithoutClaims(t *testing.T) {
 		})
 	}
 }
+
+// TestStartEndsEarlierClaims: a SQLite server that starts makes the
+// settlements an earlier process had claimed (it was killed with them
+// taken) due at once, instead of waiting out their leases, here an hour;
+// a claim whose lease began after the start (this process's own, as far
+// as the start can tell) is left alone, and so is a claim of a kind that
+// calls out before its Work (a webhook delivery).
+func TestStartEndsEarlierClaims(t *testing.T) {
+	eng := testenv.Engines()[0]
+	if eng.Name != "sqlite" {
+		t.Fatalf("first engine %s, want sqlite", eng.Name)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, eng.DSN(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
+	// The earlier process: its settlements are inserted unclaimed (it ran
+	// no jobs), then claimed below as a dead process's would be.
+	dead := New(Config{Store: st, Sealer: sealer, NoJobs: true})
+	creds, err := dead.CreateProgram(ctx, "restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
+	master := banking.MasterAccountID(c.ProgramID)
+	var ids []banking.TransactionID
+	for range 3 {
+		tr, err := dead.SimulateInbound(ctx, c, string(master), "1.00", "ach", "before the crash", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tr.ID)
+	}
+	dead.Close()
+	const lease = time.Hour
+	now := time.Now()
+	claim := func(q string, args ...any) {
+		t.Helper()
+		if _, err := st.DB().ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// Two of them claimed before the start (leases ending within the hour
+	// ahead), one claimed "after" it (a lease ending past start + lease).
+	claim(`UPDATE jobs SET token = 'dead', run_at = ? WHERE id IN (SELECT id FROM jobs WHERE kind = ? ORDER BY id LIMIT 2)`,
+		now.Add(lease/2).UnixMilli(), jobSettle)
+	claim(`UPDATE jobs SET token = 'later', run_at = ? WHERE kind = ? AND token = ''`, now.Add(2*lease).UnixMilli(), jobSettle)
+	claim(`INSERT INTO jobs (program_id, kind, payload, run_at, token, attempts, created_at) VALUES (?, ?, '{}', ?, 'dead', 1, ?)`,
+		c.ProgramID, store.JobWebhookDelivery, now.Add(lease/2).UnixMilli(), now.UnixMilli())
+
+	s := New(Config{Store: st, Sealer: sealer, JobLease: lease})
+	t.Cleanup(s.Close)
+	waitUntil(t, "the dead process's settlements", func() bool {
+		for _, id := range ids[:2] {
+			if tr, err := st.Transaction(ctx, c.ProgramID, id); err != nil || tr.Status != banking.TxCompleted {
+				return false
+			}
+		}
+		return true
+	})
+	var later, hooks int
+	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE token = 'later'`).Scan(&later); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE token = 'dead' AND kind = ?`, store.JobWebhookDelivery).Scan(&hooks); err != nil {
+		t.Fatal(err)
+	}
+	if later != 1 || hooks != 1 {
+		t.Errorf("claims left: %d settlement leased past the start, %d webhook delivery; want 1 and 1", later, hooks)
+	}
+	if tr, err := st.Transaction(ctx, c.ProgramID, ids[2]); err != nil || tr.Status != banking.TxPending {
+		t.Errorf("the settlement leased past the start: %v, %v; want pending", tr.Status, err)
+	}
+}

@@ -163,9 +163,13 @@ func New(cfg Config) *Service {
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
 		s.takeJobs = s.store.Engine() == store.SQLite
+		started := s.now()
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
+			if s.takeJobs {
+				s.endEarlierClaims(s.bgCtx, started)
+			}
 			s.runJobs(s.bgCtx, s.generalPool())
 		}()
 		go func() {
