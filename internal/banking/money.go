@@ -22,8 +22,10 @@ const maxAmountDigits = 8
 // Currency is the one currency of the platform, as answers spell it.
 const Currency = "usd"
 
-// amountForm is what a malformed amount is told.
-const amountForm = `must be a string with exactly two decimals, such as "100.00"`
+// AmountForm is what a malformed amount is told, all of the form at once
+// (a newcomer told only "two decimals" for "-5.00" or 1000 had to guess
+// again), also by the JSON decoder when an amount is sent as a number.
+const AmountForm = `must be a string of digits with exactly two decimals, without sign, spaces or leading zeros, such as "100.00"`
 
 // ParseAmount reads the amount sent as field and returns it in cents. The
 // only accepted form is digits, a dot and two digits, without sign, spaces,
@@ -46,14 +48,14 @@ func parseCents(s string) (int64, string) {
 	whole, frac, ok := strings.Cut(s, ".")
 	if !ok || len(frac) != 2 || !allDigits(frac) || !allDigits(whole) ||
 		(len(whole) > 1 && whole[0] == '0') {
-		return 0, amountForm
+		return 0, AmountForm
 	}
 	if len(whole) > maxAmountDigits {
 		return 0, "must be at most " + FormatAmount(MaxAmount)
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
-		return 0, amountForm
+		return 0, AmountForm
 	}
 	f, _ := strconv.ParseInt(frac, 10, 64)
 	cents := w*100 + f

@@ -212,7 +212,12 @@ func decodeError(err error) error {
 		}
 		return unknownField(name)
 	case errors.As(err, &te) && te.GoType != nil:
-		return banking.Invalid(fieldName(te.JSONPointer), "must be "+jsonKind(te.GoType))
+		name, kind := fieldName(te.JSONPointer), jsonKind(te.GoType)
+		if kind == "a string" && strings.HasSuffix(name, "amount") {
+			// 1000 for "1000.00": say the whole form, not only "a string".
+			return banking.Invalid(name, banking.AmountForm)
+		}
+		return banking.Invalid(name, "must be "+kind)
 	}
 	return banking.Errorf(banking.CodeInvalid, "malformed JSON")
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ingot-dev/ingot/internal/banking"
 )
 
 // TestBookTransferFlow: the program's money goes to a business and on to
@@ -197,7 +199,16 @@ func TestBookTransferRefusals(t *testing.T) {
 		try(side{"bank", pid, mid}, user, "1.00", http.StatusBadRequest, "invalid", "source_entity_type")
 		numeric := transferBody(prog, user, "1.00", "numeric")
 		numeric["amount"] = 1.00
-		c.call(transferPath, numeric).wantError(t, http.StatusBadRequest, "invalid", "").wantFields(t, "amount")
+		r := c.call(transferPath, numeric).wantError(t, http.StatusBadRequest, "invalid", "")
+		r.wantFields(t, "amount")
+		// The whole form at once, for a number as for a malformed string.
+		if got := r.fields()["amount"]; got != banking.AmountForm {
+			t.Errorf("amount 1.00 (a number): %q, want %q", got, banking.AmountForm)
+		}
+		negative := transferBody(prog, user, "-5.00", "negative")
+		if got := c.call(transferPath, negative).wantError(t, http.StatusBadRequest, "invalid", "").fields()["amount"]; got != banking.AmountForm {
+			t.Errorf("amount -5.00: %q, want %q", got, banking.AmountForm)
+		}
 		// Metadata holds strings: null is no more one than a number is.
 		for _, v := range []any{nil, 1, true, map[string]any{}} {
 			bad := transferBody(prog, user, "1.00", fmt.Sprintf("meta-%v", v))
