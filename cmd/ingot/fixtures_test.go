@@ -74,7 +74,8 @@ func TestBlackboxFixturesSeed(t *testing.T) {
 		"accounts": [{"user_email": "ada@seeded.example", "opening_balance": "5.00"}]}]}`), 0o600)
 	run := func(seed string) (string, string) {
 		dsn := filepath.Join(t.TempDir(), "ingot.db")
-		r := runCLI(t, childEnv(), "fixtures", "load", file, "--db", dsn, "--seed", seed)
+		// Flags on both sides of FILE (docs/cli.md).
+		r := runCLI(t, childEnv(), "fixtures", "load", "--db", dsn, file, "--seed", seed)
 		if r.code != 0 {
 			t.Fatalf("load: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}

@@ -121,7 +121,6 @@ func (e cliEnv) transfersSettle(args []string) error {
 	if err != nil {
 		return err
 	}
-	var id string
 	switch {
 	case len(pos) > 1:
 		return usageError{fmt.Sprintf("transfers settle: unexpected argument %q", pos[1])}
@@ -130,10 +129,7 @@ func (e cliEnv) transfersSettle(args []string) error {
 	case *outcome == "":
 		return usageError{"transfers settle: --outcome is required"}
 	}
-	id = pos[0]
-	if err := existingDB(f.db); err != nil {
-		return fmt.Errorf("transfers settle: %w", err)
-	}
+	id := pos[0]
 	// The service's own check, made first so that a bad flag is a usage
 	// error naming the flag (docs/cli.md), not a generic validation failure.
 	if _, _, err := banking.ParseOutcome(*outcome, *code); err != nil {
@@ -147,6 +143,9 @@ func (e cliEnv) transfersSettle(args []string) error {
 			}
 		}
 		return usageError{"transfers settle: " + err.Error()}
+	}
+	if err := existingDB(f.db); err != nil {
+		return fmt.Errorf("transfers settle: %w", err)
 	}
 	svc, done, err := e.tokenService(f)
 	if err != nil {

@@ -120,8 +120,15 @@ var stringValues = jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, m *map[s
 		}
 		name := tok.String() // before the next read voids tok
 		if k := dec.PeekKind(); k != '"' {
-			// Named by its path ("metadata.a") as the default names a number.
-			return &jsonv2.SemanticError{JSONKind: k, GoType: reflect.TypeFor[string]()}
+			// A malformed value is a syntax error (SkipValue's), not a
+			// wrong type; a well-formed one is named by its path
+			// ("metadata.a"), taken before the skip moves past it, as the
+			// default names a number.
+			at := dec.StackPointer()
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+			return &jsonv2.SemanticError{JSONKind: k, JSONPointer: at, GoType: reflect.TypeFor[string]()}
 		}
 		if tok, err = dec.ReadToken(); err != nil {
 			return err
@@ -213,7 +220,7 @@ func decodeError(err error) error {
 		return unknownField(name)
 	case errors.As(err, &te) && te.GoType != nil:
 		name, kind := fieldName(te.JSONPointer), jsonKind(te.GoType)
-		if kind == "a string" && strings.HasSuffix(name, "amount") {
+		if kind == "a string" && name == "amount" { // every amount field is named so (apitype)
 			// 1000 for "1000.00": say the whole form, not only "a string".
 			return banking.Invalid(name, banking.AmountForm)
 		}
@@ -228,8 +235,10 @@ func unknownField(name string) error {
 }
 
 // fieldName names the value at p as validation names fields: "city",
-// "meta_data[1].value", or "body" for the whole body. A token of digits is an
-// array index: no request has an object whose names are numbers.
+// "meta_data[1].value", or "body" for the whole body. A token of digits is
+// taken for an array index: a pointer does not tell, and the only object
+// whose names the client chooses is a movement's metadata, where a key of
+// digits is then named "metadata[0]" (still the field at fault).
 func fieldName(p jsontext.Pointer) string {
 	var b strings.Builder
 	for tok := range p.Tokens() {

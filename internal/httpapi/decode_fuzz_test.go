@@ -51,6 +51,7 @@ var requestTypes = []reflect.Type{
 	reflect.TypeFor[apitype.UserRequest](),
 	reflect.TypeFor[apitype.BlockUserRequest](),
 	reflect.TypeFor[apitype.UserEventsRequest](),
+	reflect.TypeFor[apitype.TopUpRequest](), // metadata: an object of strings (stringValues)
 }
 
 // decodeSeeds are bodies at the edges of the strict rules.
@@ -68,6 +69,9 @@ var decodeSeeds = []string{
 	`{"page":1e400,"page":1}`, `{"page":1,"per_page":-0}`, `{"page":1.0}`, `{"page":1e2}`, `{"page":-1}`,
 	`{"page":9223372036854775807}`, `{"page":9223372036854775808}`, `{"reason":"\ud83d\ude00\\ud800"}`,
 	`{"a":1}` + "\n", " \t\r\n{\"user_id\" : \"u\" , \"reason\":\"r\"}\n",
+	`{"metadata":{"a":"x","b":""}}`, `{"metadata":{"a":null}}`, `{"metadata":{"a":}}`, `{"metadata":{"a":nul}}`,
+	`{"metadata":{"a"}}`, `{"metadata":null}`, `{"metadata":{}}`, `{"metadata":{"a":"x","a":"y"}}`,
+	`{"metadata":{"a":{"b":"c"}}}`, `{"metadata":[]}`, `{"metadata":{"0":1}}`,
 }
 
 // FuzzDecodeMatchesEncodingJSON: a body decode accepts is one strict JSON

@@ -18,6 +18,7 @@ func TestDecodeAnswers(t *testing.T) {
 	create := func() any { return new(apitype.CreateUserRequest) }
 	update := func() any { return new(updateUserBody) }
 	list := func() any { return new(apitype.ListUsersRequest) }
+	topUp := func() any { return new(apitype.TopUpRequest) }
 	const failed = "validation failed"
 	for _, tc := range []struct {
 		name   string
@@ -75,6 +76,13 @@ func TestDecodeAnswers(t *testing.T) {
 		{"number in meta_data", create, `{"meta_data":[1]}`, failed, map[string]string{"meta_data[0]": "must be an object"}},
 		{"number for a name in meta_data", update, `{"meta_data":[{"name":"a"},{"value":true}]}`,
 			failed, map[string]string{"meta_data[1].value": "must be a string"}},
+		{"null in metadata", topUp, `{"metadata":{"a":null,"b":"x"}}`, failed, map[string]string{"metadata.a": "must be a string"}},
+		{"object in metadata", topUp, `{"metadata":{"b":"x","a":{"c":"d"}}}`, failed, map[string]string{"metadata.a": "must be a string"}},
+		{"malformed in metadata", topUp, `{"metadata":{"a":}}`, "malformed JSON at byte 17", nil},
+		{"cut short in metadata", topUp, `{"metadata":{"a":nul}}`, "malformed JSON at byte 20", nil},
+		{"repeated name in metadata", topUp, `{"metadata":{"a":"x","a":"y"}}`, "duplicate field a", map[string]string{"a": "appears more than once"}},
+		{"number for amount", topUp, `{"amount":5}`, failed, map[string]string{"amount": banking.AmountForm}},
+		{"number for a metadata amount", topUp, `{"metadata":{"amount":5}}`, failed, map[string]string{"metadata.amount": "must be a string"}},
 		{"number for api_key", list, `{"api_key":5}`, failed, map[string]string{"api_key": "must be a string"}},
 		{"object for idempotent_key", update, `{"idempotent_key":{}}`, failed, map[string]string{"idempotent_key": "must be a string"}},
 		{"string for page", list, `{"page":"1"}`, failed, map[string]string{"page": "must be an integer"}},
@@ -130,6 +138,17 @@ func TestDecodeAccepts(t *testing.T) {
 			MetaData: []apitype.MetaData{{Name: "crm", Value: "\U0001F600 \\ud800 \uFFFD \x00"}}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("decoded %+v, want %+v", got, want)
+		}
+	})
+	t.Run("metadata absent, null, empty or of strings", func(t *testing.T) {
+		for body, want := range map[string]map[string]string{
+			`{}`: nil, `{"metadata":null}`: nil, `{"metadata":{}}`: {},
+			`{"metadata":{"a":"x","b":""}}`: {"a": "x", "b": ""},
+		} {
+			var got apitype.TopUpRequest
+			if err := decode([]byte(body), &got); err != nil || !reflect.DeepEqual(got.Metadata, want) {
+				t.Errorf("decode(%s): metadata %#v, %v; want %#v", body, got.Metadata, err, want)
+			}
 		}
 	})
 	t.Run("email on update, whatever its value", func(t *testing.T) {

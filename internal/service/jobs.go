@@ -294,17 +294,22 @@ func (s *Service) take(j store.Job) {
 // endEarlierClaims makes the settlements an earlier process on this SQLite
 // file had claimed (taken at insert, or claimed by its runner) due at once,
 // so that after a crash they run now, not when their leases end
-// (store.EndEarlierClaims); this process started at started. On failure
-// they wait for their leases, as before.
-func (s *Service) endEarlierClaims(ctx context.Context, started time.Time) {
-	n, err := s.store.EndEarlierClaims(ctx, []string{jobSettle, jobRail}, s.now(), started.Add(s.jobLease))
+// (store.EndClaims). New calls it before this process claims or takes a
+// job. On failure they wait for their leases, as before.
+func (s *Service) endEarlierClaims() {
+	ctx, cancel := context.WithTimeout(context.Background(), endClaimsTimeout)
+	defer cancel()
+	n, err := s.store.EndClaims(ctx, []string{jobSettle, jobRail}, s.now())
 	switch {
-	case err != nil && ctx.Err() == nil:
+	case err != nil:
 		s.log.Error("ending an earlier process's claims of settlements failed; they run when their leases end", "err", err)
 	case n > 0:
 		s.log.Info("settlements claimed by an earlier process are due at once", "jobs", n)
 	}
 }
+
+// endClaimsTimeout bounds endEarlierClaims, which New waits for.
+const endClaimsTimeout = 10 * time.Second
 
 // takeGrace is how long Close lets taken jobs finish before cutting them
 // short (their leases then run out, and any process runs them).

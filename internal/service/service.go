@@ -162,14 +162,14 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		s.takeJobs = s.store.Engine() == store.SQLite
-		started := s.now()
+		if s.store.Engine() == store.SQLite {
+			// Before this process claims or takes any job itself.
+			s.endEarlierClaims()
+			s.takeJobs = true
+		}
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()
-			if s.takeJobs {
-				s.endEarlierClaims(s.bgCtx, started)
-			}
 			s.runJobs(s.bgCtx, s.generalPool())
 		}()
 		go func() {
