@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	neturl "net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (e cliEnv) serve(args []string) error {
 	bookDelay := fs.Duration("book-settle-delay", 0, "how long a book transfer stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_BOOK_SETTLE_DELAY)")
 	achDelay := fs.Duration("ach-settle-delay", 0, "sandbox rail: how long an ACH movement (a simulated inbound ACH transfer, a top-up, a payout, a program funding) stays pending before it settles, e.g. 2s; 0: at once, in the background (env INGOT_ACH_SETTLE_DELAY)")
 	railName := fs.String("rail", envOr(e.getenv, "INGOT_RAIL", ""), "the rail of external movements (top-ups, payouts, program funding): sandbox (decides by the linked account's last four digits after --ach-settle-delay) or manual (pending until `ingot transfers settle`); default: sandbox with --sandbox, else manual (env INGOT_RAIL)")
-	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it (on SQLite, its settlements at once when the server starts again); every job must finish well within it (env INGOT_JOB_LEASE)")
+	jobLease := fs.Duration("job-lease", 30*time.Second, "how long a claimed durable job (a KYC check, a settlement) stays with the process that claimed it; the jobs of a process that died run again after it, or at once when it starts again on the same host and address; every job must finish well within it (env INGOT_JOB_LEASE)")
 	webhookURL := fs.String("webhook-url", envOr(e.getenv, "INGOT_WEBHOOK_URL", ""), "with --sandbox: the sandbox program's webhook endpoint, set at start (env INGOT_WEBHOOK_URL)")
 	retryScale := fs.Float64("webhook-retry-scale", 1, "with --sandbox: multiply the webhook retry schedule, e.g. 0.001 makes 1 min 60 ms (env INGOT_WEBHOOK_RETRY_SCALE)")
 	fixtures := fs.String("fixtures", envOr(e.getenv, "INGOT_FIXTURES", ""), "with --sandbox: load this fixture file (docs/sandbox.md) at start, all or nothing; an invalid one stops the start (env INGOT_FIXTURES)")
@@ -146,7 +147,13 @@ func (e cliEnv) serve(args []string) error {
 	if f.sandbox {
 		provider = kyc.Sandbox{Delay: *kycDelay}
 	}
-	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log,
+	// Listening first: the address names this server in its job claims.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ln.Close() // on an early return; closing it again later is harmless
+	svc := service.New(service.Config{Store: st, Sealer: sealer, KYC: provider, Logger: log, Claimant: claimant(ln),
 		RoutingNumber: *routing, JobLease: *jobLease, ACHSettleDelay: *achDelay, Rail: rail,
 		IdempotencyLease: *idemLease, BookSettleDelay: *bookDelay, Sandbox: f.sandbox,
 		Webhooks: service.WebhookConfig{AllowPrivate: f.sandbox || *allowPrivate, RetryScale: *retryScale, Observer: metrics}})
@@ -155,10 +162,6 @@ func (e cliEnv) serve(args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
 	if *fixtures != "" {
 		// Before the bootstrap, which creates a program only in an empty
 		// database: the fixture's programs are the sandbox's.
@@ -457,4 +460,18 @@ func (e cliEnv) parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(e.stderr)
 	fs.Usage()
 	return usageError{strings.TrimPrefix(fs.Name(), "ingot ") + ": " + err.Error()}
+}
+
+// claimant names this server in its job claims (service.Config.Claimant):
+// its host name and the address it listens on, the same each time it
+// starts on that address, and no other live server's (two cannot listen on
+// one address of one host). With --addr :0 the port, and so the name,
+// changes each start: its previous run's claims then wait for their
+// leases.
+func claimant(ln net.Listener) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return host + "|" + ln.Addr().String()
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -291,21 +292,30 @@ func (s *Service) take(j store.Job) {
 	s.spawn(func() { s.runJob(s.takeCtx, j) })
 }
 
-// endEarlierClaims makes the settlements an earlier process on this SQLite
-// file had claimed (taken at insert, or claimed by its runner) due at once,
-// so that after a crash they run now, not when their leases end
-// (store.EndClaims). New calls it before this process claims or takes a
-// job. On failure they wait for their leases, as before.
-func (s *Service) endEarlierClaims() {
+// endEarlierClaims makes due at once, so that after a crash they run now
+// and not when their leases end, the jobs claimed by this process's
+// previous run (claimant's, any kind: store.EndClaimsOf) and, on SQLite,
+// which one process serves, every settlement an earlier process had
+// claimed (taken at insert, or claimed by its runner: store.EndClaims),
+// then claims under claimant's name. New calls it before this process
+// claims or takes a job. On failure they wait for their leases, as before.
+func (s *Service) endEarlierClaims(claimant string) {
 	ctx, cancel := context.WithTimeout(context.Background(), endClaimsTimeout)
 	defer cancel()
-	n, err := s.store.EndClaims(ctx, []string{jobSettle, jobRail}, s.now())
+	kinds := append(slices.Sorted(maps.Keys(s.jobs.handlers)), store.JobWebhookDelivery)
+	n, err := s.store.EndClaimsOf(ctx, claimant, kinds, s.now())
+	if err == nil && s.store.Engine() == store.SQLite {
+		var m int
+		m, err = s.store.EndClaims(ctx, []string{jobSettle, jobRail}, s.now())
+		n += m
+	}
 	switch {
 	case err != nil:
-		s.log.Error("ending an earlier process's claims of settlements failed; they run when their leases end", "err", err)
+		s.log.Error("ending an earlier process's job claims failed; its jobs run when their leases end", "err", err)
 	case n > 0:
-		s.log.Info("settlements claimed by an earlier process are due at once", "jobs", n)
+		s.log.Info("jobs claimed by an earlier process are due at once", "jobs", n)
 	}
+	s.store.SetClaimant(claimant)
 }
 
 // endClaimsTimeout bounds endEarlierClaims, which New waits for.

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -214,5 +215,99 @@ func TestStartEndsEarlierClaims(t *testing.T) {
 	}
 	if hooks != 1 {
 		t.Errorf("%d webhook delivery claims still leased, want 1 (only settlements are ended)", hooks)
+	}
+}
+
+// TestStartEndsItsOwnClaims: a server that starts under the name its
+// previous run had (Config.Claimant: host and address) makes the jobs that
+// run claimed due at once, on both engines, and claims under that name
+// itself (so the next start finds its claims); another server's claim
+// keeps its lease on PostgreSQL, where several serve one database (on
+// SQLite, which one process serves, every settlement claim ends:
+// TestStartEndsEarlierClaims).
+func TestStartEndsItsOwnClaims(t *testing.T) {
+	const me, other = "host|127.0.0.1:8081", "host|127.0.0.1:8082"
+	for _, eng := range testenv.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, eng.DSN(t), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			exec := func(q string) {
+				t.Helper()
+				if _, err := st.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			// Every claim token written to a settlement job, kept.
+			exec(`CREATE TABLE seen_tokens (token TEXT)`)
+			if st.Engine() == store.Postgres {
+				exec(`CREATE FUNCTION seen_token() RETURNS trigger LANGUAGE plpgsql AS
+					$$ BEGIN INSERT INTO seen_tokens VALUES (NEW.token); RETURN NEW; END $$`)
+				exec(`CREATE TRIGGER seen_tokens AFTER INSERT OR UPDATE OF token ON jobs FOR EACH ROW
+					WHEN (NEW.kind = 'transfer.settle' AND NEW.token <> '') EXECUTE FUNCTION seen_token()`)
+			} else {
+				exec(`CREATE TRIGGER seen_tokens_insert AFTER INSERT ON jobs WHEN NEW.kind = 'transfer.settle' AND NEW.token <> ''
+					BEGIN INSERT INTO seen_tokens VALUES (NEW.token); END`)
+				exec(`CREATE TRIGGER seen_tokens_update AFTER UPDATE OF token ON jobs WHEN NEW.kind = 'transfer.settle' AND NEW.token <> ''
+					BEGIN INSERT INTO seen_tokens VALUES (NEW.token); END`)
+			}
+			sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
+			setup := New(Config{Store: st, Sealer: sealer, NoJobs: true})
+			creds, err := setup.CreateProgram(ctx, "own")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
+			master := banking.MasterAccountID(c.ProgramID)
+			var ids []banking.TransactionID
+			for range 2 {
+				tr, err := setup.SimulateInbound(ctx, c, string(master), "1.00", "ach", "before the kill", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, tr.ID)
+			}
+			setup.Close()
+			// The first claimed by this server's previous run, the second by
+			// another server; both leased for an hour.
+			lease := time.Now().Add(time.Hour).UnixMilli()
+			for _, owner := range []string{me, other} {
+				exec(fmt.Sprintf(`UPDATE jobs SET token = '%s/0123', run_at = %d
+					WHERE id = (SELECT min(id) FROM jobs WHERE kind = 'transfer.settle' AND token = '')`, owner, lease))
+			}
+			s := New(Config{Store: st, Sealer: sealer, JobLease: time.Hour, Claimant: me})
+			t.Cleanup(s.Close)
+			status := func(id banking.TransactionID) banking.TxStatus {
+				t.Helper()
+				tr, err := st.Transaction(ctx, c.ProgramID, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tr.Status
+			}
+			waitUntil(t, "the previous run's settlement", func() bool { return status(ids[0]) == banking.TxCompleted })
+			if st.Engine() == store.SQLite {
+				waitUntil(t, "the other server's settlement (SQLite)", func() bool { return status(ids[1]) == banking.TxCompleted })
+			} else if got := status(ids[1]); got != banking.TxPending {
+				t.Errorf("the other server's claimed settlement is %s, want pending (its lease holds)", got)
+			}
+			// This run claims under its name: the settlement of a movement
+			// made now is taken (SQLite) or claimed (PostgreSQL) with it.
+			tr, err := s.SimulateInbound(ctx, c, string(master), "1.00", "ach", "after the start", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitUntil(t, "the new settlement", func() bool { return status(tr.ID) == banking.TxCompleted })
+			var mine int
+			if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM seen_tokens WHERE token LIKE 'host|127.0.0.1:8081/%' AND token <> 'host|127.0.0.1:8081/0123'`).Scan(&mine); err != nil {
+				t.Fatal(err)
+			}
+			if mine == 0 {
+				t.Errorf("no settlement claimed under %q after the start", me)
+			}
+		})
 	}
 }

@@ -54,6 +54,12 @@ type Config struct {
 	// process may claim it again (a process that died holds its jobs that
 	// long); 0 means 30 s. Every handler must finish well within it.
 	JobLease time.Duration
+	// Claimant names this process in its job claims, the same each time
+	// the same server starts (ingot serve: its host name and the address it
+	// listens on; "" names no one). A start ends the leases its previous
+	// run left, so that a killed server's jobs run again as soon as it is
+	// back rather than when their leases end (store.EndClaimsOf).
+	Claimant string
 	// Webhooks tunes webhook deliveries.
 	Webhooks WebhookConfig
 	// Sandbox gives every program its own clock (sandbox.md section 1:
@@ -162,11 +168,9 @@ func New(cfg Config) *Service {
 	// Every Work's events become their webhooks in its transaction.
 	s.store.SetEventHook(s.deriveWebhooks)
 	if !cfg.NoJobs {
-		if s.store.Engine() == store.SQLite {
-			// Before this process claims or takes any job itself.
-			s.endEarlierClaims()
-			s.takeJobs = true
-		}
+		// Before this process claims or takes any job itself.
+		s.endEarlierClaims(cfg.Claimant)
+		s.takeJobs = s.store.Engine() == store.SQLite
 		s.bg.Add(3)
 		go func() {
 			defer s.bg.Done()

@@ -207,7 +207,7 @@ func (s *Store) insertJobRows(ctx context.Context, g *Tx, jobs []NewJob, with []
 		}
 		if j.Claimed != nil {
 			// A lease is real time.
-			token := newToken()
+			token := s.claimToken()
 			claimed[token] = i
 			values.WriteString(`(?, ?, ?, ?, ?, ?, ?)`)
 			args = append(args, j.Program, j.Kind, string(payload), millis(j.Lease), token, j.Attempts+1, millis(created))
@@ -263,7 +263,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 // run_at) index, never walking past the other pool's due jobs.
 func (s *Store) ClaimJobKinds(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]Job, error) {
 	defer s.timed("claim_jobs", time.Now())
-	token := newToken()
+	token := s.claimToken()
 	skip := ""
 	if s.dialect.engine == Postgres {
 		skip = " FOR UPDATE SKIP LOCKED"

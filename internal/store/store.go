@@ -54,6 +54,9 @@ type Store struct {
 	// Path is the SQLite file ("" for PostgreSQL); the sandbox keeps its key
 	// file next to it.
 	path string
+	// claimant prefixes the tokens of this process's job claims
+	// (SetClaimant, jobs_restart.go).
+	claimant atomic.Pointer[string]
 }
 
 // Engine names a database engine.
