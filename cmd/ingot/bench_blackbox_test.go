@@ -138,9 +138,17 @@ func TestBlackboxBenchWebhooks(t *testing.T) {
 		}
 		return res
 	}
-	w := run("--op", "webhooks").Webhooks
-	if w == nil || w.Events == 0 || w.Distinct != w.Events || w.Held == 0 || w.EventsPerS <= 0 || w.GenerateRPS <= 0 {
-		t.Errorf("op webhooks: %+v, want every event delivered and a throughput", w)
+	// 3 s, so that more events are made than the server's 64 delivery
+	// workers hold at the release: a throughput needs deliveries after it
+	// (a loaded CI machine made 63 toggles in 1 s, all held, and no drain).
+	w := run("--op", "webhooks", "--duration", "3s").Webhooks
+	switch {
+	case w == nil || w.Events == 0 || w.Distinct != w.Events || w.Held == 0 || w.GenerateRPS <= 0:
+		t.Errorf("op webhooks: %+v, want every event delivered", w)
+	case w.Events > w.Held && w.EventsPerS <= 0:
+		t.Errorf("op webhooks: %+v, want a throughput (%d events after the %d held)", w, w.Events-w.Held, w.Held)
+	case w.Events <= w.Held:
+		t.Logf("op webhooks: all %d events were held at the release: no drain to measure", w.Events)
 	}
 	res := run("--op", "toggle", "--webhook-receiver", "answer")
 	if w := res.Webhooks; w == nil || w.Events != res.OK || w.Distinct != w.Events {
