@@ -164,24 +164,7 @@ func TestStartEndsEarlierClaims(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
-	// The earlier process: its settlements are inserted unclaimed (it ran
-	// no jobs), then claimed below as a dead process's would be.
-	dead := New(Config{Store: st, Sealer: sealer, NoJobs: true})
-	creds, err := dead.CreateProgram(ctx, "restart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
-	master := banking.MasterAccountID(c.ProgramID)
-	var ids []banking.TransactionID
-	for range 3 {
-		tr, err := dead.SimulateInbound(ctx, c, string(master), "1.00", "ach", "before the crash", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, tr.ID)
-	}
-	dead.Close()
+	c, ids := pendingBeforeCrash(t, st, sealer, 3)
 	const lease = time.Hour
 	now := time.Now()
 	claim := func(q string, args ...any) {
@@ -255,22 +238,8 @@ func TestStartEndsItsOwnClaims(t *testing.T) {
 					BEGIN INSERT INTO seen_tokens VALUES (NEW.token); END`)
 			}
 			sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
-			setup := New(Config{Store: st, Sealer: sealer, NoJobs: true})
-			creds, err := setup.CreateProgram(ctx, "own")
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
+			c, ids := pendingBeforeCrash(t, st, sealer, 2)
 			master := banking.MasterAccountID(c.ProgramID)
-			var ids []banking.TransactionID
-			for range 2 {
-				tr, err := setup.SimulateInbound(ctx, c, string(master), "1.00", "ach", "before the kill", nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, tr.ID)
-			}
-			setup.Close()
 			// The first claimed by this server's previous run, the second by
 			// another server; both leased for an hour.
 			lease := time.Now().Add(time.Hour).UnixMilli()
@@ -310,4 +279,29 @@ func TestStartEndsItsOwnClaims(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pendingBeforeCrash is what an earlier process left in st: a program whose
+// master account has n pending inbound ACH transfers, their settlement jobs
+// unclaimed (that process ran no jobs; tests then claim them as a dead
+// process would have).
+func pendingBeforeCrash(t *testing.T, st *store.Store, sealer *vault.Sealer, n int) (Caller, []banking.TransactionID) {
+	t.Helper()
+	ctx := context.Background()
+	earlier := New(Config{Store: st, Sealer: sealer, NoJobs: true})
+	defer earlier.Close()
+	creds, err := earlier.CreateProgram(ctx, "before the crash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Caller{ProgramID: banking.ProgramID(creds.ProgramID)}
+	var ids []banking.TransactionID
+	for range n {
+		tr, err := earlier.SimulateInbound(ctx, c, string(banking.MasterAccountID(c.ProgramID)), "1.00", "ach", "before the crash", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tr.ID)
+	}
+	return c, ids
 }

@@ -30,9 +30,15 @@ func (s *Store) EndClaims(ctx context.Context, kinds []string, now time.Time) (i
 		args = append(args, k)
 	}
 	args = append(args, millis(now))
+	return s.endLeases(ctx, `UPDATE jobs SET run_at = ? WHERE kind IN (`+placeholders(len(kinds))+`)
+		AND token <> '' AND run_at > ?`, args)
+}
+
+// endLeases runs update, which ends leases, as a Work, and answers how
+// many rows it changed.
+func (s *Store) endLeases(ctx context.Context, update string, args []any) (int, error) {
 	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
-		res, err := tx.Exec(ctx, `UPDATE jobs SET run_at = ? WHERE kind IN (`+placeholders(len(kinds))+`)
-			AND token <> '' AND run_at > ?`, args...)
+		res, err := tx.Exec(ctx, update, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -81,15 +87,6 @@ func (s *Store) EndClaimsOf(ctx context.Context, claimant string, kinds []string
 	}
 	// substr counts characters on both engines.
 	args = append(args, millis(now), utf8.RuneCountInString(prefix), prefix)
-	v, err := s.Do(ctx, Work{Run: func(ctx context.Context, tx *Tx) (any, error) {
-		res, err := tx.Exec(ctx, `UPDATE jobs SET run_at = ? WHERE kind IN (`+placeholders(len(kinds))+`)
-			AND token <> '' AND run_at > ? AND substr(token, 1, CAST(? AS INTEGER)) = ?`, args...)
-		if err != nil {
-			return nil, err
-		}
-		n, err := res.RowsAffected()
-		return int(n), err
-	}})
-	n, _ := v.(int)
-	return n, err
+	return s.endLeases(ctx, `UPDATE jobs SET run_at = ? WHERE kind IN (`+placeholders(len(kinds))+`)
+		AND token <> '' AND run_at > ? AND substr(token, 1, CAST(? AS INTEGER)) = ?`, args)
 }
