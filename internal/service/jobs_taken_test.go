@@ -63,11 +63,7 @@ func TestSettlementsTakenWithoutClaims(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, eng.DSN(t), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
+			st := openStore(t, eng.DSN(t))
 			countClaims := []string{`CREATE TABLE settle_claims (id BIGINT)`,
 				`CREATE TRIGGER settle_claims AFTER UPDATE OF token ON jobs
 					WHEN NEW.kind = 'transfer.settle' AND NEW.token <> ''
@@ -158,11 +154,7 @@ func TestStartEndsEarlierClaims(t *testing.T) {
 		t.Fatalf("first engine %s, want sqlite", eng.Name)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, eng.DSN(t), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t, eng.DSN(t))
 	sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
 	c, ids := pendingBeforeCrash(t, st, sealer, 3)
 	const lease = time.Hour
@@ -213,11 +205,7 @@ func TestStartEndsItsOwnClaims(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, eng.DSN(t), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
+			st := openStore(t, eng.DSN(t))
 			exec := func(q string) {
 				t.Helper()
 				if _, err := st.DB().ExecContext(ctx, q); err != nil {
@@ -304,4 +292,15 @@ func pendingBeforeCrash(t *testing.T, st *store.Store, sealer *vault.Sealer, n i
 		ids = append(ids, tr.ID)
 	}
 	return c, ids
+}
+
+// openStore opens the database dsn for a test and closes it after.
+func openStore(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

@@ -25,11 +25,7 @@ func TestRecorderSettlesSharedJobLast(t *testing.T) {
 	for _, eng := range testenv.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, eng.DSN(t), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := openStore(t, eng.DSN(t))
 			sealer, _ := vault.New(bytes.Repeat([]byte{7}, 32))
 			s := New(Config{Store: st, Sealer: sealer, NoJobs: true})
 			defer s.Close()

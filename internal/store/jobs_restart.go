@@ -68,9 +68,9 @@ func (s *Store) claimToken() string {
 // EndClaimsOf ends the leases of the jobs of kinds claimed under claimant's
 // name (SetClaimant) that end after now (real time): they are due at once.
 // (Kinds, so that it reads the jobs through their (kind, run_at) index:
-// nothing scans every job at start.) A
-// server calls it as it starts, before it claims anything, with its own
-// name: a claim under it is its previous run's, a process that is gone
+// nothing scans every job at start.) A server calls it as it starts,
+// before it claims anything, with its own name: a claim under it is its
+// previous run's, a process that is gone
 // (the same host and address cannot serve twice at once), so its jobs need
 // not wait out their leases (--job-lease) when it was killed. Unlike
 // EndClaims it may name every kind: the claimant is known to be dead, so a
